@@ -1,0 +1,1 @@
+"""The ``modelmonitor`` command line (Typer)."""

@@ -1,0 +1,42 @@
+"""Entry point of the ``modelmonitor`` command: one Typer app, each command group in its own module.
+
+Errors of the ``ModelMonitorError`` tree are printed as one clear line and exit with their ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from modelmonitor import __version__
+from modelmonitor.errors import ModelMonitorError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="modelmonitor",
+    help="Self-hosted model monitoring, file-compatible with SageMaker Model Monitor.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI, turning our errors into one line on stderr and their exit code."""
+    try:
+        return app(args=argv, standalone_mode=False)
+    except ModelMonitorError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)

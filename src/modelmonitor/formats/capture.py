@@ -1,0 +1,73 @@
+"""Capture and ground-truth records (reference §1.2, §2.1): one JSON object per line, SageMaker's keys."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from modelmonitor.formats.base import SageMakerModel
+
+__all__ = [
+    "CaptureData",
+    "CaptureEncoding",
+    "CaptureEventData",
+    "CaptureEventMetadata",
+    "CaptureRecord",
+    "GroundTruthData",
+    "GroundTruthEventMetadata",
+    "GroundTruthRecord",
+]
+
+CaptureEncoding = Literal["CSV", "JSON", "BASE64"]
+
+
+class CaptureEventData(SageMakerModel):
+    observedContentType: str | None = None
+    mode: Literal["INPUT", "OUTPUT"]
+    data: str
+    encoding: CaptureEncoding
+
+
+class CaptureData(SageMakerModel):
+    endpointInput: CaptureEventData | None = None
+    endpointOutput: CaptureEventData | None = None
+    batchTransformOutput: CaptureEventData | None = None
+
+
+class CaptureEventMetadata(SageMakerModel):
+    eventId: str
+    inferenceId: str | None = None
+    inferenceTime: str
+    invocationSource: str | None = None
+    customAttributes: list[str] | str | None = None
+
+
+class CaptureRecord(SageMakerModel):
+    """One line of a capture ``.jsonl`` file."""
+
+    captureData: CaptureData
+    eventMetadata: CaptureEventMetadata
+    eventVersion: str = "0"
+
+    @property
+    def join_key(self) -> str:
+        """The key ground truth refers to: the inference id when given, else the event id (§2.3)."""
+        return self.eventMetadata.inferenceId or self.eventMetadata.eventId
+
+
+class GroundTruthData(SageMakerModel):
+    data: str
+    encoding: Literal["CSV", "JSON"] = "CSV"
+
+
+class GroundTruthEventMetadata(SageMakerModel):
+    eventId: str
+
+
+class GroundTruthRecord(SageMakerModel):
+    """One line of a ground-truth ``.jsonl`` file."""
+
+    groundTruthData: GroundTruthData
+    eventMetadata: GroundTruthEventMetadata
+    eventVersion: str = Field(default="0")

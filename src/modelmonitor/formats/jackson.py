@@ -1,0 +1,96 @@
+"""JSON text the way SageMaker's analyzer writes it (Jackson's default pretty printer, Java doubles).
+
+SageMaker's JVM-based analyzer writes ``"key" : value`` with two-space indentation, arrays inline as
+``[ a, b ]`` with objects opening on the same line (``[ {``), no trailing newline, doubles formatted by
+Java's ``Double.toString`` (``0.0``, ``105.24000000000001``, ``5.092682820403929E-4``), and non-finite
+doubles as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``. Writing the same text lets users diff
+our files against theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["dumps_jackson", "java_double"]
+
+_INDENT = "  "
+
+
+def java_double(value: float) -> str:
+    """Format a float as Java's ``Double.toString`` does (shortest digits that round-trip)."""
+    if math.isnan(value):
+        return '"NaN"'
+    if math.isinf(value):
+        return '"Infinity"' if value > 0 else '"-Infinity"'
+    if value == 0.0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    sign = "-" if value < 0 else ""
+    digits_tuple = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(str(d) for d in digits_tuple.digits)
+    exponent = int(digits_tuple.exponent)
+    # scientific exponent of the first significant digit
+    sci_exp = len(digits) - 1 + exponent
+    if -3 <= sci_exp < 7:
+        if exponent >= 0:
+            integer_part = digits + "0" * exponent
+            return f"{sign}{integer_part}.0"
+        point = len(digits) + exponent
+        if point > 0:
+            return f"{sign}{digits[:point]}.{digits[point:]}"
+        return f"{sign}0.{'0' * (-point)}{digits}"
+    mantissa = digits[0] + "." + (digits[1:] or "0")
+    return f"{sign}{mantissa}E{sci_exp}"
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return java_double(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON: {value!r}")
+
+
+def _write(value: Any, level: int, out: list[str]) -> None:
+    if isinstance(value, Mapping):
+        if not value:
+            out.append("{ }")
+            return
+        out.append("{\n")
+        inner = _INDENT * (level + 1)
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",\n")
+            out.append(f"{inner}{json.dumps(str(key), ensure_ascii=False)} : ")
+            _write(item, level + 1, out)
+        out.append("\n" + _INDENT * level + "}")
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if not value:
+            out.append("[ ]")
+            return
+        out.append("[ ")
+        for index, item in enumerate(value):
+            if index:
+                out.append(", ")
+            _write(item, level, out)
+        out.append(" ]")
+    else:
+        out.append(_scalar(value))
+
+
+def dumps_jackson(value: Any) -> str:
+    """Serialise plain JSON-able data (dicts, lists, scalars) in SageMaker's analyzer style."""
+    out: list[str] = []
+    _write(value, 0, out)
+    return "".join(out)
