@@ -1,0 +1,115 @@
+"""One object store over local paths and fsspec URIs (``s3://``, ``gs://``, ``memory://``, ...).
+
+Every component that reads or writes files takes an ``ObjectStore`` (or a URI it turns into one), so the
+same code serves a laptop directory and a bucket. Local paths are plain paths; a ``file://`` URI is the
+same as its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import fsspec
+
+from modelmonitor.errors import ConfigurationError, NotFoundError
+
+__all__ = ["ObjectStore", "is_remote", "store_for"]
+
+
+def is_remote(uri: str) -> bool:
+    """True for URIs with a scheme other than ``file``."""
+    return "://" in uri and not uri.startswith("file://")
+
+
+def _strip_file_scheme(uri: str) -> str:
+    return uri[len("file://") :] if uri.startswith("file://") else uri
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """An fsspec filesystem for one protocol, with the few operations modelmonitor needs.
+
+    ``options`` are passed to fsspec (for ``s3://``: ``endpoint_url``, ``key``, ``secret``, ...).
+    """
+
+    protocol: str = "file"
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def fs(self) -> fsspec.AbstractFileSystem:
+        return fsspec.filesystem(self.protocol, **dict(self.options))
+
+    def _path(self, uri: str) -> str:
+        return _strip_file_scheme(uri) if self.protocol == "file" else uri
+
+    def exists(self, uri: str) -> bool:
+        return bool(self.fs.exists(self._path(uri)))
+
+    def read_bytes(self, uri: str) -> bytes:
+        try:
+            data: bytes = self.fs.cat_file(self._path(uri))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"{uri}: no such file") from exc
+        return data
+
+    def read_text(self, uri: str, encoding: str = "utf-8") -> str:
+        return self.read_bytes(uri).decode(encoding)
+
+    def write_bytes(self, uri: str, data: bytes) -> None:
+        path = self._path(uri)
+        if self.protocol == "file":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with self.fs.open(path, "wb") as handle:
+            handle.write(data)
+
+    def write_text(self, uri: str, text: str, encoding: str = "utf-8") -> None:
+        self.write_bytes(uri, text.encode(encoding))
+
+    @contextmanager
+    def open(self, uri: str, mode: str = "rb") -> Iterator[IO[Any]]:
+        path = self._path(uri)
+        if "w" in mode or "a" in mode:
+            if self.protocol == "file":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        elif not self.fs.exists(path):
+            raise NotFoundError(f"{uri}: no such file")
+        with self.fs.open(path, mode) as handle:
+            yield handle
+
+    def list_files(self, prefix: str, suffix: str = "") -> list[str]:
+        """Every file below ``prefix`` (recursively) whose name ends with ``suffix``, sorted."""
+        path = self._path(prefix)
+        if not self.fs.exists(path):
+            return []
+        if self.fs.isfile(path):
+            return [prefix] if prefix.endswith(suffix) else []
+        found = self.fs.find(path)
+        files = sorted(str(f) for f in found if str(f).endswith(suffix))
+        if self.protocol == "file":
+            return files
+        return [f if "://" in f else f"{self.protocol}://{f}" for f in files]
+
+    def delete(self, uri: str) -> None:
+        path = self._path(uri)
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
+
+
+def store_for(uri: str, options: Mapping[str, Any] | None = None) -> ObjectStore:
+    """The store that serves ``uri``: local for plain paths and ``file://``, fsspec's protocol otherwise."""
+    if not is_remote(uri):
+        return ObjectStore("file", dict(options or {}))
+    protocol = uri.split("://", 1)[0]
+    if protocol in ("s3", "s3a"):
+        protocol = "s3"
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except (ImportError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{uri}: no filesystem for {protocol}:// (install the matching extra, e.g. modelmonitor[s3])"
+        ) from exc
+    return ObjectStore(protocol, dict(options or {}))
