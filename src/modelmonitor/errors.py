@@ -48,8 +48,9 @@ class InputFileError(ModelMonitorError):
 
     exit_code = 3
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None
+    ) -> None:
         where = path or ""
         if path is not None and line is not None:
             where = f"{path}:{line}"
