@@ -1,0 +1,1 @@
+"""Datasets: analysis windows, readers of captured and baseline data, record preprocessing."""

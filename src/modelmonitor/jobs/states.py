@@ -1,0 +1,39 @@
+"""Statuses of schedules and executions, SageMaker's names exactly (reference §9.4).
+
+Schedule:  Pending → Scheduled ⇄ Stopped; Failed when it cannot run at all.
+Execution: Pending → InProgress → Completed | CompletedWithViolations | Failed | Stopping → Stopped.
+The catalog stores the plain string values; these enums are the closed sets code compares against.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["TERMINAL_EXECUTION_STATUSES", "ExecutionStatus", "ScheduleStatus"]
+
+
+class ScheduleStatus(StrEnum):
+    PENDING = "Pending"
+    SCHEDULED = "Scheduled"
+    STOPPED = "Stopped"
+    FAILED = "Failed"
+
+
+class ExecutionStatus(StrEnum):
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+TERMINAL_EXECUTION_STATUSES = frozenset(
+    {
+        ExecutionStatus.COMPLETED,
+        ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.STOPPED,
+    }
+)

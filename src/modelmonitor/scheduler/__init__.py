@@ -1,0 +1,1 @@
+"""Scheduler: cron parsing (pure), the loop that turns due slots into executions, the subprocess worker."""
