@@ -1,0 +1,1 @@
+"""Pure statistics: sketches, summaries and distances; no files, environment, clock or network."""
