@@ -1,0 +1,246 @@
+"""A capturing reverse proxy in front of any HTTP model server.
+
+Clients talk to the proxy exactly as to the model: method, path, query, headers, body and status pass
+through; response bodies stream through chunk by chunk (hop-by-hop headers are dropped, as any proxy must).
+Sampled calls are captured once the response is complete, bounded by ``max_payload_bytes``; the record is
+queued before the last chunk reaches the client.
+
+Failed calls: when the model cannot be reached the client gets ``502`` and when it does not answer in time
+``504``, with a JSON body ``{"error": ..., "message": ..., "upstream": ...}``. Such calls are not captured
+(there is no model output to record); nor are calls the model answered with a non-2xx status. Both are
+counted in the metrics. ``/metrics`` (configurable) serves the capture counters in Prometheus format from
+a registry owned by this app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+import httpx
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from modelmonitor.capture.asgi import Message, Receive, Scope, Send
+from modelmonitor.capture.body import BoundedBody
+from modelmonitor.capture.config import CaptureSettings
+from modelmonitor.capture.headers import header_value, inference_id_from
+from modelmonitor.capture.pipeline import CapturePipeline
+
+__all__ = ["EndpointRegistration", "ProxyEndpoint", "ProxySettings", "create_proxy_app"]
+
+logger = logging.getLogger("modelmonitor.capture")
+
+# RFC 9110 §7.6.1 connection-specific headers, plus Host (the upstream's own is set by the client).
+_HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """The upstream model server, how long to wait for it, and what to capture."""
+
+    upstream: str
+    capture: CaptureSettings
+    listen_url: str = "http://127.0.0.1:8081"
+    timeout: timedelta = timedelta(seconds=60)
+    connect_timeout: timedelta = timedelta(seconds=5)
+    metrics_path: str = "/metrics"
+    max_connections: int = 512
+
+
+@dataclass(frozen=True)
+class ProxyEndpoint:
+    """What a started proxy tells a registration hook (e.g. the catalog) about itself."""
+
+    endpoint_name: str
+    variant_name: str
+    listen_url: str
+    upstream: str
+    destination: str
+    sampling_percentage: float
+    capture_enabled: bool
+
+
+class EndpointRegistration(Protocol):
+    """Hook called when the proxy starts serving and when it stops (the catalog plugs in here)."""
+
+    async def endpoint_started(self, endpoint: ProxyEndpoint) -> None: ...
+
+    async def endpoint_stopped(self, endpoint: ProxyEndpoint) -> None: ...
+
+
+def _error_response_parts(status: int, error: str, message: str, upstream: str) -> tuple[Message, Message]:
+    body = orjson.dumps({"error": error, "message": message, "upstream": upstream})
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+
+@dataclass
+class _Forwarder:
+    """The catch-all ASGI app: forwards one call upstream and streams the answer back."""
+
+    settings: ProxySettings
+    pipeline: CapturePipeline
+    client: httpx.AsyncClient | None = field(default=None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        assert self.client is not None, "the proxy's lifespan has not started"
+        capture = self.pipeline.should_capture()
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        request_body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        request_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = [(k, v) for k, v in request_headers if k not in _HOP_BY_HOP]
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        request = self.client.build_request(
+            scope["method"], target.decode("latin-1"), headers=headers, content=request_body
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            await self._fail(send, 504, "upstream_timeout", f"the model did not answer in time: {exc!r}")
+            return
+        except httpx.HTTPError as exc:
+            await self._fail(send, 502, "upstream_unavailable", f"the model could not be reached: {exc!r}")
+            return
+        try:
+            await self._relay(response, send, capture, scope, request_body, request_headers)
+        finally:
+            await response.aclose()
+
+    async def _fail(self, send: Send, status: int, error: str, message: str) -> None:
+        self.pipeline.stats.upstream_errors += 1
+        start, body = _error_response_parts(status, error, message, self.settings.upstream)
+        await send(start)
+        await send(body)
+
+    async def _relay(
+        self,
+        response: httpx.Response,
+        send: Send,
+        capture: bool,
+        scope: Scope,
+        request_body: bytes,
+        request_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        out_headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": out_headers})
+        collected = BoundedBody(self.pipeline.settings.max_payload_bytes) if capture else None
+        pending: bytes | None = None
+        try:
+            async for chunk in response.aiter_raw():
+                if not chunk:
+                    continue
+                if collected is not None:
+                    collected.add(chunk)
+                if pending is not None:
+                    await send({"type": "http.response.body", "body": pending, "more_body": True})
+                pending = chunk
+        except httpx.HTTPError as exc:
+            # Headers are already sent: end without the final chunk so the client sees a broken response.
+            self.pipeline.stats.upstream_errors += 1
+            logger.warning("upstream failed mid-response: %r", exc)
+            return
+        if collected is not None:
+            self.pipeline.submit(
+                status=response.status_code,
+                request_body=request_body,
+                request_content_type=header_value(request_headers, b"content-type"),
+                response_body=collected.data,
+                response_content_type=response.headers.get("content-type"),
+                inference_id=inference_id_from(request_headers),
+                request_size=len(request_body),
+                response_size=collected.size,
+            )
+        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+
+
+def create_proxy_app(
+    settings: ProxySettings,
+    *,
+    registration: EndpointRegistration | None = None,
+    disk_probe: Callable[[], float] | None = None,
+) -> Starlette:
+    """The proxy as an ASGI app, to serve with uvicorn; ``app.state.pipeline`` is its capture pipeline."""
+    pipeline = CapturePipeline(settings.capture, disk_probe=disk_probe)
+    registry = CollectorRegistry(auto_describe=True)
+    pipeline.register_metrics(registry)
+    forwarder = _Forwarder(settings, pipeline)
+    c = settings.capture
+    endpoint = ProxyEndpoint(
+        endpoint_name=c.endpoint_name,
+        variant_name=c.variant_name,
+        listen_url=settings.listen_url,
+        upstream=settings.upstream,
+        destination=c.destination,
+        sampling_percentage=c.sampling_percentage,
+        capture_enabled=c.enabled,
+    )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        timeout = httpx.Timeout(
+            settings.timeout.total_seconds(), connect=settings.connect_timeout.total_seconds()
+        )
+        limits = httpx.Limits(
+            max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
+        )
+        async with httpx.AsyncClient(base_url=settings.upstream, timeout=timeout, limits=limits) as client:
+            forwarder.client = client
+            pipeline.start()
+            if registration is not None:
+                await registration.endpoint_started(endpoint)
+            try:
+                yield {}
+            finally:
+                if registration is not None:
+                    await registration.endpoint_stopped(endpoint)
+                await asyncio.to_thread(pipeline.close)
+                logger.warning("capture stopped: %s", orjson.dumps(pipeline.stats.as_dict()).decode())
+
+    app = Starlette(
+        routes=[Route(settings.metrics_path, metrics), Mount("", app=forwarder)], lifespan=lifespan
+    )
+    app.state.pipeline = pipeline
+    app.state.registry = registry
+    return app

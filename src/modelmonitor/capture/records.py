@@ -1,0 +1,119 @@
+"""Turn one request/response pair into one capture line, byte-compatible with SageMaker's (reference §1.2).
+
+Key order follows real capture files: ``captureData{endpointInput, endpointOutput}``, ``eventMetadata{eventId,
+[inferenceId], inferenceTime}``, ``eventVersion``; compact JSON; one line per invocation.
+
+Payload rules:
+- the media type (content type without parameters) in the CSV list gives ``CSV``, in the JSON list ``JSON``,
+  anything else ``BASE64`` (as SageMaker does);
+- a CSV/JSON payload that is not valid UTF-8 is stored as ``BASE64`` instead of failing;
+- a payload larger than ``max_payload_bytes`` keeps its first ``max_payload_bytes`` bytes, stored as
+  ``BASE64`` (a cut text is no longer a valid CSV row or JSON document), and the event carries
+  ``"truncated":true``.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+import orjson
+
+from modelmonitor.capture.config import CaptureSettings
+
+__all__ = ["CaptureLine", "PayloadEncoder", "build_capture_line", "hour_of", "inference_time_of"]
+
+Mode = Literal["INPUT", "OUTPUT"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureLine:
+    """One encoded record waiting for the writer: its hour partition, its bytes (ending in a newline)."""
+
+    hour: str
+    data: bytes
+    enqueued_monotonic: float
+
+
+def inference_time_of(epoch_seconds: float) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ``, second precision, as SageMaker writes ``inferenceTime``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
+
+
+def hour_of(epoch_seconds: float) -> str:
+    """``yyyy/mm/dd/hh`` partition of a UTC moment."""
+    return time.strftime("%Y/%m/%d/%H", time.gmtime(epoch_seconds))
+
+
+class PayloadEncoder:
+    """Chooses the encoding of a payload from its content type and size, never raising on bad bytes."""
+
+    def __init__(self, settings: CaptureSettings) -> None:
+        self._csv = frozenset(t.lower() for t in settings.csv_content_types)
+        self._json = frozenset(t.lower() for t in settings.json_content_types)
+        self._limit = settings.max_payload_bytes
+
+    def _text_encoding(self, content_type: str | None) -> Literal["CSV", "JSON"] | None:
+        if not content_type:
+            return None
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media in self._csv:
+            return "CSV"
+        if media in self._json:
+            return "JSON"
+        return None
+
+    def encode(
+        self, body: bytes, content_type: str | None, mode: Mode, total_size: int | None = None
+    ) -> dict[str, object]:
+        """The ``endpointInput``/``endpointOutput`` object for ``body``.
+
+        ``total_size`` is the real payload size when ``body`` was already cut while being collected.
+        """
+        size = len(body) if total_size is None else total_size
+        event: dict[str, object] = {"observedContentType": content_type, "mode": mode}
+        if size > self._limit:
+            event["data"] = base64.b64encode(body[: self._limit]).decode("ascii")
+            event["encoding"] = "BASE64"
+            event["truncated"] = True
+            return event
+        encoding = self._text_encoding(content_type)
+        if encoding is not None:
+            try:
+                event["data"] = body.decode("utf-8")
+                event["encoding"] = encoding
+                return event
+            except UnicodeDecodeError:
+                pass
+        event["data"] = base64.b64encode(body).decode("ascii")
+        event["encoding"] = "BASE64"
+        return event
+
+
+def build_capture_line(
+    *,
+    input_event: dict[str, object] | None,
+    output_event: dict[str, object] | None,
+    inference_id: str | None,
+    epoch_seconds: float,
+    event_id: str | None = None,
+) -> CaptureLine:
+    """Encode one capture record as a compact JSON line in SageMaker's key order."""
+    capture_data: dict[str, object] = {}
+    if input_event is not None:
+        capture_data["endpointInput"] = input_event
+    if output_event is not None:
+        capture_data["endpointOutput"] = output_event
+    metadata: dict[str, object] = {"eventId": event_id or str(uuid.uuid4())}
+    if inference_id:
+        metadata["inferenceId"] = inference_id
+    metadata["inferenceTime"] = inference_time_of(epoch_seconds)
+    record = {"captureData": capture_data, "eventMetadata": metadata, "eventVersion": "0"}
+    return CaptureLine(
+        hour=hour_of(epoch_seconds),
+        data=orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE),
+        enqueued_monotonic=time.monotonic(),
+    )

@@ -1,0 +1,287 @@
+"""The writer thread: drains the capture queue, appends lines to hourly files, flushes, rotates, uploads.
+
+- Every ``flush_interval`` (and sooner when the queue is half full) queued lines are written with one
+  ``write`` per file; once written they are in the kernel's page cache and survive a ``kill -9`` of this
+  process, so a crash loses at most the lines queued since the last flush.
+- A file holds the records of one UTC hour (the hour of ``inferenceTime``). It is closed, with ``fsync``,
+  when it reaches ``max_file_bytes``, when ``max_file_age`` has passed, when its hour is over and it got
+  nothing new, and on shutdown.
+- Local destinations are written in place. Object-store destinations (``s3://`` ...) are written to a local
+  spool file first and uploaded when the file is closed; the spool of a writer that died is uploaded by the
+  next writer started on the same spool directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from modelmonitor.capture.buffer import CaptureBuffer
+from modelmonitor.capture.config import CaptureSettings
+from modelmonitor.capture.guard import DiskGuard
+from modelmonitor.capture.metrics import CaptureStats
+from modelmonitor.capture.records import CaptureLine, hour_of
+from modelmonitor.formats.layout import capture_file_name, join_uri
+from modelmonitor.storage.objects import ObjectStore, is_remote, store_for
+
+__all__ = ["CaptureWriter", "default_spool_dir"]
+
+logger = logging.getLogger("modelmonitor.capture")
+
+_DESTINATION_FILE = "destination.txt"
+
+
+def default_spool_dir() -> Path:
+    """Where object-store destinations are spooled when no spool directory is configured."""
+    return Path(tempfile.gettempdir()) / "modelmonitor-capture-spool"
+
+
+@dataclass
+class _OpenFile:
+    hour: str
+    local_path: Path
+    final_uri: str | None  # None when the local path is the final place
+    handle: int
+    opened_monotonic: float
+    size: int = 0
+    written_this_cycle: bool = False
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a directory with our pid that we did not create belongs to a previous life
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class CaptureWriter:
+    """Owns the capture files of one process. ``start`` spawns the thread; ``close`` drains and stops it."""
+
+    def __init__(
+        self,
+        settings: CaptureSettings,
+        buffer: CaptureBuffer,
+        stats: CaptureStats,
+        guard: DiskGuard | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._buffer = buffer
+        self._stats = stats
+        self.guard = guard
+        self._clock = clock
+        self._remote = is_remote(settings.destination)
+        self._store: ObjectStore | None = (
+            store_for(settings.destination, settings.storage_options) if self._remote else None
+        )
+        if self._remote:
+            spool_root = Path(settings.spool_dir) if settings.spool_dir else default_spool_dir()
+            self._spool_root: Path | None = spool_root
+            self.local_root = spool_root / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        else:
+            self._spool_root = None
+            self.local_root = Path(settings.destination.removeprefix("file://"))
+        self._files: dict[str, _OpenFile] = {}
+        self._pending_uploads: list[tuple[Path, str]] = []
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_guard_check = 0.0
+        self._last_error_log = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self.local_root.mkdir(parents=True, exist_ok=True)
+        if self._remote:
+            (self.local_root / _DESTINATION_FILE).write_text(self._settings.destination, encoding="utf-8")
+            self._recover_orphaned_spools()
+        if self.guard is not None:
+            self.guard.check()
+            self._last_guard_check = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="modelmonitor-capture-writer", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout_seconds: float = 30.0) -> None:
+        """Write everything queued, fsync and close every file, upload spooled files; idempotent."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._buffer.wakeup.set()
+        self._thread.join(timeout_seconds)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the loop --------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        interval = self._settings.flush_interval.total_seconds()
+        while not self._stopping.is_set():
+            self._buffer.wakeup.wait(interval)
+            self._buffer.wakeup.clear()
+            self._cycle()
+        self._cycle()
+        for open_file in list(self._files.values()):
+            self._close_file(open_file)
+        self._upload_pending()
+        if self._remote:
+            self._remove_spool_dir_if_empty(self.local_root)
+
+    def _cycle(self) -> None:
+        try:
+            self._write(self._buffer.drain())
+            self._rotate()
+            self._upload_pending()
+            self._check_disk()
+        except Exception:  # the writer must outlive any single failure; the request path never sees it
+            self._stats.write_errors += 1
+            logger.exception("capture writer cycle failed")
+
+    def _write(self, lines: list[CaptureLine]) -> None:
+        now = time.monotonic()
+        self._stats.last_flush_monotonic = now
+        if not lines:
+            return
+        by_hour: dict[str, list[bytes]] = {}
+        for line in lines:
+            by_hour.setdefault(line.hour, []).append(line.data)
+        for hour, datas in by_hour.items():
+            chunk = b"".join(datas)
+            open_file = self._file_for(hour)
+            try:
+                _write_all(open_file.handle, chunk)
+            except OSError as exc:
+                self._stats.write_errors += 1
+                self._log_error(
+                    f"capture write to {open_file.local_path} failed, {len(datas)} records lost: {exc}"
+                )
+                continue
+            open_file.size += len(chunk)
+            open_file.written_this_cycle = True
+            self._stats.records_written += len(datas)
+            self._stats.bytes_written += len(chunk)
+            if open_file.size >= self._settings.max_file_bytes:
+                self._close_file(open_file)
+        self._stats.flush_lag_seconds = now - lines[0].enqueued_monotonic
+
+    def _rotate(self) -> None:
+        current_hour = hour_of(self._clock())
+        max_age = self._settings.max_file_age.total_seconds() if self._settings.max_file_age else None
+        now = time.monotonic()
+        for open_file in list(self._files.values()):
+            idle_past_hour = open_file.hour != current_hour and not open_file.written_this_cycle
+            too_old = max_age is not None and now - open_file.opened_monotonic >= max_age
+            if idle_past_hour or too_old:
+                self._close_file(open_file)
+            else:
+                open_file.written_this_cycle = False
+
+    def _check_disk(self) -> None:
+        if self.guard is None:
+            return
+        now = time.monotonic()
+        if now - self._last_guard_check >= self._settings.disk_check_interval.total_seconds():
+            self._last_guard_check = now
+            self.guard.check()
+
+    # -- files -----------------------------------------------------------------------------------------
+    def _file_for(self, hour: str) -> _OpenFile:
+        existing = self._files.get(hour)
+        if existing is not None:
+            return existing
+        s = self._settings
+        name = capture_file_name(datetime.fromtimestamp(self._clock(), UTC))
+        relative = f"{s.endpoint_name}/{s.variant_name}/{hour}/{name}"
+        local_path = self.local_root / relative
+        local_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(local_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        final_uri = join_uri(s.destination, relative) if self._remote else None
+        opened = _OpenFile(hour, local_path, final_uri, handle, time.monotonic())
+        self._files[hour] = opened
+        return opened
+
+    def _close_file(self, open_file: _OpenFile) -> None:
+        self._files.pop(open_file.hour, None)
+        try:
+            os.fsync(open_file.handle)
+        except OSError as exc:
+            self._stats.write_errors += 1
+            self._log_error(f"capture fsync of {open_file.local_path} failed: {exc}")
+        finally:
+            os.close(open_file.handle)
+        self._stats.files_closed += 1
+        if open_file.final_uri is not None:
+            self._pending_uploads.append((open_file.local_path, open_file.final_uri))
+
+    def _upload_pending(self) -> None:
+        if not self._pending_uploads or self._store is None:
+            return
+        still: list[tuple[Path, str]] = []
+        for local_path, uri in self._pending_uploads:
+            try:
+                self._store.fs.put_file(str(local_path), uri)
+            except Exception as exc:  # network, credentials, bucket: keep the spool file and retry later
+                self._stats.upload_errors += 1
+                self._log_error(f"capture upload of {local_path} to {uri} failed, will retry: {exc}")
+                still.append((local_path, uri))
+                continue
+            local_path.unlink(missing_ok=True)
+        self._pending_uploads = still
+
+    def _recover_orphaned_spools(self) -> None:
+        assert self._spool_root is not None
+        for owner in sorted(self._spool_root.iterdir()):
+            if owner == self.local_root or not owner.is_dir():
+                continue
+            pid_text = owner.name.split("-", 1)[0]
+            if not pid_text.isdigit() or _pid_alive(int(pid_text)):
+                continue
+            marker = owner / _DESTINATION_FILE
+            if not marker.is_file():
+                continue
+            destination = marker.read_text(encoding="utf-8").strip()
+            for path in sorted(owner.rglob("*.jsonl")):
+                relative = path.relative_to(owner).as_posix()
+                self._pending_uploads.append((path, join_uri(destination, relative)))
+            logger.warning("capture: uploading the spool of a stopped writer from %s", owner)
+        self._upload_pending()
+        for owner in self._spool_root.iterdir():
+            if owner != self.local_root and owner.is_dir() and not any(owner.rglob("*.jsonl")):
+                pid_text = owner.name.split("-", 1)[0]
+                if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+                    shutil.rmtree(owner, ignore_errors=True)
+
+    def _remove_spool_dir_if_empty(self, root: Path) -> None:
+        if not any(root.rglob("*.jsonl")):
+            shutil.rmtree(root, ignore_errors=True)
+
+    def _log_error(self, message: str) -> None:
+        # Log the first error and then at most one a minute, so a full disk does not flood the log.
+        now = time.monotonic()
+        if now - self._last_error_log >= 60.0 or self._last_error_log == 0.0:
+            self._last_error_log = now
+            logger.error(message)
+
+
+def _write_all(handle: int, chunk: bytes) -> None:
+    view = memoryview(chunk)
+    while view:
+        written = os.write(handle, view)
+        view = view[written:]
