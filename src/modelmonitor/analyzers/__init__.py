@@ -1,0 +1,1 @@
+"""Analyzers: statistics computed from a data set (data quality, model quality, ...)."""

@@ -1,0 +1,290 @@
+"""Mergeable per-column summaries: the partial state of a data-quality profile.
+
+``summarize_batch`` turns one Arrow record batch into a ``TableSummary``; ``TableSummary.merge`` combines
+two of them. Any split of a data set into batches, summarised and merged in any grouping, gives the
+same counts, min and max exactly, and the same sums, means and standard deviations up to float
+rounding (KLL sketches agree within their error bound). This is the function a distributed engine calls
+on each partition (Spark ``mapInArrow``), and the local engine on each DuckDB batch.
+
+Input columns come in two kinds:
+
+* strings (CSV read as text, as SageMaker's Spark job reads it): each value is classified with Deequ's
+  regular expressions (``stats.types``) and numeric-looking values are parsed as doubles;
+* typed Arrow columns (JSON, Parquet): integers are Integral, floats Fractional, booleans Boolean;
+  float NaN counts as missing.
+
+Categorical value counts are kept for every column whose values may end up a String feature, up to
+``MAX_TRACKED_VALUES`` distinct values (memory stays flat); beyond that they are dropped and the column
+is flagged ``values_truncated``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from modelmonitor.stats.kll import KLLSketch
+from modelmonitor.stats.types import BOOLEAN_PATTERN, FRACTIONAL_PATTERN, INTEGRAL_PATTERN, TypeCounts
+
+__all__ = [
+    "MAX_TRACKED_VALUES",
+    "SHRINKING_FACTOR",
+    "SKETCH_SIZE",
+    "ColumnSummary",
+    "NumericSummary",
+    "TableSummary",
+    "summarize_array",
+    "summarize_batch",
+]
+
+SKETCH_SIZE = 2048
+SHRINKING_FACTOR = 0.64
+MAX_TRACKED_VALUES = 50_000
+# Up to this many values per batch, moments follow Spark's per-row (Welford) updates bit for bit.
+SEQUENTIAL_MOMENTS_MAX = 8192
+
+# After the optional sign, Deequ allows one space ("- 5"); a double parser does not.
+_SIGN_SPACE = r"^([+-]?) "
+# Values Deequ calls numeric but no parser reads ("", "-", "+", "."): Spark's cast makes them null.
+_UNPARSEABLE = r"^[+-]?\.?$"
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    """Moments, extremes and a KLL sketch of the values that parse as numbers.
+
+    ``total`` is the left-to-right double sum (as Spark and Deequ add within a partition);
+    ``m2`` is the sum of squared deviations from ``center`` (merged with Chan's formula), giving the
+    population standard deviation ``sqrt(m2 / count)`` like Deequ's ``StandardDeviation``.
+    """
+
+    count: int = 0
+    total: float = 0.0
+    center: float = 0.0
+    m2: float = 0.0
+    minimum: float = float("inf")
+    maximum: float = float("-inf")
+    sketch: KLLSketch = field(default_factory=lambda: KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR))
+
+    @classmethod
+    def empty(cls) -> NumericSummary:
+        return cls()
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> NumericSummary:
+        """Summary of float64 values, in their input order (the sketch's level 0 keeps that order)."""
+        if values.size == 0:
+            return cls()
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        total = float(np.cumsum(values)[-1])  # sequential sum, not numpy's pairwise one
+        if values.size <= SEQUENTIAL_MOMENTS_MAX:
+            center, m2 = _welford(values)
+        else:
+            center = total / values.size
+            deviations = values - center
+            m2 = float(np.dot(deviations, deviations))
+        sketch = KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR)
+        sketch.update(values)
+        return cls(
+            count=int(values.size),
+            total=total,
+            center=center,
+            m2=m2,
+            minimum=float(values.min()),
+            maximum=float(values.max()),
+            sketch=sketch,
+        )
+
+    def merge(self, other: NumericSummary) -> NumericSummary:
+        if other.count == 0:
+            return self
+        if self.count == 0:
+            return other
+        count = self.count + other.count
+        delta = other.center - self.center
+        return NumericSummary(
+            count=count,
+            total=self.total + other.total,
+            center=self.center + delta * other.count / count,
+            m2=self.m2 + other.m2 + delta * delta * self.count * other.count / count,
+            minimum=min(self.minimum, other.minimum),
+            maximum=max(self.maximum, other.maximum),
+            sketch=self.sketch.merge(other.sketch),
+        )
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    @property
+    def std_dev(self) -> float:
+        return float(np.sqrt(max(self.m2, 0.0) / self.count)) if self.count else float("nan")
+
+
+def _welford(values: np.ndarray) -> tuple[float, float]:
+    """Spark's ``CentralMomentAgg`` row by row: the mean and m2 its stddev_pop would hold."""
+    count = 0
+    mean = 0.0
+    m2 = 0.0
+    for value in values.tolist():
+        count += 1
+        delta = value - mean
+        delta_n = delta / count
+        mean += delta_n
+        m2 += delta * (delta - delta_n)
+    return mean, m2
+
+
+def _merge_values(left: Mapping[str, int] | None, right: Mapping[str, int] | None) -> dict[str, int] | None:
+    if left is None or right is None:
+        return None
+    merged = dict(left)
+    for value, count in right.items():
+        merged[value] = merged.get(value, 0) + count
+    return merged if len(merged) <= MAX_TRACKED_VALUES else None
+
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    """Everything a data-quality profile needs about one column, for a part of the rows.
+
+    ``values`` maps each distinct value (as Spark would print it) to its count; ``None`` means the
+    counts were not kept (more than ``MAX_TRACKED_VALUES`` distinct values, or typed numbers).
+    """
+
+    types: TypeCounts = field(default_factory=TypeCounts)
+    numeric: NumericSummary = field(default_factory=NumericSummary)
+    values: Mapping[str, int] | None = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> ColumnSummary:
+        return cls()
+
+    @classmethod
+    def all_null(cls, rows: int) -> ColumnSummary:
+        return cls(types=TypeCounts(null=rows))
+
+    def merge(self, other: ColumnSummary) -> ColumnSummary:
+        return ColumnSummary(
+            types=self.types.merge(other.types),
+            numeric=self.numeric.merge(other.numeric),
+            values=_merge_values(self.values, other.values),
+        )
+
+    @property
+    def values_truncated(self) -> bool:
+        return self.values is None
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """Per-column summaries of some rows of a table, in column order; merge with ``merge``."""
+
+    row_count: int = 0
+    columns: Mapping[str, ColumnSummary] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> TableSummary:
+        return cls()
+
+    def merge(self, other: TableSummary) -> TableSummary:
+        # A column absent from one side (a JSON key that part of the rows lack) is null in its rows.
+        merged: dict[str, ColumnSummary] = {}
+        for name, column in self.columns.items():
+            right = other.columns.get(name, ColumnSummary.all_null(other.row_count))
+            merged[name] = column.merge(right)
+        for name, column in other.columns.items():
+            if name not in merged:
+                merged[name] = ColumnSummary.all_null(self.row_count).merge(column)
+        return TableSummary(row_count=self.row_count + other.row_count, columns=merged)
+
+
+def _count_true(mask: pa.Array) -> int:
+    result = pc.sum(mask).as_py()
+    return int(result or 0)
+
+
+def _value_counts(array: pa.Array) -> dict[str, int] | None:
+    counted = pc.value_counts(array.drop_null())
+    if len(counted) > MAX_TRACKED_VALUES:
+        return None
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
+
+
+def _summarize_strings(array: pa.Array) -> ColumnSummary:
+    if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+        array = array.cast(pa.string())
+    fractional = pc.match_substring_regex(array, FRACTIONAL_PATTERN)
+    integral = pc.match_substring_regex(array, INTEGRAL_PATTERN)
+    boolean = pc.match_substring_regex(array, BOOLEAN_PATTERN)
+    nulls = array.null_count
+    n_fractional = _count_true(fractional)
+    n_integral = _count_true(pc.and_(integral, pc.invert(fractional)))
+    n_boolean = _count_true(boolean)
+    types = TypeCounts(
+        null=nulls,
+        fractional=n_fractional,
+        integral=n_integral,
+        boolean=n_boolean,
+        string=len(array) - nulls - n_fractional - n_integral - n_boolean,
+    )
+    numeric_like = pc.filter(array, pc.or_(fractional, integral))
+    cleaned = pc.replace_substring_regex(numeric_like, _SIGN_SPACE, r"\1")
+    parseable = pc.filter(cleaned, pc.invert(pc.match_substring_regex(cleaned, _UNPARSEABLE)))
+    numbers = pc.cast(parseable, pa.float64()).to_numpy(zero_copy_only=False)
+    return ColumnSummary(types=types, numeric=NumericSummary.of(numbers), values=_value_counts(array))
+
+
+def _summarize_numbers(array: pa.Array, *, integral: bool) -> ColumnSummary:
+    floats = array.cast(pa.float64())
+    if not integral:
+        floats = pc.if_else(pc.is_nan(floats), pa.scalar(None, pa.float64()), floats)
+    present = len(floats) - floats.null_count
+    types = TypeCounts(
+        null=floats.null_count, integral=present if integral else 0, fractional=0 if integral else present
+    )
+    numbers = floats.drop_null().to_numpy(zero_copy_only=False)
+    return ColumnSummary(types=types, numeric=NumericSummary.of(numbers), values=None)
+
+
+def _as_text(array: pa.Array) -> pa.Array:
+    """Any other Arrow type as strings, the way Spark would print it (nested values as JSON)."""
+    try:
+        return array.cast(pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        import orjson
+
+        texts = [
+            None if item is None else orjson.dumps(item, default=str).decode() for item in array.to_pylist()
+        ]
+        return pa.array(texts, type=pa.string())
+
+
+def summarize_array(array: pa.Array | pa.ChunkedArray) -> ColumnSummary:
+    """Summary of one column (any Arrow type)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    kind = array.type
+    if pa.types.is_null(kind):
+        return ColumnSummary.all_null(len(array))
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return _summarize_strings(array)
+    if pa.types.is_integer(kind):
+        return _summarize_numbers(array, integral=True)
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return _summarize_numbers(array, integral=False)
+    if pa.types.is_boolean(kind):
+        texts = array.cast(pa.string())
+        types = TypeCounts(null=array.null_count, boolean=len(array) - array.null_count)
+        return ColumnSummary(types=types, values=_value_counts(texts))
+    return _summarize_strings(_as_text(array))
+
+
+def summarize_batch(batch: pa.RecordBatch | pa.Table) -> TableSummary:
+    """The per-partition function: summaries of every column of one batch."""
+    columns = {name: summarize_array(batch.column(index)) for index, name in enumerate(batch.schema.names)}
+    return TableSummary(row_count=batch.num_rows, columns=columns)
