@@ -127,11 +127,9 @@ class NumericSummary:
 
 def _welford(values: np.ndarray) -> tuple[float, float]:
     """Spark's ``CentralMomentAgg`` row by row: the mean and m2 its stddev_pop would hold."""
-    count = 0
     mean = 0.0
     m2 = 0.0
-    for value in values.tolist():
-        count += 1
+    for count, value in enumerate(values.tolist(), start=1):
         delta = value - mean
         delta_n = delta / count
         mean += delta_n

@@ -16,6 +16,7 @@ no Boolean type, so we report String); any Fractional → Fractional; else Integ
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from modelmonitor.formats.statistics import InferredType
 
 __all__ = [
