@@ -33,6 +33,11 @@ def _root(
         raise typer.Exit(0)
 
 
+from modelmonitor.cli.capture import capture_app  # noqa: E402  (command groups register after the app)
+
+app.add_typer(capture_app, name="capture")
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors into one line on stderr and their exit code."""
     try:

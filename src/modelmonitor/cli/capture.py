@@ -1,0 +1,160 @@
+"""``modelmonitor capture``: the capturing proxy and batch-job capture."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+import uvicorn
+
+from modelmonitor.capture.batch import write_batch_manifests
+from modelmonitor.capture.config import (
+    DEFAULT_CSV_CONTENT_TYPES,
+    DEFAULT_JSON_CONTENT_TYPES,
+    CaptureSettings,
+    capture_modes,
+)
+from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.layout import DEFAULT_VARIANT
+
+__all__ = ["capture_app"]
+
+capture_app = typer.Typer(help="Capture what models receive and return, in SageMaker's capture format.")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeated options and comma-separated lists, flattened."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _storage_options(values: list[str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(
+                f"--storage-option: got {item!r}, expected KEY=VALUE (e.g. endpoint_url=...)"
+            )
+        options[key.strip()] = value
+    return options
+
+
+def _listen(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ConfigurationError(f"--listen: got {address!r}, expected HOST:PORT such as 127.0.0.1:8081")
+    return host or "127.0.0.1", int(port)
+
+
+@capture_app.command("proxy")
+def proxy(
+    upstream: str = typer.Option(..., help="URL of the model server, e.g. http://127.0.0.1:8080."),
+    listen: str = typer.Option("127.0.0.1:8081", help="HOST:PORT the proxy listens on."),
+    endpoint_name: str = typer.Option(..., help="Endpoint name: the first folder below the destination."),
+    variant: str = typer.Option(DEFAULT_VARIANT, help="Variant name: the second folder."),
+    destination: str = typer.Option(..., help="Capture root: a directory or URI (s3://bucket/prefix)."),
+    sampling_percentage: float = typer.Option(20.0, min=0, max=100, help="Percent of calls captured."),
+    capture_options: list[str] = typer.Option(["Input,Output"], help="Input, Output (or REQUEST, RESPONSE)."),
+    csv_content_types: list[str] = typer.Option(list(DEFAULT_CSV_CONTENT_TYPES), help="Captured as CSV."),
+    json_content_types: list[str] = typer.Option(list(DEFAULT_JSON_CONTENT_TYPES), help="Captured as JSON."),
+    enable_capture: bool = typer.Option(True, help="--no-enable-capture proxies without capturing."),
+    max_payload_bytes: int = typer.Option(6 * 1024 * 1024, help="Larger payloads are cut and flagged."),
+    queue_size: int = typer.Option(
+        10_000, help="Records waiting for the writer; beyond, records are dropped."
+    ),
+    flush_interval_seconds: float = typer.Option(
+        1.0, help="Longest time a record waits before being written."
+    ),
+    max_file_bytes: int = typer.Option(64 * 1024 * 1024, help="A capture file is closed at this size."),
+    max_file_age_seconds: float = typer.Option(0.0, help="Close files older than this (0: hourly only)."),
+    disk_usage_threshold: float = typer.Option(0.75, help="Pause capture above this used fraction of disk."),
+    spool_dir: str = typer.Option("", help="Local spool for object-store destinations (default: temp dir)."),
+    storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
+    timeout_seconds: float = typer.Option(
+        60.0, help="Upstream answer time limit; beyond it clients get 504."
+    ),
+    metrics_path: str = typer.Option("/metrics", help="Path of the proxy's Prometheus metrics."),
+    log_level: str = typer.Option("warning", help="uvicorn/modelmonitor log level."),
+) -> None:
+    """Run a capturing reverse proxy in front of a model server; SIGTERM/SIGINT stop it, draining capture."""
+    host, port = _listen(listen)
+    capture_input, capture_output = capture_modes(_split(capture_options))
+    options = _storage_options(storage_option)
+    age = timedelta(seconds=max_file_age_seconds) if max_file_age_seconds > 0 else None
+    if age is None and "://" in destination and not destination.startswith("file://"):
+        age = timedelta(minutes=5)  # object stores get a finished object at least every 5 minutes
+    capture = CaptureSettings(
+        endpoint_name=endpoint_name,
+        variant_name=variant,
+        destination=destination,
+        enabled=enable_capture,
+        sampling_percentage=sampling_percentage,
+        capture_input=capture_input,
+        capture_output=capture_output,
+        csv_content_types=tuple(_split(csv_content_types)),
+        json_content_types=tuple(_split(json_content_types)),
+        storage_options=options,
+        max_payload_bytes=max_payload_bytes,
+        queue_size=queue_size,
+        flush_interval=timedelta(seconds=flush_interval_seconds),
+        max_file_bytes=max_file_bytes,
+        max_file_age=age,
+        disk_usage_threshold=disk_usage_threshold,
+        spool_dir=spool_dir or None,
+    )
+    settings = ProxySettings(
+        upstream=upstream,
+        capture=capture,
+        listen_url=f"http://{host}:{port}",
+        timeout=timedelta(seconds=timeout_seconds),
+        metrics_path=metrics_path,
+    )
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_proxy_app(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=30,
+        server_header=False,
+        date_header=False,
+    )
+
+
+@capture_app.command("batch")
+def batch(
+    input: list[str] = typer.Option(
+        ..., "--input", help="Input files of the batch job (repeat or comma-separate)."
+    ),
+    output: list[str] = typer.Option(..., "--output", help="Output files of the batch job."),
+    destination: str = typer.Option(..., help="Batch capture root (DestinationS3Uri): a directory or URI."),
+    job_name: str = typer.Option("", help="Manifest file name stem (default: batch-<uuid>)."),
+    job_start: str = typer.Option("", help="Job start, ISO 8601 UTC (default: now); picks the hour folder."),
+    storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
+) -> None:
+    """Record a batch job's inputs and outputs as SageMaker batch-capture manifests (reference §1.4)."""
+    if job_start:
+        try:
+            start = datetime.fromisoformat(job_start.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"--job-start: got {job_start!r}, expected ISO 8601 such as 2026-11-21T10:00:00Z"
+            ) from exc
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    else:
+        start = datetime.now(UTC)
+    manifests = write_batch_manifests(
+        _split(input),
+        _split(output),
+        destination,
+        job_start=start,
+        job_name=job_name or None,
+        storage_options=_storage_options(storage_option),
+    )
+    typer.echo(manifests.input_manifest)
+    typer.echo(manifests.output_manifest)

@@ -1,0 +1,93 @@
+"""Start real servers for capture tests: the model server and the capturing proxy, each a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODELMONITOR = str(Path(sys.executable).parent / "modelmonitor")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout_seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"no answer from {url} within {timeout_seconds} s")
+
+
+def start_model_server(port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.capture.model_server:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO_ROOT,
+    )
+    wait_http(f"http://127.0.0.1:{port}/ping", process)
+    return process
+
+
+def start_proxy(
+    upstream_port: int, port: int, destination: str, extra: Sequence[str] = (), log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
+    command = [
+        MODELMONITOR,
+        "capture",
+        "proxy",
+        "--upstream",
+        f"http://127.0.0.1:{upstream_port}",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--endpoint-name",
+        "churn",
+        "--destination",
+        destination,
+        "--sampling-percentage",
+        "100",
+        *extra,
+    ]
+    stderr = open(log_path, "wb") if log_path else None  # noqa: SIM115 - the child owns it
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stderr=stderr)
+    wait_http(f"http://127.0.0.1:{port}/metrics", process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout_seconds: float = 30.0) -> int:
+    if process.poll() is None:
+        os.kill(process.pid, sig)
+    try:
+        return process.wait(timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
