@@ -172,6 +172,10 @@ class KLLSketch:
         """The items per level, level 0 first, in stored order: statistics.json ``sketch.data``."""
         return [level.tolist() for level in self._levels]
 
+    def items(self) -> FloatArray:
+        """All stored items in one array, level 0 first (weights are not included)."""
+        return np.concatenate(self._levels)
+
     def rank_error_bound(self) -> int:
         """An upper bound on |estimated rank - true rank| for any point (not part of Deequ).
 
