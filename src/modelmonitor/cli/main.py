@@ -37,6 +37,10 @@ from modelmonitor.cli.capture import capture_app  # noqa: E402  (command groups 
 
 app.add_typer(capture_app, name="capture")
 
+from modelmonitor.cli.baseline import register as register_baseline  # noqa: E402
+
+register_baseline(app)
+
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors into one line on stderr and their exit code."""

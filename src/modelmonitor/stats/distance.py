@@ -12,12 +12,20 @@ SageMaker's ``baseline_drift_check`` compares distributions with these (referenc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
 from modelmonitor.stats.kll import KLLSketch
 
-__all__ = ["DEFAULT_C_ALPHA", "c_alpha", "numerical_linf_distance", "robust_linf"]
+__all__ = [
+    "DEFAULT_C_ALPHA",
+    "c_alpha",
+    "categorical_linf_distance",
+    "chi_squared_p_value",
+    "numerical_linf_distance",
+    "robust_linf",
+]
 
 # Deequ's default; Knuth, TAOCP vol. 2, 3rd ed., §3.3.1 eq. (15).
 DEFAULT_C_ALPHA = 1.8
@@ -59,3 +67,69 @@ def numerical_linf_distance(
     if robust:
         return robust_linf(linf_simple, float(n), float(m), alpha)
     return linf_simple
+
+
+# Categorical distances (appended by the data-quality checker's owner) --------------------------------
+
+
+def categorical_linf_distance(
+    base: Mapping[str, float], current: Mapping[str, float], robust: bool, alpha: float | None = None
+) -> float:
+    """L∞ distance between two categorical frequency tables (Deequ ``categoricalLInfinityDistance``).
+
+    ``max_v |base(v)/N − current(v)/M|`` over the union of values; ``robust`` applies the same KS
+    correction as the numerical distance. Raises ValueError if either table is empty.
+    """
+    n = float(sum(base.values()))
+    m = float(sum(current.values()))
+    if n == 0 or m == 0:
+        side = "base" if n == 0 else "current"
+        raise ValueError(f"cannot compare distributions: the {side} value counts are empty")
+    linf_simple = 0.0
+    for value in base.keys() | current.keys():
+        linf_simple = max(linf_simple, abs(base.get(value, 0.0) / n - current.get(value, 0.0) / m))
+    if robust:
+        return robust_linf(linf_simple, n, m, alpha)
+    return linf_simple
+
+
+def _regroup(observed: list[float], expected: list[float]) -> tuple[list[float], list[float]]:
+    """Merge the smallest expected category into the next smallest until the test's rules of thumb hold.
+
+    Cochran for two categories (every expected count >= 10); Yates for more (at most 20 % of the
+    categories, rounded down, may have an expected count below 5).
+    """
+    pairs = sorted(zip(expected, observed, strict=True))
+    while len(pairs) >= 2:
+        counts = [e for e, _ in pairs]
+        if len(pairs) == 2:
+            if min(counts) >= 10:
+                break
+        elif sum(1 for e in counts if e < 5) <= math.floor(0.2 * len(pairs)):
+            break
+        (e1, o1), (e2, o2) = pairs[0], pairs[1]
+        pairs = sorted([(e1 + e2, o1 + o2), *pairs[2:]])
+    return [o for _, o in pairs], [e for e, _ in pairs]
+
+
+def chi_squared_p_value(base: Mapping[str, float], current: Mapping[str, float]) -> float:
+    """p-value of Pearson's goodness-of-fit test of ``current`` against ``base`` (Deequ ChisquareMethod).
+
+    Baseline counts are rescaled to the current total over the baseline's categories; current values
+    the baseline never saw are left out (as Deequ does). Small categories are regrouped first
+    (`_regroup`); fewer than two categories left gives NaN (no test).
+    """
+    from scipy.stats import chi2  # scikit-learn's dependency; imported here to keep import time low
+
+    categories = [value for value, count in base.items() if count > 0]
+    observed = [float(current.get(value, 0.0)) for value in categories]
+    base_total = float(sum(base[value] for value in categories))
+    sample_total = sum(observed)
+    if base_total == 0 or sample_total == 0:
+        return math.nan
+    expected = [base[value] / base_total * sample_total for value in categories]
+    observed, expected = _regroup(observed, expected)
+    if len(observed) < 2:
+        return math.nan
+    statistic = sum((o - e) ** 2 / e for o, e in zip(observed, expected, strict=True))
+    return float(chi2.sf(statistic, len(observed) - 1))

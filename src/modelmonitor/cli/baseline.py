@@ -1,0 +1,200 @@
+"""``modelmonitor baseline`` and ``modelmonitor check``: data-quality baselines and checks from the shell.
+
+``check --fail-on-violations`` exits with ``VIOLATIONS_EXIT_CODE`` when there are violations, so a CI
+pipeline can stop on drift the way SageMaker's QualityCheckStep does; errors keep their own codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+
+import pyarrow as pa
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from modelmonitor.dataset.readers import DatasetIssue, DatasetSpec
+from modelmonitor.formats.statistics import FeatureStatistics
+from modelmonitor.formats.violations import ViolationsFile
+from modelmonitor.jobs import baselining
+from modelmonitor.jobs.baselining import run_baseline, run_check
+
+__all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
+
+VIOLATIONS_EXIT_CODE = 10
+
+
+class FormatChoice(StrEnum):
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class DriftMethodChoice(StrEnum):
+    LInfinity = "LInfinity"
+    ChiSquared = "ChiSquared"
+
+
+@contextmanager
+def reading_progress(console: Console, label: str) -> Iterator[baselining.Progress]:
+    """A rich progress display fed by the reader (rows so far; a bar when the total is known)."""
+    columns = [
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def on_start(total: int | None) -> None:
+            bar.update(task, total=total)
+
+        def on_batch(batch: pa.RecordBatch) -> None:
+            bar.advance(task, batch.num_rows)
+
+        yield baselining.Progress(on_start=on_start, on_batch=on_batch)
+
+
+def print_issues(console: Console, issues: list[DatasetIssue], bad_records: int) -> None:
+    shown = issues[:20]
+    for issue in shown:
+        console.print(f"[yellow]warning:[/] {issue.message}", highlight=False)
+    if len(issues) > len(shown):
+        console.print(f"[yellow]warning:[/] ... and {len(issues) - len(shown)} more", highlight=False)
+    if bad_records:
+        console.print(f"[yellow]bad_records: {bad_records}[/] (counted, not analysed)", highlight=False)
+
+
+def _summary_row(feature: FeatureStatistics) -> list[str]:
+    common = feature.common
+    present = str(common.num_present) if common else "-"
+    missing = str(common.num_missing) if common else "-"
+    numbers = feature.numerical_statistics
+    if numbers is not None:
+        detail = (
+            f"mean {numbers.mean:.6g}, std {numbers.std_dev:.6g}, "
+            f"min {numbers.min:.6g}, max {numbers.max:.6g}"
+        )
+    elif feature.string_statistics is not None:
+        detail = f"{feature.string_statistics.distinct_count:.0f} distinct values"
+    else:
+        detail = ""
+    return [feature.name, feature.inferred_type, present, missing, detail]
+
+
+def print_features(console: Console, features: list[FeatureStatistics], title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for name in ("feature", "type", "present", "missing", "summary"):
+        table.add_column(name, justify="right" if name in ("present", "missing") else "left")
+    for feature in features:
+        table.add_row(*_summary_row(feature))
+    console.print(table)
+
+
+def print_violations(console: Console, violations: ViolationsFile, title: str = "Violations") -> None:
+    if not violations.violations:
+        console.print("[green]No violations.[/]")
+        return
+    table = Table(title=f"{title} ({len(violations.violations)})", title_justify="left")
+    table.add_column("feature")
+    table.add_column("check")
+    table.add_column("description")
+    for violation in violations.violations:
+        table.add_row(violation.feature_name, violation.constraint_check_type, violation.description)
+    console.print(table)
+
+
+def baseline(
+    data: str = typer.Argument(..., help="Data file, folder or URI (s3://...) to baseline."),
+    out: str = typer.Option(..., "--out", help="Folder or URI for statistics.json and constraints.json."),
+    dataset_format: FormatChoice = typer.Option(
+        FormatChoice.csv, "--format", help="csv, json (lines) or parquet."
+    ),
+    header: bool = typer.Option(
+        True, "--header/--no-header", help="CSV only: first line holds column names."
+    ),
+    categorical_drift_method: DriftMethodChoice | None = typer.Option(
+        None, "--categorical-drift-method", help="Write this categorical drift method into constraints.json."
+    ),
+) -> None:
+    """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
+    console = Console(stderr=True)
+    spec = DatasetSpec(uri=data, format=dataset_format.value, header=header)
+    method = categorical_drift_method.value if categorical_drift_method is not None else None
+    with reading_progress(console, f"reading {data}") as progress:
+        result = run_baseline(spec, out, categorical_drift_method=method, progress=progress)  # type: ignore[arg-type]
+    print_issues(console, result.issues, result.bad_record_count)
+    output = Console()
+    print_features(
+        output, result.statistics.features, f"Baseline of {result.statistics.dataset.item_count} rows"
+    )
+    output.print(
+        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
+        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
+        highlight=False,
+    )
+
+
+def check(
+    data: str = typer.Argument(..., help="Data file, folder or URI to check."),
+    baseline_dir: str = typer.Option(
+        ..., "--baseline", help="Folder or URI holding statistics.json and constraints.json."
+    ),
+    out: str | None = typer.Option(
+        None, "--out", help="Folder or URI for statistics.json and constraint_violations.json."
+    ),
+    dataset_format: FormatChoice = typer.Option(
+        FormatChoice.csv, "--format", help="csv, json (lines) or parquet."
+    ),
+    header: bool = typer.Option(
+        True, "--header/--no-header", help="CSV only: first line holds column names."
+    ),
+    statistics: str | None = typer.Option(
+        None, "--statistics", help="Baseline statistics.json, if not in --baseline."
+    ),
+    constraints: str | None = typer.Option(
+        None, "--constraints", help="Constraints file, if not in --baseline."
+    ),
+    fail_on_violations: bool = typer.Option(
+        False,
+        "--fail-on-violations",
+        help=f"Exit with code {VIOLATIONS_EXIT_CODE} when there are violations.",
+    ),
+) -> None:
+    """Check a data set against a baseline: write statistics.json and constraint_violations.json."""
+    console = Console(stderr=True)
+    spec = DatasetSpec(uri=data, format=dataset_format.value, header=header)
+    with reading_progress(console, f"reading {data}") as progress:
+        result = run_check(
+            spec, baseline_dir, out, statistics_uri=statistics, constraints_uri=constraints, progress=progress
+        )
+    print_issues(console, result.issues, result.bad_record_count)
+    output = Console()
+    print_violations(output, result.violations)
+    lines = [
+        result.message,
+        f"rows: {result.statistics.dataset.item_count}  bad_records: {result.bad_record_count}",
+    ]
+    lines += [f"wrote {uri}" for uri in result.outputs.values()]
+    output.print("\n".join(lines), highlight=False)
+    if fail_on_violations and result.violations.violations:
+        raise typer.Exit(VIOLATIONS_EXIT_CODE)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``baseline`` and ``check`` to the root command."""
+    app.command("baseline")(baseline)
+    app.command("check")(check)
