@@ -19,6 +19,11 @@ algorithm step for step, so that feeding a column's values in the same order giv
 
 Every compaction at level ``h`` moves any rank by at most ``2**h``; `rank_error_bound` adds these up.
 Deequ's ``getRank`` uses IEEE comparisons, so -0.0 and 0.0 rank as equal.
+
+Order matters. Deequ (``KLLRunner``) updates one sketch per Spark partition row by row, then merges
+the partitions' sketches with ``treeReduce``, whose last step merges on the driver in the order the
+tasks finish. One partition (a small input file) is therefore reproducible exactly; several are not,
+even by SageMaker itself. Merging partitions in their index order keeps our output deterministic.
 """
 
 from __future__ import annotations
