@@ -1,0 +1,107 @@
+"""SageMaker's container environment contract (reference §10.2), as one value passed to every job.
+
+The scheduler's worker turns a ``JobContract`` into environment variables; the built-in monitoring job and
+any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``output_path``,
+``start_time``, ...). Three are ours, because a process here has no ``/opt/ml`` to write to:
+``output_message_file`` (SageMaker: ``/opt/ml/output/message``), ``cloudwatch_metrics_directory``
+(SageMaker: ``/opt/ml/output/metrics/cloudwatch``) — both names come from the analyzer's own input model —
+and ``MODELMONITOR_EXECUTION_ID``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from modelmonitor.dataset.window import format_time, parse_time
+from modelmonitor.errors import ConfigurationError
+
+__all__ = ["CAPTURE_DATASET_FORMAT", "EXECUTION_ID_VARIABLE", "JobContract"]
+
+EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
+CAPTURE_DATASET_FORMAT: dict[str, Any] = {
+    "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
+}
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is missing (SageMaker container contract)")
+    return value
+
+
+@dataclass(frozen=True)
+class JobContract:
+    """Everything one execution is told. ``dataset_source`` is a local path or a URI."""
+
+    dataset_source: str
+    output_path: str
+    start_time: datetime
+    end_time: datetime
+    dataset_format: dict[str, Any]
+    output_message_file: str
+    cloudwatch_metrics_directory: str
+    endpoint_name: str | None = None
+    schedule_name: str | None = None
+    baseline_statistics: str | None = None
+    baseline_constraints: str | None = None
+    record_preprocessor_script: str | None = None
+    post_analytics_processor_script: str | None = None
+    publish_cloudwatch_metrics: bool = True
+    execution_id: int | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def to_env(self) -> dict[str, str]:
+        env = {
+            "dataset_source": self.dataset_source,
+            "output_path": self.output_path,
+            "start_time": format_time(self.start_time),
+            "end_time": format_time(self.end_time),
+            "dataset_format": json.dumps(self.dataset_format),
+            "output_message_file": self.output_message_file,
+            "cloudwatch_metrics_directory": self.cloudwatch_metrics_directory,
+            "publish_cloudwatch_metrics": "Enabled" if self.publish_cloudwatch_metrics else "Disabled",
+        }
+        optional = {
+            "sagemaker_endpoint_name": self.endpoint_name,
+            "sagemaker_monitoring_schedule_name": self.schedule_name,
+            "sagemaker_endpoint_datacapture_prefix": self.dataset_source if self.endpoint_name else None,
+            "baseline_statistics": self.baseline_statistics,
+            "baseline_constraints": self.baseline_constraints,
+            "record_preprocessor_script": self.record_preprocessor_script,
+            "post_analytics_processor_script": self.post_analytics_processor_script,
+            EXECUTION_ID_VARIABLE: None if self.execution_id is None else str(self.execution_id),
+        }
+        env.update({k: v for k, v in optional.items() if v})
+        env.update(self.extra)
+        return env
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> JobContract:
+        try:
+            dataset_format = json.loads(env.get("dataset_format") or json.dumps(CAPTURE_DATASET_FORMAT))
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"environment variable dataset_format is not JSON: {exc}") from exc
+        execution = env.get(EXECUTION_ID_VARIABLE)
+        return cls(
+            dataset_source=_required(env, "dataset_source"),
+            output_path=_required(env, "output_path"),
+            start_time=parse_time(_required(env, "start_time"), field="start_time"),
+            end_time=parse_time(_required(env, "end_time"), field="end_time"),
+            dataset_format=dataset_format,
+            output_message_file=env.get("output_message_file") or "/opt/ml/output/message",
+            cloudwatch_metrics_directory=env.get("cloudwatch_metrics_directory")
+            or "/opt/ml/output/metrics/cloudwatch",
+            endpoint_name=env.get("sagemaker_endpoint_name") or None,
+            schedule_name=env.get("sagemaker_monitoring_schedule_name") or None,
+            baseline_statistics=env.get("baseline_statistics") or None,
+            baseline_constraints=env.get("baseline_constraints") or None,
+            record_preprocessor_script=env.get("record_preprocessor_script") or None,
+            post_analytics_processor_script=env.get("post_analytics_processor_script") or None,
+            publish_cloudwatch_metrics=env.get("publish_cloudwatch_metrics", "Enabled") != "Disabled",
+            execution_id=int(execution) if execution else None,
+        )

@@ -1,0 +1,1 @@
+"""Outputs: metrics, alerts and post-processing hooks, rendered from results (never computed here)."""

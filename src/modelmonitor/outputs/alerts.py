@@ -1,0 +1,132 @@
+"""Alerts: "violations in N of the last M executions" (SageMaker's model-dashboard monitoring alerts).
+
+A rule has ``datapoints_to_alert`` (N) and ``evaluation_period`` (M). After each execution of its schedule
+the rule is evaluated on the latest M finished executions: InAlert when at least N of them found
+violations, OK otherwise (a failed execution is not a violation; its status is its own metric).
+Only a change of state fires: the webhook gets one POST when the
+rule enters InAlert and one when it returns to OK, never one per execution, so a rule that stays in alert
+does not page again. Delivery retries with backoff; a delivery that still fails is kept in the history
+as undelivered (and logged), never raised into the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Execution
+
+__all__ = ["AlertDispatcher", "AlertNotice", "breaches"]
+
+logger = logging.getLogger("modelmonitor.alerts")
+
+IN_ALERT = "InAlert"
+OK = "OK"
+_BREACHING = {"CompletedWithViolations"}
+_FINISHED = ["Completed", "CompletedWithViolations", "Failed", "Stopped"]
+
+
+def breaches(executions: list[Execution]) -> int:
+    """How many of ``executions`` found violations."""
+    return sum(1 for e in executions if e.status in _BREACHING)
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """The JSON body posted to a webhook."""
+
+    rule: AlertRule
+    event: AlertEvent
+    breaching: int
+    latest: Execution
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "MonitoringAlertName": self.rule.name,
+            "AlertStatus": self.event.status,
+            "MonitoringScheduleName": self.rule.schedule_name,
+            "EndpointName": self.latest.endpoint_name,
+            "DatapointsToAlert": self.rule.datapoints_to_alert,
+            "EvaluationPeriod": self.rule.evaluation_period,
+            "BreachingDatapoints": self.breaching,
+            "LatestExecution": {
+                "Id": self.latest.id,
+                "ScheduledTime": self.latest.scheduled_time.isoformat(),
+                "MonitoringExecutionStatus": self.latest.status,
+                "FailureReason": self.latest.failure_reason,
+                "OutputUri": self.latest.output_uri,
+            },
+            "Time": self.event.created_at.isoformat(),
+        }
+
+
+class AlertDispatcher:
+    """Evaluates a schedule's rules and posts state changes to their webhooks."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        attempts: int = 3,
+        backoff_seconds: float = 0.5,
+        timeout_seconds: float = 5.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self.client = client or httpx.Client(timeout=timeout_seconds)
+
+    def evaluate(self, schedule_name: str, now: datetime) -> list[AlertNotice]:
+        """Evaluate every rule of ``schedule_name``; return (and deliver) the notices of state changes."""
+        notices: list[AlertNotice] = []
+        for rule in self.catalog.list_alert_rules(schedule_name=schedule_name):
+            recent = self.catalog.list_executions(
+                schedule_name=schedule_name,
+                statuses=_FINISHED,
+                newest_first=True,
+                limit=rule.evaluation_period,
+            )
+            if not recent:
+                continue
+            count = breaches(recent)
+            state = IN_ALERT if count >= rule.datapoints_to_alert else OK
+            if state == rule.status:
+                continue
+            detail = (
+                f"{count} of the last {len(recent)} executions breached (rule: {rule.datapoints_to_alert})"
+            )
+            event = self.catalog.set_alert_status(
+                rule.name, state, execution_id=recent[0].id, detail=detail, now=now
+            )
+            notice = AlertNotice(rule=rule, event=event, breaching=count, latest=recent[0])
+            if rule.webhook_url and self._deliver(rule.webhook_url, notice.body()):
+                self.catalog.mark_alert_delivered(event.id)
+            notices.append(notice)
+        return notices
+
+    def _deliver(self, url: str, body: dict[str, Any]) -> bool:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.client.post(url, json=body)
+                if response.status_code < 500 and response.status_code != 429:
+                    if response.is_success:
+                        return True
+                    logger.error("alert webhook %s refused the alert: HTTP %s", url, response.status_code)
+                    return False
+                problem = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                problem = repr(exc)
+            logger.warning("alert webhook %s attempt %d/%d failed: %s", url, attempt, self.attempts, problem)
+            if attempt < self.attempts:
+                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        logger.error("alert webhook %s: giving up after %d attempts", url, self.attempts)
+        return False
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,193 @@
+"""Metrics with SageMaker's names (reference §10.4): CloudWatch-style metric files and Prometheus gauges.
+
+A monitoring job (built-in or custom) writes CloudWatch metric records, one JSON object per line, to
+``{cloudwatch_metrics_directory}/*.jsonl``; SageMaker publishes those to CloudWatch. Here the scheduler
+reads them back after the execution and sets Prometheus gauges of the same names, labelled
+``endpoint`` and ``monitoring_schedule`` — so custom monitors get metrics the same way built-in ones do.
+
+Data-quality names: ``feature_data_{feature}`` (numeric features; the value is the mean, with
+SampleCount/Sum/Minimum/Maximum as statistic values), ``feature_non_null_{feature}`` (completeness, 0–1),
+``feature_baseline_drift_{feature}`` (the distance to the baseline distribution).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from modelmonitor.formats.statistics import StatisticsFile
+
+__all__ = [
+    "DATA_QUALITY_NAMESPACE",
+    "MetricPoint",
+    "MetricsExporter",
+    "data_quality_metric_records",
+    "read_cloudwatch_metrics",
+    "write_cloudwatch_metrics",
+]
+
+DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+METRICS_FILE = "cloudwatch_metrics.jsonl"
+_INVALID = re.compile(r"[^a-zA-Z0-9_:]")
+
+
+def _dimensions(endpoint: str | None, schedule: str | None) -> list[dict[str, str]]:
+    dims = []
+    if endpoint:
+        dims.append({"Name": "Endpoint", "Value": endpoint})
+    if schedule:
+        dims.append({"Name": "MonitoringSchedule", "Value": schedule})
+    return dims
+
+
+def data_quality_metric_records(
+    statistics: StatisticsFile,
+    drift: Mapping[str, float],
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    """CloudWatch metric records of one data-quality execution (reference §10.4)."""
+    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    dims = _dimensions(endpoint, schedule)
+    records: list[dict[str, Any]] = []
+
+    def add(name: str, **value: Any) -> None:
+        records.append({"MetricName": name, "Timestamp": stamp, "Dimensions": dims, **value})
+
+    for feature in statistics.features:
+        numeric = feature.numerical_statistics
+        common = (
+            numeric.common
+            if numeric
+            else feature.string_statistics.common
+            if feature.string_statistics
+            else None
+        )
+        if numeric is not None and numeric.common.num_present > 0:
+            add(
+                f"feature_data_{feature.name}",
+                StatisticValues={
+                    "SampleCount": float(numeric.common.num_present),
+                    "Sum": float(numeric.sum),
+                    "Minimum": float(numeric.min),
+                    "Maximum": float(numeric.max),
+                },
+            )
+        if common is not None:
+            total = common.num_present + common.num_missing
+            add(f"feature_non_null_{feature.name}", Value=common.num_present / total if total else 0.0)
+        if feature.name in drift:
+            add(f"feature_baseline_drift_{feature.name}", Value=float(drift[feature.name]))
+    return records
+
+
+def write_cloudwatch_metrics(directory: Path, records: Iterable[Mapping[str, Any]]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / METRICS_FILE
+    path.write_text(
+        "".join(json.dumps(record, sort_keys=True) + "\n" for record in records), encoding="utf-8"
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One metric value read back from a CloudWatch metric file."""
+
+    name: str
+    value: float
+    dimensions: tuple[tuple[str, str], ...]
+
+
+def read_cloudwatch_metrics(directory: Path) -> tuple[list[MetricPoint], list[str]]:
+    """Points from every ``*.jsonl`` in ``directory``; malformed lines are returned as ``file:line: why``."""
+    points: list[MetricPoint] = []
+    problems: list[str] = []
+    if not directory.is_dir():
+        return points, problems
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                name = str(record["MetricName"])
+                if "Value" in record:
+                    value = float(record["Value"])
+                else:
+                    stats = record["StatisticValues"]
+                    value = float(stats["Sum"]) / float(stats["SampleCount"])
+                dims = tuple((str(d["Name"]), str(d["Value"])) for d in record.get("Dimensions", []))
+            except (ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+                problems.append(f"{path}:{number}: not a CloudWatch metric record ({exc!r})")
+                continue
+            points.append(MetricPoint(name, value, dims))
+    return points, problems
+
+
+class MetricsExporter:
+    """Prometheus gauges, one per SageMaker metric name, labelled ``endpoint`` and ``monitoring_schedule``.
+
+    Also ``modelmonitor_execution_violations`` and ``modelmonitor_executions_total``-style gauges of the
+    latest execution of each schedule. A metric name that is not a valid Prometheus name is sanitised
+    (``feature_data_Account Length`` → ``feature_data_Account_Length``).
+    """
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self._gauges: dict[str, Gauge] = {}
+        self.violations = Gauge(
+            "modelmonitor_execution_violations",
+            "Constraint violations found by the latest execution of a schedule",
+            ["endpoint", "monitoring_schedule"],
+            registry=self.registry,
+        )
+        self.status = Gauge(
+            "modelmonitor_execution_status",
+            "1 for the status of the latest execution of a schedule, 0 for the others",
+            ["endpoint", "monitoring_schedule", "status"],
+            registry=self.registry,
+        )
+        self.missed_slots = Gauge(
+            "modelmonitor_missed_slots",
+            "Scheduled runs skipped because the scheduler was not running at their time",
+            ["monitoring_schedule"],
+            registry=self.registry,
+        )
+
+    def _gauge(self, name: str) -> Gauge:
+        safe = _INVALID.sub("_", name)
+        if safe not in self._gauges:
+            self._gauges[safe] = Gauge(
+                safe,
+                f"SageMaker Model Monitor metric {name}",
+                ["endpoint", "monitoring_schedule"],
+                registry=self.registry,
+            )
+        return self._gauges[safe]
+
+    def record_points(self, points: Iterable[MetricPoint], endpoint: str | None, schedule: str) -> None:
+        for point in points:
+            dims = dict(point.dimensions)
+            self._gauge(point.name).labels(
+                endpoint=dims.get("Endpoint", endpoint or ""),
+                monitoring_schedule=dims.get("MonitoringSchedule", schedule),
+            ).set(point.value)
+
+    def record_execution(
+        self, endpoint: str | None, schedule: str, status: str, violations: int | None
+    ) -> None:
+        labels = {"endpoint": endpoint or "", "monitoring_schedule": schedule}
+        if violations is not None:
+            self.violations.labels(**labels).set(violations)
+        for known in ("Completed", "CompletedWithViolations", "Failed", "Stopped"):
+            self.status.labels(**labels, status=known).set(1 if known == status else 0)

@@ -1,0 +1,261 @@
+"""One execution = one subprocess given the container contract; the worker starts, watches and ends it.
+
+- The process runs in its own session (process group), so stopping it ends its children too.
+- stdout and stderr go to the execution's log file; the exit message file decides the status
+  (``Completed``/``CompletedWithViolations``/``Failed: why``, reference §5.1), the exit code otherwise.
+- ``max_runtime_seconds`` is measured in real (monotonic) time; past it the group is killed and the
+  execution is Failed with that reason.
+- Outputs are written straight to a local output URI; for an object-store URI they are staged locally and
+  uploaded when the process ends. Remote baseline files and scripts are downloaded before the start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from modelmonitor.errors import NotFoundError
+from modelmonitor.formats.layout import execution_output_prefix
+from modelmonitor.jobs.contract import CAPTURE_DATASET_FORMAT, EXECUTION_ID_VARIABLE, JobContract
+from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.jobs.states import ExecutionStatus
+from modelmonitor.storage.objects import is_remote, store_for
+
+__all__ = ["ExecutionPaths", "Outcome", "RunningExecution", "kill_orphan", "start_execution"]
+
+KILL_GRACE_SECONDS = 5.0
+LOG_FILE = "log.txt"
+
+
+@dataclass(frozen=True)
+class ExecutionPaths:
+    """Where one execution keeps its files under ``{home}/executions/{id}``."""
+
+    root: Path
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG_FILE
+
+    @property
+    def message(self) -> Path:
+        return self.root / "message"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics" / "cloudwatch"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "input"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: ExecutionStatus
+    failure_reason: str | None
+    exit_message: str | None
+    violation_count: int | None
+
+
+def _local(uri: str | None, inputs: Path) -> str | None:
+    """A local path for ``uri`` (downloaded into ``inputs`` when it is remote)."""
+    if uri is None or not is_remote(uri):
+        return uri
+    target = inputs / uri.rstrip("/").rsplit("/", 1)[-1]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(store_for(uri).read_bytes(uri))
+    return str(target)
+
+
+class RunningExecution:
+    """A started execution; ``poll`` returns its Outcome once it has ended (or was killed)."""
+
+    def __init__(
+        self,
+        execution_id: int,
+        process: subprocess.Popen[bytes],
+        paths: ExecutionPaths,
+        output_uri: str,
+        max_runtime_seconds: int,
+    ) -> None:
+        self.execution_id = execution_id
+        self.process = process
+        self.paths = paths
+        self.output_uri = output_uri
+        self.max_runtime_seconds = max_runtime_seconds
+        self.started = time.monotonic()
+        self._forced: Outcome | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(KILL_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        except ProcessLookupError:
+            self.process.wait()
+
+    def stop(self, reason: str) -> Outcome:
+        """Stop the process group now (a manual stop): Stopped with ``reason``."""
+        self._kill()
+        self._forced = Outcome(ExecutionStatus.STOPPED, reason, None, None)
+        return self._finish()
+
+    def poll(self) -> Outcome | None:
+        if self.process.poll() is None:
+            elapsed = time.monotonic() - self.started
+            if elapsed <= self.max_runtime_seconds:
+                return None
+            self._kill()
+            reason = (
+                f"the execution exceeded MaxRuntimeInSeconds={self.max_runtime_seconds} "
+                f"(ran {elapsed:.0f} s) and was stopped; raise max_runtime_in_seconds or shorten the window"
+            )
+            self._forced = Outcome(ExecutionStatus.FAILED, reason, None, None)
+        return self._finish()
+
+    def _finish(self) -> Outcome:
+        self._upload()
+        if self._forced is not None:
+            return self._forced
+        message = self.paths.message.read_text("utf-8").strip() if self.paths.message.exists() else None
+        code = self.process.returncode
+        violations = _violation_count(message)
+        if message and message.startswith("CompletedWithViolations") and code == 0:
+            return Outcome(ExecutionStatus.COMPLETED_WITH_VIOLATIONS, None, message, violations)
+        if message and message.startswith("Completed") and code == 0:
+            return Outcome(ExecutionStatus.COMPLETED, None, message, 0)
+        if code == 0 and not message:
+            return Outcome(ExecutionStatus.COMPLETED, None, None, None)
+        reason = message.split(":", 1)[1].strip() if message and message.startswith("Failed:") else message
+        if not reason:
+            reason = (
+                f"the monitoring process exited with code {code}; last log line: {_last_line(self.paths.log)}"
+            )
+        return Outcome(ExecutionStatus.FAILED, reason, message, None)
+
+    def _upload(self) -> None:
+        if not is_remote(self.output_uri):
+            # Local outputs were written in place; the log joins them (reference §9.6 layout).
+            if self.paths.log.exists():
+                target = Path(self.output_uri)
+                target.mkdir(parents=True, exist_ok=True)
+                (target / LOG_FILE).write_bytes(self.paths.log.read_bytes())
+            return
+        if not self.paths.staging.is_dir():
+            return
+        store = store_for(self.output_uri)
+        for path in sorted(self.paths.staging.rglob("*")):
+            if path.is_file():
+                relative = path.relative_to(self.paths.staging).as_posix()
+                store.write_bytes(f"{self.output_uri.rstrip('/')}/{relative}", path.read_bytes())
+        if self.paths.log.exists():
+            store.write_bytes(f"{self.output_uri.rstrip('/')}/{LOG_FILE}", self.paths.log.read_bytes())
+
+
+def _violation_count(message: str | None) -> int | None:
+    if not message:
+        return None
+    words = message.split()
+    for index, word in enumerate(words):
+        if word == "with" and index + 1 < len(words) and words[index + 1].isdigit():
+            return int(words[index + 1])
+    return None
+
+
+def _last_line(path: Path) -> str:
+    if not path.exists():
+        return "(no log)"
+    lines = [line for line in path.read_text("utf-8", errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "(empty log)"
+
+
+def start_execution(
+    *,
+    execution_id: int,
+    definition: JobDefinition,
+    schedule_name: str,
+    scheduled_time: datetime,
+    capture_uri: str | None,
+    home: Path,
+) -> RunningExecution:
+    """Prepare the execution's folder and contract, and start its process."""
+    paths = ExecutionPaths(home / "executions" / str(execution_id))
+    paths.root.mkdir(parents=True, exist_ok=True)
+    window = definition.window(scheduled_time)
+    endpoint = definition.endpoint_name if definition.input_kind == "endpoint" else None
+    output_uri = execution_output_prefix(definition.output_uri, endpoint, schedule_name, scheduled_time)
+    output_path = str(paths.staging) if is_remote(output_uri) else output_uri
+    source = capture_uri if definition.input_kind == "endpoint" else definition.capture_uri
+    if source is None:
+        raise NotFoundError(f"no captured data location for schedule {schedule_name!r}")
+    extra = dict(definition.environment)
+    extra["PYTHONUNBUFFERED"] = "1"
+    contract = JobContract(
+        dataset_source=source,
+        output_path=output_path,
+        start_time=window.start,
+        end_time=window.end,
+        dataset_format=(
+            CAPTURE_DATASET_FORMAT if definition.input_kind == "endpoint" else definition.dataset_format or {}
+        ),
+        output_message_file=str(paths.message),
+        cloudwatch_metrics_directory=str(paths.metrics),
+        endpoint_name=endpoint,
+        schedule_name=schedule_name,
+        baseline_statistics=_local(definition.baseline_statistics, paths.inputs),
+        baseline_constraints=_local(definition.baseline_constraints, paths.inputs),
+        record_preprocessor_script=_local(definition.record_preprocessor_script, paths.inputs),
+        post_analytics_processor_script=_local(definition.post_analytics_processor_script, paths.inputs),
+        publish_cloudwatch_metrics=definition.publish_cloudwatch_metrics,
+        execution_id=execution_id,
+        extra=extra,
+    )
+    env = {k: v for k, v in os.environ.items() if k != EXECUTION_ID_VARIABLE}
+    env.update(contract.to_env())
+    with paths.log.open("ab") as log:
+        process = subprocess.Popen(
+            definition.argv(),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=paths.root,
+            start_new_session=True,
+        )
+    return RunningExecution(execution_id, process, paths, output_uri, definition.max_runtime_seconds)
+
+
+def kill_orphan(pid: int, execution_id: int) -> bool:
+    """Kill the process group of an execution left by a scheduler that died, if it still runs.
+
+    The pid is only trusted when the process's environment names this execution, so a recycled pid is
+    never killed.
+    """
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    if f"{EXECUTION_ID_VARIABLE}={execution_id}".encode() not in environ:
+        return False
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
