@@ -57,18 +57,20 @@ class OpenDataset:
 
 
 def check_column_names(names: list[str]) -> list[DatasetIssue]:
-    """Warn about names that are not lowercase letters, digits and underscores."""
-    issues = []
-    for name in names:
-        if not _SPARK_SAFE_NAME.match(name):
-            issues.append(
-                DatasetIssue(
-                    "column_name",
-                    f"column {name!r}: SageMaker advises lowercase letters, digits and underscores "
-                    "(spaces and capitals can break Spark-based tooling); kept as is",
-                )
-            )
-    return issues
+    """One warning naming the columns that are not lowercase letters, digits and underscores."""
+    unsafe = [name for name in names if not _SPARK_SAFE_NAME.match(name)]
+    if not unsafe:
+        return []
+    shown = ", ".join(repr(name) for name in unsafe[:8])
+    more = f" and {len(unsafe) - 8} more" if len(unsafe) > 8 else ""
+    return [
+        DatasetIssue(
+            "column_name",
+            f"{len(unsafe)} column name(s) with spaces, capitals or other characters: {shown}{more}; "
+            "SageMaker advises lowercase letters, digits and underscores (Spark-based tools can trip on "
+            "others); names are kept as is",
+        )
+    ]
 
 
 def _local_files(path: Path) -> list[Path]:

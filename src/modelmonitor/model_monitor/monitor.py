@@ -1,0 +1,206 @@
+"""``ModelMonitor`` and ``DefaultModelMonitor`` with the SageMaker SDK v2 signatures (reference §11).
+
+Baselining runs in this process on the local engine, so ``wait`` and ``logs`` have nothing to wait
+for (the call returns when the files are written). Arguments that only make sense on AWS (``role``,
+``instance_type``, KMS keys, ``network_config``, ...) are accepted, kept as attributes and ignored.
+``baseline_dataset`` and ``output_s3_uri`` may be local paths or fsspec URIs; without an output URI
+results go to ``$MODELMONITOR_HOME/baselining/{job_name}/results``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.layout import join_uri
+from modelmonitor.jobs.baselining import BaselineResult, run_baseline
+from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
+from modelmonitor.model_monitor.dataset_format import dataset_spec
+from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
+from modelmonitor.settings import Settings
+
+__all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
+
+_log = logging.getLogger(__name__)
+
+BASELINING_JOB_BASE_NAME = "baseline-suggestion-job"
+
+
+def _timestamped(base: str) -> str:
+    """SageMaker's job naming: base + ``-YYYY-MM-DD-HH-MM-SS-mmm`` (UTC)."""
+    now = datetime.now(UTC)
+    return f"{base}-{now:%Y-%m-%d-%H-%M-%S}-{now.microsecond // 1000:03d}"
+
+
+class BaseliningJob:
+    """A finished baselining job: its name, output folder and files."""
+
+    def __init__(self, job_name: str, output_uri: str, result: BaselineResult | None = None) -> None:
+        self.job_name = job_name
+        self.output_uri = output_uri
+        self.result = result
+
+    def describe(self) -> dict[str, Any]:
+        """A ``DescribeProcessingJob``-like summary."""
+        status = "Completed" if self.result is not None else "Unknown"
+        described: dict[str, Any] = {
+            "ProcessingJobName": self.job_name,
+            "ProcessingJobStatus": status,
+            "ProcessingOutputConfig": {
+                "Outputs": [{"OutputName": "monitoring_output", "S3Output": {"S3Uri": self.output_uri}}]
+            },
+        }
+        if self.result is not None:
+            described["ExitMessage"] = "Completed: Job completed successfully with no violations."
+            described["BadRecords"] = self.result.bad_record_count
+        return described
+
+    def baseline_statistics(
+        self, file_name: str = "statistics.json", kms_key: str | None = None
+    ) -> Statistics:
+        return Statistics.from_s3_uri(join_uri(self.output_uri, file_name), kms_key=kms_key)
+
+    def suggested_constraints(
+        self, file_name: str = "constraints.json", kms_key: str | None = None
+    ) -> Constraints:
+        return Constraints.from_s3_uri(join_uri(self.output_uri, file_name), kms_key=kms_key)
+
+
+class ModelMonitor:
+    """Base monitor: keeps the SDK's constructor arguments and the baselining jobs it ran."""
+
+    def __init__(
+        self,
+        role: str | None = None,
+        image_uri: str | None = None,
+        instance_count: int = 1,
+        instance_type: str = "ml.m5.xlarge",
+        entrypoint: list[str] | None = None,
+        volume_size_in_gb: int = 30,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        base_job_name: str | None = None,
+        sagemaker_session: Any = None,
+        env: dict[str, str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        network_config: Any = None,
+    ) -> None:
+        self.role = role
+        self.image_uri = image_uri
+        self.instance_count = instance_count
+        self.instance_type = instance_type
+        self.entrypoint = entrypoint
+        self.volume_size_in_gb = volume_size_in_gb
+        self.volume_kms_key = volume_kms_key
+        self.output_kms_key = output_kms_key
+        self.max_runtime_in_seconds = max_runtime_in_seconds
+        self.base_job_name = base_job_name
+        self.sagemaker_session = sagemaker_session
+        self.env = env
+        self.tags = tags
+        self.network_config = network_config
+        self.baselining_jobs: list[BaseliningJob] = []
+        self.latest_baselining_job: BaseliningJob | None = None
+        self.latest_baselining_job_name: str | None = None
+
+    def _record_baselining_job(self, job: BaseliningJob) -> None:
+        self.baselining_jobs.append(job)
+        self.latest_baselining_job = job
+        self.latest_baselining_job_name = job.job_name
+
+    def describe_latest_baselining_job(self) -> dict[str, Any]:
+        if self.latest_baselining_job is None:
+            raise ConfigurationError(
+                "no baselining job has run for this monitor; call suggest_baseline first"
+            )
+        return self.latest_baselining_job.describe()
+
+    def baseline_statistics(
+        self, file_name: str = "statistics.json", kms_key: str | None = None
+    ) -> Statistics | None:
+        """Statistics of the latest baselining job; None (with a warning) if there is none."""
+        if self.latest_baselining_job is None:
+            _log.warning("No baselining job found for this monitor; call suggest_baseline first")
+            return None
+        return self.latest_baselining_job.baseline_statistics(file_name, kms_key)
+
+    def suggested_constraints(
+        self, file_name: str = "constraints.json", kms_key: str | None = None
+    ) -> Constraints | None:
+        """Constraints of the latest baselining job; None (with a warning) if there is none."""
+        if self.latest_baselining_job is None:
+            _log.warning("No baselining job found for this monitor; call suggest_baseline first")
+            return None
+        return self.latest_baselining_job.suggested_constraints(file_name, kms_key)
+
+
+class DefaultModelMonitor(ModelMonitor):
+    """The built-in data-quality monitor (SageMaker's ``DefaultModelMonitor``)."""
+
+    def __init__(
+        self,
+        role: str | None = None,
+        instance_count: int = 1,
+        instance_type: str = "ml.m5.xlarge",
+        volume_size_in_gb: int = 30,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        base_job_name: str | None = None,
+        sagemaker_session: Any = None,
+        env: dict[str, str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        network_config: Any = None,
+    ) -> None:
+        super().__init__(
+            role=role,
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            volume_kms_key=volume_kms_key,
+            output_kms_key=output_kms_key,
+            max_runtime_in_seconds=max_runtime_in_seconds,
+            base_job_name=base_job_name,
+            sagemaker_session=sagemaker_session,
+            env=env,
+            tags=tags,
+            network_config=network_config,
+        )
+
+    @staticmethod
+    def monitoring_type() -> str:
+        return "DataQuality"
+
+    def suggest_baseline(
+        self,
+        baseline_dataset: str,
+        dataset_format: dict[str, Any],
+        record_preprocessor_script: str | None = None,
+        post_analytics_processor_script: str | None = None,
+        output_s3_uri: str | None = None,
+        wait: bool = True,
+        logs: bool = True,
+        job_name: str | None = None,
+        monitoring_config_override: DataQualityMonitoringConfig | None = None,
+    ) -> BaseliningJob:
+        """Compute ``statistics.json`` and suggest ``constraints.json`` for ``baseline_dataset``."""
+        if record_preprocessor_script is not None:
+            raise ConfigurationError(
+                "record_preprocessor_script is not supported for baselining yet; preprocess the data set "
+                "first (monitoring schedules do run it)"
+            )
+        name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
+        output = output_s3_uri or str(Settings.from_env().home / "baselining" / name / "results")
+        spec = dataset_spec(baseline_dataset, dataset_format)
+        method = monitoring_config_override.categorical_drift_method if monitoring_config_override else None
+        result = run_baseline(spec, output, categorical_drift_method=method)  # type: ignore[arg-type]
+        if post_analytics_processor_script is not None:
+            from modelmonitor.outputs.postprocess import run_postprocess
+
+            run_postprocess(post_analytics_processor_script, _log)
+        job = BaseliningJob(name, output, result)
+        self._record_baselining_job(job)
+        return job

@@ -1,0 +1,139 @@
+"""``Statistics``, ``Constraints``, ``ConstraintViolations``: SageMaker SDK's file objects.
+
+Each holds ``body_dict`` (the parsed JSON) and ``file_s3_uri`` (where it lives: a local path or any
+fsspec URI). Files are validated by our models on load, so a malformed file fails with its name and
+the offending field. ``from_string`` and ``from_file_path`` store the text under
+``$MODELMONITOR_HOME/monitoring/{uuid}/{file}``, where the SDK uploads to
+``s3://{default bucket}/monitoring/{uuid}/{file}``; ``kms_key`` and ``sagemaker_session`` are accepted
+and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from modelmonitor.errors import ConfigurationError, FormatError
+from modelmonitor.formats.base import SageMakerFile
+from modelmonitor.formats.constraints import ConstraintsFile
+from modelmonitor.formats.jackson import dumps_jackson
+from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.formats.violations import ViolationsFile
+from modelmonitor.settings import Settings
+from modelmonitor.storage.objects import store_for
+
+__all__ = ["ConstraintViolations", "Constraints", "ModelMonitoringFile", "Statistics"]
+
+
+class ModelMonitoringFile:
+    """A monitoring file: its parsed body and where it is stored."""
+
+    file_name: ClassVar[str] = "file.json"
+    model: ClassVar[type[SageMakerFile]] = SageMakerFile
+
+    def __init__(
+        self,
+        body_dict: dict[str, Any],
+        file_s3_uri: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> None:
+        self.body_dict = body_dict
+        self.file_s3_uri = file_s3_uri
+        self.kms_key = kms_key
+        self.sagemaker_session = sagemaker_session
+
+    def validated(self) -> SageMakerFile:
+        """The body as our model of the file (raises FormatError naming the bad field)."""
+        return self.model.from_data(self.body_dict, source=self.file_s3_uri)
+
+    def save(self, new_save_location_s3_uri: str | None = None) -> str:
+        """Write ``body_dict`` to ``file_s3_uri`` (or a new location, which becomes ``file_s3_uri``)."""
+        if new_save_location_s3_uri is not None:
+            self.file_s3_uri = new_save_location_s3_uri
+        store_for(self.file_s3_uri).write_text(self.file_s3_uri, dumps_jackson(self.body_dict))
+        return self.file_s3_uri
+
+    @classmethod
+    def _parse(cls, text: str, source: str) -> dict[str, Any]:
+        cls.model.from_json_text(text, source=source)  # validate: clear errors, unknown keys warned
+        body: dict[str, Any] = json.loads(text)
+        return body
+
+    @classmethod
+    def from_s3_uri(cls, file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None) -> Self:
+        """Load the file at ``file_s3_uri`` (a local path works too)."""
+        data = store_for(file_s3_uri).read_bytes(file_s3_uri)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"not UTF-8 text (byte {exc.start})", path=file_s3_uri) from exc
+        return cls(cls._parse(text, file_s3_uri), file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_string(
+        cls,
+        text: str,
+        kms_key: str | None = None,
+        file_name: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> Self:
+        """Store ``text`` as a new file under ``$MODELMONITOR_HOME/monitoring/{uuid}/`` and load it."""
+        body = cls._parse(text, file_name or cls.file_name)
+        home = Settings.from_env().home
+        uri = str(home / "monitoring" / str(uuid.uuid4()) / (file_name or cls.file_name))
+        store_for(uri).write_text(uri, text)
+        return cls(body, uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_file_path(
+        cls, file_path: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Self:
+        """Copy a local file into the store (like the SDK's upload) and load it."""
+        path = Path(file_path)
+        if not path.is_file():
+            raise ConfigurationError(f"{file_path}: no such file")
+        return cls.from_string(path.read_text(encoding="utf-8"), kms_key, path.name, sagemaker_session)
+
+
+class Statistics(ModelMonitoringFile):
+    """A ``statistics.json``."""
+
+    file_name = "statistics.json"
+    model = StatisticsFile
+
+
+class ConstraintViolations(ModelMonitoringFile):
+    """A ``constraint_violations.json``."""
+
+    file_name = "constraint_violations.json"
+    model = ViolationsFile
+
+
+class Constraints(ModelMonitoringFile):
+    """A ``constraints.json``; ``set_monitoring`` turns checks on or off globally or for one feature."""
+
+    file_name = "constraints.json"
+    model = ConstraintsFile
+
+    def set_monitoring(self, enable_monitoring: bool, feature_name: str | None = None) -> None:
+        """Write ``evaluate_constraints`` = Enabled/Disabled, for all features or one.
+
+        For one feature the SDK writes ``string_constraints.monitoring_config_overrides``; a numeric
+        feature (where the SDK fails) gets ``num_constraints.monitoring_config_overrides``.
+        """
+        status = "Enabled" if enable_monitoring else "Disabled"
+        if feature_name is None:
+            self.body_dict.setdefault("monitoring_config", {})["evaluate_constraints"] = status
+            return
+        for feature in self.body_dict.get("features", []):
+            if feature.get("name") == feature_name:
+                section = "string_constraints" if "string_constraints" in feature else "num_constraints"
+                if section == "num_constraints" and feature.get("inferred_type") == "String":
+                    section = "string_constraints"
+                overrides = feature.setdefault(section, {}).setdefault("monitoring_config_overrides", {})
+                overrides["evaluate_constraints"] = status
+                return
+        raise ConfigurationError(f"{self.file_s3_uri}: no feature named {feature_name!r}")
