@@ -41,6 +41,10 @@ from modelmonitor.cli.baseline import register as register_baseline  # noqa: E40
 
 register_baseline(app)
 
+from modelmonitor.cli.demo import register as register_demo  # noqa: E402
+
+register_demo(app)
+
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors into one line on stderr and their exit code."""
