@@ -144,10 +144,10 @@ class Scheduler:
             if outcome is None:
                 continue
             del self.running[name]
-            self._finalize(running, outcome)
+            self.finalize(running, outcome)
             report.finished.append((running.execution_id, str(outcome.status)))
 
-    def _finalize(self, running: RunningExecution, outcome: Outcome) -> None:
+    def finalize(self, running: RunningExecution, outcome: Outcome) -> None:
         now = self.clock.now()
         execution = self.catalog.update_execution(
             running.execution_id,
@@ -300,4 +300,4 @@ class Scheduler:
         for name, running in list(self.running.items()):
             outcome = running.stop(reason)
             del self.running[name]
-            self._finalize(running, outcome)
+            self.finalize(running, outcome)

@@ -1,0 +1,141 @@
+"""``EndpointInput``, ``BatchTransformInput``, ``MonitoringOutput``: the SDK's signatures (reference §11.5).
+
+``destination`` (the container's local path on SageMaker) is kept for the request shape only: a
+process here reads the data where it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["BatchTransformInput", "EndpointInput", "MonitoringInput", "MonitoringOutput"]
+
+DEFAULT_ENDPOINT_DESTINATION = "/opt/ml/processing/input/endpoint"
+
+
+class EndpointInput:
+    """A real-time endpoint to monitor; its captured data is found through the catalog."""
+
+    def __init__(
+        self,
+        endpoint_name: str,
+        destination: str = DEFAULT_ENDPOINT_DESTINATION,
+        s3_input_mode: str = "File",
+        s3_data_distribution_type: str = "FullyReplicated",
+        start_time_offset: str | None = None,
+        end_time_offset: str | None = None,
+        features_attribute: str | None = None,
+        inference_attribute: str | None = None,
+        probability_attribute: str | None = None,
+        probability_threshold_attribute: float | None = None,
+        exclude_features_attribute: str | None = None,
+    ) -> None:
+        self.endpoint_name = endpoint_name
+        self.destination = destination
+        self.s3_input_mode = s3_input_mode
+        self.s3_data_distribution_type = s3_data_distribution_type
+        self.start_time_offset = start_time_offset
+        self.end_time_offset = end_time_offset
+        self.features_attribute = features_attribute
+        self.inference_attribute = inference_attribute
+        self.probability_attribute = probability_attribute
+        self.probability_threshold_attribute = probability_threshold_attribute
+        self.exclude_features_attribute = exclude_features_attribute
+
+    def _to_request_dict(self) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "EndpointName": self.endpoint_name,
+            "LocalPath": self.destination,
+            "S3InputMode": self.s3_input_mode,
+            "S3DataDistributionType": self.s3_data_distribution_type,
+        }
+        _optional(request, self)
+        return {"EndpointInput": request}
+
+
+class MonitoringInput:
+    """Base of the batch-transform input (the SDK's class hierarchy)."""
+
+    start_time_offset: str | None = None
+    end_time_offset: str | None = None
+
+
+class BatchTransformInput(MonitoringInput):
+    """Data captured from batch transform jobs: ``{data_captured_destination_s3_uri}/input/yyyy/mm/dd/hh``."""
+
+    def __init__(
+        self,
+        data_captured_destination_s3_uri: str,
+        destination: str,
+        dataset_format: dict[str, Any],
+        s3_input_mode: str = "File",
+        s3_data_distribution_type: str = "FullyReplicated",
+        start_time_offset: str | None = None,
+        end_time_offset: str | None = None,
+        features_attribute: str | None = None,
+        inference_attribute: str | None = None,
+        probability_attribute: str | None = None,
+        probability_threshold_attribute: float | None = None,
+        exclude_features_attribute: str | None = None,
+    ) -> None:
+        self.data_captured_destination_s3_uri = data_captured_destination_s3_uri
+        self.destination = destination
+        self.dataset_format = dataset_format
+        self.s3_input_mode = s3_input_mode
+        self.s3_data_distribution_type = s3_data_distribution_type
+        self.start_time_offset = start_time_offset
+        self.end_time_offset = end_time_offset
+        self.features_attribute = features_attribute
+        self.inference_attribute = inference_attribute
+        self.probability_attribute = probability_attribute
+        self.probability_threshold_attribute = probability_threshold_attribute
+        self.exclude_features_attribute = exclude_features_attribute
+
+    def _to_request_dict(self) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "DataCapturedDestinationS3Uri": self.data_captured_destination_s3_uri,
+            "LocalPath": self.destination,
+            "DatasetFormat": self.dataset_format,
+            "S3InputMode": self.s3_input_mode,
+            "S3DataDistributionType": self.s3_data_distribution_type,
+        }
+        _optional(request, self)
+        return {"BatchTransformInput": request}
+
+
+class MonitoringOutput:
+    """Where reports go: ``destination`` (a local path or URI); ``source`` is the container's path."""
+
+    def __init__(
+        self, source: str, destination: str | None = None, s3_upload_mode: str = "Continuous"
+    ) -> None:
+        self.source = source
+        self.destination = destination
+        self.s3_upload_mode = s3_upload_mode
+
+    def _to_request_dict(self) -> dict[str, Any]:
+        return {
+            "S3Output": {
+                "S3Uri": self.destination,
+                "LocalPath": self.source,
+                "S3UploadMode": self.s3_upload_mode,
+            }
+        }
+
+
+_OPTIONAL = {
+    "start_time_offset": "StartTimeOffset",
+    "end_time_offset": "EndTimeOffset",
+    "features_attribute": "FeaturesAttribute",
+    "inference_attribute": "InferenceAttribute",
+    "probability_attribute": "ProbabilityAttribute",
+    "probability_threshold_attribute": "ProbabilityThresholdAttribute",
+    "exclude_features_attribute": "ExcludeFeaturesAttribute",
+}
+
+
+def _optional(request: dict[str, Any], source: object) -> None:
+    for attribute, key in _OPTIONAL.items():
+        value = getattr(source, attribute, None)
+        if value is not None:
+            request[key] = value

@@ -1,0 +1,453 @@
+"""Monitoring schedules on a monitor object, with the SageMaker SDK v2 method names (reference §11.3-11.4).
+
+``ModelMonitor`` inherits ``MonitoringScheduleMixin``. ``DefaultModelMonitor`` runs the built-in
+data-quality job; a ``ModelMonitor`` given an ``entrypoint`` runs that command as a custom monitor with
+the same environment contract ("bring your own container": there is no image to pull, the entrypoint is
+the command). S3 URIs and local paths both work for outputs, baselines and scripts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.model_monitor.execution import MonitoringExecution, execution_summary
+from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
+from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
+from modelmonitor.service import MonitoringService, default_output_uri
+from modelmonitor.settings import Settings
+from modelmonitor.storage.catalog import Schedule
+
+__all__ = ["MonitoringScheduleMixin"]
+
+_log = logging.getLogger(__name__)
+_SCHEDULE_ARN = "arn:modelmonitor:local:000000000000:monitoring-schedule/{}"
+_JOB_DEFINITION_BASES = {
+    "DataQuality": "data-quality-job-definition",
+    "ModelQuality": "model-quality-job-definition",
+}
+
+
+def _timestamped(base: str) -> str:
+    now = datetime.now(UTC)
+    return f"{base}-{now:%Y-%m-%d-%H-%M-%S}-{now.microsecond // 1000:03d}"
+
+
+def _uri(value: Any) -> str | None:
+    """A baseline given as a URI/path or as a Statistics/Constraints object."""
+    if value is None or isinstance(value, str):
+        return value
+    uri = getattr(value, "file_s3_uri", None)
+    if not isinstance(uri, str):
+        raise ConfigurationError(f"expected a file path, URI or Statistics/Constraints object, got {value!r}")
+    return uri
+
+
+def _dataset_format(value: dict[str, Any]) -> dict[str, Any]:
+    """``{"Csv": {"Header": False}}`` (API shape) → ``{"csv": {"header": false}}`` (container env shape)."""
+    return {str(k).lower(): {str(ik).lower(): iv for ik, iv in (v or {}).items()} for k, v in value.items()}
+
+
+def _service() -> MonitoringService:
+    return MonitoringService.from_settings(Settings.from_env())
+
+
+def _offset_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class MonitoringScheduleMixin:
+    """Schedule methods of ``ModelMonitor``; expects the monitor's constructor attributes."""
+
+    monitoring_schedule_name: str | None = None
+    job_definition_name: str | None = None
+    # Set by ModelMonitor's constructor; declared here so attach() can restore them.
+    max_runtime_in_seconds: int | None
+    env: dict[str, str] | None
+    entrypoint: list[str] | None
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _monitoring_type(self) -> str:
+        kind = getattr(type(self), "monitoring_type", None)
+        return str(kind()) if callable(kind) else "DataQuality"
+
+    def _command(self) -> tuple[str, ...] | None:
+        entrypoint = getattr(self, "entrypoint", None)
+        if entrypoint:
+            return tuple(str(part) for part in entrypoint)
+        if type(self).__name__ == "ModelMonitor":
+            raise ConfigurationError(
+                "ModelMonitor needs entrypoint=[...] (the command of your custom monitor); container "
+                "images are not pulled here. Use DefaultModelMonitor for the built-in data-quality monitor."
+            )
+        return None
+
+    def _schedule_name(self) -> str:
+        if self.monitoring_schedule_name is None:
+            raise ConfigurationError(
+                "this monitor has no monitoring schedule; call create_monitoring_schedule or attach first"
+            )
+        return self.monitoring_schedule_name
+
+    def _definition(
+        self,
+        *,
+        endpoint_input: EndpointInput | str | None,
+        batch_transform_input: BatchTransformInput | None,
+        output_uri: str,
+        statistics: Any,
+        constraints: Any,
+        record_preprocessor_script: str | None,
+        post_analytics_processor_script: str | None,
+        enable_cloudwatch_metrics: bool,
+        data_analysis_start_time: str | None,
+        data_analysis_end_time: str | None,
+        arguments: list[str] | None,
+    ) -> JobDefinition:
+        environment = dict(getattr(self, "env", None) or {})
+        max_runtime = getattr(self, "max_runtime_in_seconds", None) or DEFAULT_MAX_RUNTIME_SECONDS
+        common: dict[str, Any] = {
+            "output_uri": output_uri,
+            "baseline_statistics": _uri(statistics),
+            "baseline_constraints": _uri(constraints),
+            "record_preprocessor_script": record_preprocessor_script,
+            "post_analytics_processor_script": post_analytics_processor_script,
+            "publish_cloudwatch_metrics": enable_cloudwatch_metrics,
+            "data_analysis_start_time": data_analysis_start_time,
+            "data_analysis_end_time": data_analysis_end_time,
+            "max_runtime_seconds": int(max_runtime),
+            "command": self._command(),
+            "arguments": tuple(arguments or ()),
+            "environment": environment,
+            "monitoring_type": self._monitoring_type(),
+        }
+        if isinstance(endpoint_input, str):
+            endpoint_input = EndpointInput(endpoint_name=endpoint_input)
+        source: EndpointInput | BatchTransformInput | None = endpoint_input or batch_transform_input
+        for attribute in (
+            "features_attribute",
+            "inference_attribute",
+            "probability_attribute",
+            "probability_threshold_attribute",
+            "exclude_features_attribute",
+        ):
+            value = getattr(source, attribute, None)
+            if value is not None:
+                environment[attribute] = str(value)
+        if endpoint_input is not None:
+            return JobDefinition(
+                input_kind="endpoint",
+                endpoint_name=endpoint_input.endpoint_name,
+                start_time_offset=_offset_text(endpoint_input.start_time_offset),
+                end_time_offset=_offset_text(endpoint_input.end_time_offset),
+                **common,
+            )
+        assert batch_transform_input is not None
+        return JobDefinition(
+            input_kind="batch_transform",
+            capture_uri=batch_transform_input.data_captured_destination_s3_uri,
+            dataset_format=_dataset_format(batch_transform_input.dataset_format),
+            start_time_offset=_offset_text(batch_transform_input.start_time_offset),
+            end_time_offset=_offset_text(batch_transform_input.end_time_offset),
+            **common,
+        )
+
+    # -- create / update / lifecycle --------------------------------------------------------------
+
+    def create_monitoring_schedule(
+        self,
+        endpoint_input: EndpointInput | str | None = None,
+        record_preprocessor_script: str | None = None,
+        post_analytics_processor_script: str | None = None,
+        output_s3_uri: str | None = None,
+        constraints: Any = None,
+        statistics: Any = None,
+        monitor_schedule_name: str | None = None,
+        schedule_cron_expression: str | None = None,
+        enable_cloudwatch_metrics: bool = True,
+        batch_transform_input: BatchTransformInput | None = None,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+        output: MonitoringOutput | None = None,
+        arguments: list[str] | None = None,
+    ) -> None:
+        """Create the schedule this monitor represents (one per monitor object, as in the SDK)."""
+        if self.monitoring_schedule_name is not None:
+            raise ConfigurationError(
+                "It seems that this object was already used to create a monitoring schedule. To create "
+                "another, first delete the existing one using my_monitor.delete_monitoring_schedule()."
+            )
+        if (batch_transform_input is not None) == (endpoint_input is not None):
+            raise ConfigurationError(
+                "Need to have either batch_transform_input or endpoint_input to create a monitoring "
+                "schedule. Please provide only one of the above required inputs"
+            )
+        name = monitor_schedule_name or _timestamped("monitoring-schedule")
+        service = _service()
+        try:
+            output_uri = output_s3_uri or (output.destination if output else None)
+            definition = self._definition(
+                endpoint_input=endpoint_input,
+                batch_transform_input=batch_transform_input,
+                output_uri=output_uri or default_output_uri(service.home, name),
+                statistics=statistics,
+                constraints=constraints,
+                record_preprocessor_script=record_preprocessor_script,
+                post_analytics_processor_script=post_analytics_processor_script,
+                enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+                data_analysis_start_time=data_analysis_start_time,
+                data_analysis_end_time=data_analysis_end_time,
+                arguments=arguments,
+            )
+            service.create_schedule(name, schedule_cron_expression, definition)
+        finally:
+            service.close()
+        self.monitoring_schedule_name = name
+        self.job_definition_name = _timestamped(
+            _JOB_DEFINITION_BASES.get(self._monitoring_type(), "monitoring-job-definition")
+        )
+
+    def update_monitoring_schedule(
+        self,
+        endpoint_input: EndpointInput | str | None = None,
+        record_preprocessor_script: str | None = None,
+        post_analytics_processor_script: str | None = None,
+        output_s3_uri: str | None = None,
+        statistics: Any = None,
+        constraints: Any = None,
+        schedule_cron_expression: str | None = None,
+        instance_count: int | None = None,
+        instance_type: str | None = None,
+        volume_size_in_gb: int | None = None,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        env: dict[str, str] | None = None,
+        network_config: Any = None,
+        enable_cloudwatch_metrics: bool | None = None,
+        role: str | None = None,
+        batch_transform_input: BatchTransformInput | None = None,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+    ) -> None:
+        """Change the schedule; arguments left None keep their current values."""
+        if endpoint_input is not None and batch_transform_input is not None:
+            raise ConfigurationError("give at most one of endpoint_input and batch_transform_input")
+        name = self._schedule_name()
+        service = _service()
+        try:
+            current = service.schedule_definition(name)
+            values = current.to_dict()
+            if endpoint_input is not None or batch_transform_input is not None:
+                replaced = self._definition(
+                    endpoint_input=endpoint_input,
+                    batch_transform_input=batch_transform_input,
+                    output_uri=current.output_uri,
+                    statistics=None,
+                    constraints=None,
+                    record_preprocessor_script=None,
+                    post_analytics_processor_script=None,
+                    enable_cloudwatch_metrics=current.publish_cloudwatch_metrics,
+                    data_analysis_start_time=None,
+                    data_analysis_end_time=None,
+                    arguments=list(current.arguments),
+                ).to_dict()
+                for key in (
+                    "input_kind",
+                    "endpoint_name",
+                    "capture_uri",
+                    "dataset_format",
+                    "start_time_offset",
+                    "end_time_offset",
+                ):
+                    values[key] = replaced[key]
+            updates = {
+                "record_preprocessor_script": record_preprocessor_script,
+                "post_analytics_processor_script": post_analytics_processor_script,
+                "output_uri": output_s3_uri,
+                "baseline_statistics": _uri(statistics),
+                "baseline_constraints": _uri(constraints),
+                "max_runtime_seconds": max_runtime_in_seconds,
+                "environment": env,
+                "publish_cloudwatch_metrics": enable_cloudwatch_metrics,
+                "data_analysis_start_time": data_analysis_start_time,
+                "data_analysis_end_time": data_analysis_end_time,
+            }
+            values.update({k: v for k, v in updates.items() if v is not None})
+            if max_runtime_in_seconds is not None:
+                self.max_runtime_in_seconds = max_runtime_in_seconds
+            service.update_schedule(
+                name, expression=schedule_cron_expression, definition=JobDefinition.from_dict(values)
+            )
+        finally:
+            service.close()
+
+    def stop_monitoring_schedule(self) -> None:
+        service = _service()
+        try:
+            service.stop_schedule(self._schedule_name())
+        finally:
+            service.close()
+
+    def start_monitoring_schedule(self) -> None:
+        service = _service()
+        try:
+            service.start_schedule(self._schedule_name())
+        finally:
+            service.close()
+
+    def delete_monitoring_schedule(self) -> None:
+        """Delete the schedule (its executions' history is kept); the object can then create another."""
+        service = _service()
+        try:
+            service.delete_schedule(self._schedule_name())
+        finally:
+            service.close()
+        self.monitoring_schedule_name = None
+        self.job_definition_name = None
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def describe_schedule(self) -> dict[str, Any]:
+        """A ``DescribeMonitoringSchedule`` response (SageMaker's keys)."""
+        name = self._schedule_name()
+        service = _service()
+        try:
+            schedule = service.describe_schedule(name)
+            latest = service.list_executions(schedule_name=name, newest_first=True, limit=1)
+        finally:
+            service.close()
+        return _describe(schedule, self.job_definition_name, latest[0] if latest else None)
+
+    def list_executions(self) -> list[MonitoringExecution]:
+        """Executions of the schedule, oldest first (so ``[-1]`` is the latest)."""
+        name = self._schedule_name()
+        service = _service()
+        try:
+            executions = service.list_executions(schedule_name=name)
+        finally:
+            service.close()
+        if not executions:
+            _log.warning("No executions found for schedule. monitoring_schedule_name: %s", name)
+        return [MonitoringExecution(e) for e in executions]
+
+    def latest_monitoring_statistics(self, file_name: str = "statistics.json") -> Statistics | None:
+        executions = self.list_executions()
+        return executions[-1].statistics(file_name=file_name) if executions else None
+
+    def latest_monitoring_constraint_violations(
+        self, file_name: str = "constraint_violations.json"
+    ) -> ConstraintViolations | None:
+        executions = self.list_executions()
+        return executions[-1].constraint_violations(file_name=file_name) if executions else None
+
+    def get_latest_execution_logs(self, wait: bool = False) -> None:
+        """Print the log of the latest execution."""
+        executions = self.list_executions()
+        if not executions:
+            raise ConfigurationError("No execution jobs were kicked off.")
+        service = _service()
+        try:
+            print(service.execution_log(executions[-1].execution.id))
+        finally:
+            service.close()
+
+    @classmethod
+    def attach(cls, monitor_schedule_name: str, sagemaker_session: Any = None) -> Self:
+        """A monitor object for an existing schedule (its max runtime and env restored)."""
+        service = _service()
+        try:
+            schedule = service.describe_schedule(monitor_schedule_name)
+        finally:
+            service.close()
+        definition = JobDefinition.from_dict(schedule.definition)
+        monitor = cls()
+        monitor.max_runtime_in_seconds = definition.max_runtime_seconds
+        monitor.env = dict(definition.environment) or None
+        if definition.command is not None:
+            monitor.entrypoint = list(definition.command)
+        monitor.monitoring_schedule_name = monitor_schedule_name
+        return monitor
+
+
+def _describe(schedule: Schedule, job_definition_name: str | None, latest: Any) -> dict[str, Any]:
+    definition = JobDefinition.from_dict(schedule.definition)
+    schedule_config: dict[str, Any] = {"ScheduleExpression": schedule.expression}
+    if definition.data_analysis_start_time:
+        schedule_config["DataAnalysisStartTime"] = definition.data_analysis_start_time
+    if definition.data_analysis_end_time:
+        schedule_config["DataAnalysisEndTime"] = definition.data_analysis_end_time
+    if definition.input_kind == "endpoint":
+        assert definition.endpoint_name is not None
+        monitoring_input = EndpointInput(
+            endpoint_name=definition.endpoint_name,
+            start_time_offset=definition.start_time_offset,
+            end_time_offset=definition.end_time_offset,
+        )._to_request_dict()
+    else:
+        assert definition.capture_uri is not None
+        monitoring_input = BatchTransformInput(
+            data_captured_destination_s3_uri=definition.capture_uri,
+            destination="/opt/ml/processing/input",
+            dataset_format=definition.dataset_format or {},
+            start_time_offset=definition.start_time_offset,
+            end_time_offset=definition.end_time_offset,
+        )._to_request_dict()
+    app: dict[str, Any] = {}
+    if definition.command is not None:
+        app["ContainerEntrypoint"] = list(definition.command)
+    if definition.arguments:
+        app["ContainerArguments"] = list(definition.arguments)
+    if definition.record_preprocessor_script:
+        app["RecordPreprocessorSourceUri"] = definition.record_preprocessor_script
+    if definition.post_analytics_processor_script:
+        app["PostAnalyticsProcessorSourceUri"] = definition.post_analytics_processor_script
+    baseline: dict[str, Any] = {}
+    if definition.baseline_constraints:
+        baseline["ConstraintsResource"] = {"S3Uri": definition.baseline_constraints}
+    if definition.baseline_statistics:
+        baseline["StatisticsResource"] = {"S3Uri": definition.baseline_statistics}
+    environment = dict(definition.environment)
+    environment["publish_cloudwatch_metrics"] = (
+        "Enabled" if definition.publish_cloudwatch_metrics else "Disabled"
+    )
+    job: dict[str, Any] = {
+        "BaselineConfig": baseline,
+        "MonitoringInputs": [monitoring_input],
+        "MonitoringOutputConfig": {
+            "MonitoringOutputs": [
+                MonitoringOutput(
+                    source="/opt/ml/processing/output", destination=definition.output_uri
+                )._to_request_dict()
+            ]
+        },
+        "MonitoringAppSpecification": app,
+        "StoppingCondition": {"MaxRuntimeInSeconds": definition.max_runtime_seconds},
+        "Environment": environment,
+    }
+    described: dict[str, Any] = {
+        "MonitoringScheduleArn": _SCHEDULE_ARN.format(schedule.name),
+        "MonitoringScheduleName": schedule.name,
+        "MonitoringScheduleStatus": schedule.status,
+        "MonitoringType": schedule.monitoring_type,
+        "CreationTime": schedule.created_at,
+        "LastModifiedTime": schedule.modified_at,
+        "MonitoringScheduleConfig": {
+            "ScheduleConfig": schedule_config,
+            "MonitoringJobDefinition": job,
+            "MonitoringType": schedule.monitoring_type,
+        },
+    }
+    if job_definition_name:
+        described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"] = job_definition_name
+    if schedule.failure_reason:
+        described["FailureReason"] = schedule.failure_reason
+    if schedule.endpoint_name:
+        described["EndpointName"] = schedule.endpoint_name
+    if latest is not None:
+        described["LastMonitoringExecutionSummary"] = execution_summary(latest)
+    return described

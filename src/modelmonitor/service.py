@@ -1,0 +1,297 @@
+"""Use cases shared by the CLI, the SDK mirror (``model_monitor``), the API and the dashboard.
+
+Every interface calls these functions and nothing below them, so a rule (an endpoint with a schedule
+cannot be deleted, ``NOW`` needs both data-analysis times, ...) is enforced once. The clock is injected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from modelmonitor.dataset.window import parse_offset
+from modelmonitor.errors import ConfigurationError, ConflictError, NotFoundError, ScheduleError
+from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.jobs.states import TERMINAL_EXECUTION_STATUSES, ExecutionStatus, ScheduleStatus
+from modelmonitor.outputs.alerts import AlertDispatcher
+from modelmonitor.scheduler.clock import Clock, SystemClock
+from modelmonitor.scheduler.cron import parse_expression
+from modelmonitor.scheduler.loop import Scheduler
+from modelmonitor.scheduler.worker import start_execution
+from modelmonitor.settings import Settings
+from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
+
+__all__ = ["MonitoringService", "default_output_uri"]
+
+_NAME_MAX = 63
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not name or len(name) > _NAME_MAX or not all(c.isalnum() or c in "-_" for c in name):
+        raise ConfigurationError(f"{kind} name {name!r}: expected 1-{_NAME_MAX} letters, digits, '-' or '_'")
+
+
+@dataclass
+class MonitoringService:
+    """The catalog plus the home folder (execution logs, default outputs) and the clock."""
+
+    catalog: Catalog
+    home: Path
+    clock: Clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> MonitoringService:
+        return cls(Catalog(settings.catalog_url), settings.home, clock or SystemClock())
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def _now(self) -> datetime:
+        return self.clock.now().replace(microsecond=0)
+
+    # -- endpoints ----------------------------------------------------------------------------------
+
+    def register_endpoint(
+        self,
+        name: str,
+        capture_destination: str,
+        variants: Sequence[str] = ("AllTraffic",),
+        source: str = "manual",
+    ) -> Endpoint:
+        _check_name("endpoint", name)
+        return self.catalog.put_endpoint(name, capture_destination, list(variants), source, self._now())
+
+    def list_endpoints(self) -> list[Endpoint]:
+        return self.catalog.list_endpoints()
+
+    def describe_endpoint(self, name: str) -> Endpoint:
+        return self.catalog.get_endpoint(name)
+
+    def delete_endpoint(self, name: str) -> None:
+        self.catalog.delete_endpoint(name)
+
+    # -- schedules ----------------------------------------------------------------------------------
+
+    def create_schedule(self, name: str, expression: str | None, definition: JobDefinition) -> Schedule:
+        """Validate and store a schedule; its first run is the next cron time (``NOW``: at once)."""
+        _check_name("monitoring schedule", name)
+        parsed = parse_expression(expression or "cron(0 0 ? * * *)")  # SageMaker's SDK default: daily
+        if parsed.is_one_time and not (
+            definition.data_analysis_start_time and definition.data_analysis_end_time
+        ):
+            raise ScheduleError(
+                "Both data_analysis_start_time and data_analysis_end_time are required for a one-time "
+                "monitoring schedule (NOW)"
+            )
+        if definition.input_kind == "endpoint":
+            assert definition.endpoint_name is not None
+            self.catalog.get_endpoint(definition.endpoint_name)
+        now = self._now()
+        return self.catalog.add_schedule(
+            name,
+            status=str(ScheduleStatus.SCHEDULED),
+            monitoring_type=definition.monitoring_type,
+            expression=parsed.text,
+            endpoint_name=definition.endpoint_name if definition.input_kind == "endpoint" else None,
+            definition=definition.to_dict(),
+            now=now,
+            last_slot=None if parsed.is_one_time else now,
+        )
+
+    def describe_schedule(self, name: str) -> Schedule:
+        return self.catalog.get_schedule(name)
+
+    def schedule_definition(self, name: str) -> JobDefinition:
+        return JobDefinition.from_dict(self.catalog.get_schedule(name).definition)
+
+    def list_schedules(
+        self, endpoint_name: str | None = None, status: str | None = None, name_contains: str | None = None
+    ) -> list[Schedule]:
+        return self.catalog.list_schedules(
+            endpoint_name=endpoint_name, status=status, name_contains=name_contains
+        )
+
+    def update_schedule(
+        self, name: str, *, expression: str | None = None, definition: JobDefinition | None = None
+    ) -> Schedule:
+        current = self.catalog.get_schedule(name)
+        changes: dict[str, object] = {}
+        new_expression = parse_expression(expression).text if expression else current.expression
+        new_definition = definition or JobDefinition.from_dict(current.definition)
+        if parse_expression(new_expression).is_one_time and not (
+            new_definition.data_analysis_start_time and new_definition.data_analysis_end_time
+        ):
+            raise ScheduleError("a NOW schedule needs data_analysis_start_time and data_analysis_end_time")
+        if expression:
+            changes["expression"] = new_expression
+        if definition is not None:
+            if definition.input_kind == "endpoint":
+                assert definition.endpoint_name is not None
+                self.catalog.get_endpoint(definition.endpoint_name)
+            changes["definition"] = definition.to_dict()
+            changes["endpoint_name"] = (
+                definition.endpoint_name if definition.input_kind == "endpoint" else None
+            )
+        return self.catalog.update_schedule(name, self._now(), **changes)
+
+    def stop_schedule(self, name: str) -> Schedule:
+        """No new executions; one already running continues (as SageMaker)."""
+        return self.catalog.update_schedule(name, self._now(), status=str(ScheduleStatus.STOPPED))
+
+    def start_schedule(self, name: str) -> Schedule:
+        """Resume: the next run is the next cron time from now (slots while stopped are not run)."""
+        schedule = self.catalog.get_schedule(name)
+        if schedule.status == ScheduleStatus.SCHEDULED:
+            return schedule
+        now = self._now()
+        one_time = parse_expression(schedule.expression).is_one_time
+        last_slot = schedule.last_slot if one_time else max(now, schedule.last_slot or now)
+        return self.catalog.update_schedule(
+            name, now, status=str(ScheduleStatus.SCHEDULED), last_slot=last_slot
+        )
+
+    def delete_schedule(self, name: str) -> None:
+        """Delete (and so stop) a schedule; its execution history is kept."""
+        self.catalog.delete_schedule(name)
+
+    # -- executions ---------------------------------------------------------------------------------
+
+    def list_executions(
+        self,
+        schedule_name: str | None = None,
+        endpoint_name: str | None = None,
+        status: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[Execution]:
+        return self.catalog.list_executions(
+            schedule_name=schedule_name,
+            endpoint_name=endpoint_name,
+            statuses=[status] if status else None,
+            newest_first=newest_first,
+            limit=limit,
+        )
+
+    def describe_execution(self, execution_id: int) -> Execution:
+        return self.catalog.get_execution(execution_id)
+
+    def execution_log(self, execution_id: int) -> str:
+        execution = self.catalog.get_execution(execution_id)
+        if not execution.log_path or not Path(execution.log_path).exists():
+            raise NotFoundError(f"monitoring execution {execution_id} has no log (it never started)")
+        return Path(execution.log_path).read_text("utf-8", errors="replace")
+
+    def stop_execution(self, execution_id: int) -> Execution:
+        """Ask the scheduler running it to stop it (Stopping → Stopped)."""
+        execution = self.catalog.get_execution(execution_id)
+        if execution.status in TERMINAL_EXECUTION_STATUSES:
+            raise ConflictError(f"monitoring execution {execution_id} has already ended ({execution.status})")
+        return self.catalog.update_execution(execution_id, self._now(), status=str(ExecutionStatus.STOPPING))
+
+    def run_now(
+        self,
+        name: str,
+        start_offset: str | None = None,
+        end_offset: str | None = None,
+        poll_seconds: float = 0.2,
+    ) -> Execution:
+        """Run one execution of a schedule now, in the foreground, with an optional window override."""
+        schedule = self.catalog.get_schedule(name)
+        definition = JobDefinition.from_dict(schedule.definition)
+        if start_offset or end_offset:
+            for text, what in ((start_offset, "--start"), (end_offset, "--end")):
+                if text:
+                    parse_offset(text, field=what)
+            values = definition.to_dict()
+            values.update(
+                data_analysis_start_time=start_offset or definition.data_analysis_start_time or "-PT1H",
+                data_analysis_end_time=end_offset or definition.data_analysis_end_time or "-PT0H",
+            )
+            definition = JobDefinition.from_dict(values)
+        now = self._now()
+        scheduler = Scheduler(self.catalog, self.home, self.clock)
+        execution = self.catalog.add_execution(
+            schedule_name=name,
+            endpoint_name=schedule.endpoint_name,
+            monitoring_type=schedule.monitoring_type,
+            scheduled_time=now,
+            status=str(ExecutionStatus.PENDING),
+            now=now,
+        )
+        capture_uri = (
+            self.catalog.get_endpoint(definition.endpoint_name).capture_destination
+            if definition.input_kind == "endpoint" and definition.endpoint_name
+            else None
+        )
+        running = start_execution(
+            execution_id=execution.id,
+            definition=definition,
+            schedule_name=name,
+            scheduled_time=now,
+            capture_uri=capture_uri,
+            home=self.home,
+        )
+        self.catalog.update_execution(
+            execution.id,
+            now,
+            status=str(ExecutionStatus.IN_PROGRESS),
+            pid=running.pid,
+            output_uri=running.output_uri,
+            log_path=str(running.paths.log),
+        )
+        outcome = running.poll()
+        while outcome is None:
+            time.sleep(poll_seconds)
+            outcome = running.poll()
+        scheduler.finalize(running, outcome)
+        return self.catalog.get_execution(execution.id)
+
+    # -- scheduler and alerts -------------------------------------------------------------------------
+
+    def scheduler(self, *, poll_seconds: float = 1.0, max_idle_seconds: float = 60.0) -> Scheduler:
+        return Scheduler(
+            self.catalog,
+            self.home,
+            self.clock,
+            alerts=AlertDispatcher(self.catalog),
+            poll_seconds=poll_seconds,
+            max_idle_seconds=max_idle_seconds,
+        )
+
+    def put_alert(
+        self,
+        name: str,
+        schedule_name: str,
+        datapoints_to_alert: int,
+        evaluation_period: int,
+        webhook_url: str | None,
+    ) -> AlertRule:
+        _check_name("alert", name)
+        if not 1 <= datapoints_to_alert <= evaluation_period:
+            raise ConfigurationError(
+                f"alert {name!r}: need 1 <= datapoints_to_alert ({datapoints_to_alert}) "
+                f"<= evaluation_period ({evaluation_period})"
+            )
+        self.catalog.get_schedule(schedule_name)
+        return self.catalog.put_alert_rule(
+            name,
+            schedule_name=schedule_name,
+            datapoints_to_alert=datapoints_to_alert,
+            evaluation_period=evaluation_period,
+            webhook_url=webhook_url,
+            now=self._now(),
+        )
+
+    def list_alerts(self, schedule_name: str | None = None) -> list[AlertRule]:
+        return self.catalog.list_alert_rules(schedule_name=schedule_name)
+
+    def alert_history(self, alert_name: str | None = None) -> list[AlertEvent]:
+        return self.catalog.list_alert_events(alert_name=alert_name)
+
+
+def default_output_uri(home: Path, schedule_name: str) -> str:
+    """Results when no output URI is given (SageMaker: .../model-monitor/monitoring/{schedule}/results)."""
+    return str(home / "monitoring" / schedule_name / "results")
