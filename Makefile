@@ -35,8 +35,17 @@ typecheck:
 imports:
 	$(BIN)/lint-imports
 
-bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+# The peers (whylogs, Evidently) need an older NumPy than the project: they get their own venv.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
+	touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:

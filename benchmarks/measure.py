@@ -1,0 +1,170 @@
+"""Run one command as a child process and measure its wall time and peak memory.
+
+Peak memory is taken two ways, and the larger is reported:
+- ru_maxrss from wait4(): exact, but the peak of the largest single process of the tree;
+- the sum of VmRSS over the child and all its descendants, sampled from /proc every few
+  milliseconds: catches worker pools whose processes are alive at the same time, but may miss a
+  peak shorter than the sampling period.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_PERIOD_S = 0.01
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run of a command: wall time, peak memory, exit code and what it reported on stdout."""
+
+    wall_s: float
+    peak_rss_bytes: int
+    exit_code: int
+    reported: dict[str, float] = field(default_factory=dict)
+    stderr_tail: str = ""
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+        except OSError:
+            continue
+        found.extend(int(child) for child in text.split())
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and all its descendants, right now."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        total += _rss_bytes(pid)
+        pending.extend(_children(pid))
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.peak_bytes = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(self.root))
+            self._stop_event.wait(SAMPLE_PERIOD_S)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def _last_json_line(text: str) -> dict[str, float]:
+    """Peer scripts print their own phase timings as one JSON object on their last stdout line."""
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                loaded = json.loads(line)
+            except json.JSONDecodeError:
+                return {}
+            return {str(k): float(v) for k, v in loaded.items() if isinstance(v, int | float)}
+    return {}
+
+
+def run_once(
+    command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> RunResult:
+    """Run `command` to completion and measure it; a failing command is reported, not raised."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
+        sampler = _TreeSampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall_s = time.perf_counter() - started
+        sampler.stop()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    peak = max(usage.ru_maxrss * 1024, sampler.peak_bytes)  # ru_maxrss is in KiB on Linux
+    return RunResult(
+        wall_s=wall_s,
+        peak_rss_bytes=peak,
+        exit_code=process.returncode,
+        reported=_last_json_line(stdout),
+        stderr_tail=stderr[-2000:] if process.returncode else "",
+    )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Repeated runs of one tool on one input, summarised by medians."""
+
+    tool: str
+    command: list[str]
+    runs: list[RunResult]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(run.exit_code == 0 for run in self.runs)
+
+    @property
+    def median_wall_s(self) -> float:
+        return statistics.median(run.wall_s for run in self.runs)
+
+    @property
+    def median_peak_rss_bytes(self) -> int:
+        return int(statistics.median(run.peak_rss_bytes for run in self.runs))
+
+    def median_reported(self, key: str) -> float | None:
+        values = [run.reported[key] for run in self.runs if key in run.reported]
+        return statistics.median(values) if values else None
+
+
+def measure(
+    tool: str,
+    command: Sequence[str],
+    repeats: int,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    prepare: Callable[[], None] | None = None,
+) -> Measurement:
+    """Run `command` `repeats` times (after `prepare()` each time); stop at the first failure."""
+    runs: list[RunResult] = []
+    for _ in range(repeats):
+        if prepare is not None:
+            prepare()
+        result = run_once(command, env=env, cwd=cwd)
+        runs.append(result)
+        if result.exit_code != 0:
+            break
+    return Measurement(tool=tool, command=list(command), runs=runs)

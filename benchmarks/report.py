@@ -1,0 +1,162 @@
+"""Turn a results dict (as written to benchmarks/results/*.json) into a terminal table and BENCHMARKS.md.
+
+Only figures from the results are printed; nothing here rounds a miss into a pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+NOTES_MARKER = "<!-- Hand-written notes below this line are kept when `make bench` rewrites the file. -->"
+MIB = 2**20
+
+
+def _mib(value: float | None) -> str:
+    return "–" if value is None else f"{value / MIB:,.0f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def tool_rows(results: dict[str, Any]) -> list[list[str]]:
+    """One row per tool: name, median wall, range, peak RSS, self-reported phases, status."""
+    rows = []
+    for tool in results["tools"]:
+        walls = [run["wall_s"] for run in tool["runs"]]
+        status = "ok" if tool["ok"] else f"FAILED: {tool['error']}"
+        rows.append(
+            [
+                tool["tool"],
+                _seconds(tool.get("median_wall_s")),
+                f"{min(walls):.2f}–{max(walls):.2f}" if walls else "–",
+                _mib(tool.get("median_peak_rss_bytes")),
+                _seconds(tool.get("median_import_s")),
+                _seconds(tool.get("median_compute_s")),
+                str(len(walls)),
+                status,
+            ]
+        )
+    return rows
+
+
+TOOL_HEADER = [
+    "tool",
+    "wall s (median)",
+    "wall s (min–max)",
+    "peak RSS MiB",
+    "imports s",
+    "read+profile+write s",
+    "runs",
+    "status",
+]
+TARGET_HEADER = ["comparison", "measured", "target", "met"]
+
+
+def target_rows(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for target in results["targets"]:
+        measured = "–" if target["measured"] is None else f"{target['measured']:.2f}{target['unit']}"
+        met = {True: "yes", False: "**no**", None: "not measured"}[target["met"]]
+        rows.append([target["name"], measured, target["target"], met])
+    return rows
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def terminal_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def _memory_section(memory: dict[str, Any] | None) -> str:
+    if memory is None:
+        return "Not run (`--skip-memory`, or `modelmonitor baseline` was not available)."
+    status = "ok" if memory["ok"] else f"FAILED: {memory['error']}"
+    return (
+        f"`{memory['command']}` on {memory['rows']:,} rows ({memory['file_mib']:.0f} MiB of Parquet), "
+        f"one run: peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB), "
+        f"wall time {memory['wall_s']:.1f} s, {status}."
+    )
+
+
+def _versions_section(results: dict[str, Any]) -> str:
+    lines = []
+    for venv, found in results["versions"].items():
+        listed = ", ".join(f"{name} {version}" for name, version in found.items())
+        lines.append(f"- `{venv}`: {listed}")
+    return "\n".join(lines)
+
+
+def _kept_notes(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    return text.split(NOTES_MARKER, 1)[1].strip() if NOTES_MARKER in text else ""
+
+
+def markdown(results: dict[str, Any], notes: str) -> str:
+    machine = results["machine"]
+    data = results["dataset"]
+    env = ", ".join(f"{name}={value}" for name, value in machine["env"].items())
+    capture = results.get("capture_bench")
+    capture_text = "Not present (benchmarks/capture_bench.py not found)." if capture is None else str(capture)
+    sections = [
+        "# Benchmarks",
+        f"Written by `make bench` (`benchmarks/run.py`) on {results['date_utc']}; results file "
+        f"`{results['results_file']}`. Figures are as measured, misses included.",
+        "## Reproduce\n\n```\nmake bench\n```\n\nIt creates `.venv-bench` (the peers, pinned in "
+        "`benchmarks/requirements-peers.txt`, kept out of the project's `.venv`), generates the data "
+        "sets under `benchmarks/.data/` (seeded, so identical on every machine), runs every tool in "
+        "interleaved rounds and rewrites this file. `python -m benchmarks.run --help` lists options.",
+        "## Machine\n\n"
+        f"- CPU: {machine['cpu_model']}, {machine['logical_cores']} logical cores\n"
+        f"- RAM: {machine['memory_gib']} GiB\n- OS: {machine['os']}\n- Environment: {env}",
+        "## Versions\n\n" + _versions_section(results),
+        "## Data set\n\n"
+        f"`{data['path']}`: {data['rows']:,} rows × {data['columns']} columns ({data['numeric']} numeric: "
+        f"{data['integer']} integer and {data['fractional']} float; "
+        f"{data['categorical']} string columns with "
+        f"{data['cardinalities']} distinct values), {data['null_fraction']:.0%} nulls per column, "
+        f"{data['file_mib']:.1f} MiB of Snappy Parquet, sha256 `{data['sha256'][:16]}…`.",
+        f"## Results: {data['rows']:,} rows, median of {results['repeats']} runs\n\n"
+        + _markdown_table(TOOL_HEADER, tool_rows(results))
+        + "\n\nCommands (OUT is a fresh folder per run):\n\n"
+        + "\n".join(f"- {tool['tool']}: `{tool['command']}`" for tool in results["tools"]),
+        "## Against the targets of issue #2\n\n" + _markdown_table(TARGET_HEADER, target_rows(results)),
+        "## Peak memory, 10M rows\n\n" + _memory_section(results.get("memory_check")),
+        "## Capture benchmark\n\n" + capture_text,
+        "## Method\n\n"
+        "- Wall time is the whole command as a user runs it, interpreter start and imports included, "
+        "from process start to exit; the ratios are taken on it. Peers also report their own phases "
+        "(imports; read Parquet into pandas + profile + write the result), shown for reference.\n"
+        "- Peak memory is the larger of the process tree's ru_maxrss (wait4) and the sum of VmRSS over "
+        "the tree sampled every 10 ms.\n"
+        "- The Parquet file is read once before timing so every tool starts with a warm page cache; "
+        "tools run in interleaved rounds so slow drifts of the machine hit all of them alike.\n"
+        "- A run counts only if it profiled every row: `statistics.json` must say "
+        "`dataset.item_count` = rows; peers must report the row count.\n"
+        "- whylogs and Evidently read the Parquet file with `pandas.read_parquet` (pyarrow), which is "
+        "how their docs start; Evidently is given the numeric/categorical roles instead of inferring "
+        "them. DuckDB computes count, sum, min, max, stddev_pop and approx_quantile per numeric column "
+        "and count, count(DISTINCT) and value counts per string column in one SELECT.\n"
+        "- The environment is left as it is: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this "
+        "workplace sets on some processors and which slow a current NumPy, are recorded under Machine "
+        "and not changed, so the figures are what a user of this machine gets.",
+        NOTES_MARKER,
+    ]
+    text = "\n\n".join(sections) + "\n"
+    return text + ("\n" + notes + "\n" if notes else "")
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    """Rewrite BENCHMARKS.md from `results`, keeping the hand-written notes below the marker."""
+    path.write_text(markdown(results, _kept_notes(path)))
