@@ -45,6 +45,16 @@ from modelmonitor.cli.demo import register as register_demo  # noqa: E402
 
 register_demo(app)
 
+from modelmonitor.cli.endpoint import endpoint_app  # noqa: E402
+from modelmonitor.cli.executions import register as register_executions  # noqa: E402
+from modelmonitor.cli.schedule import schedule_app  # noqa: E402
+from modelmonitor.cli.scheduler import register as register_scheduler  # noqa: E402
+
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(endpoint_app, name="endpoint")
+register_executions(app)
+register_scheduler(app)
+
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors into one line on stderr and their exit code."""

@@ -1,0 +1,42 @@
+"""The CLI's access to the service: settings read once from the environment, records printed as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from modelmonitor.service import MonitoringService
+from modelmonitor.settings import Settings
+
+__all__ = ["echo_json", "service"]
+
+
+@contextmanager
+def service() -> Iterator[MonitoringService]:
+    svc = MonitoringService.from_settings(Settings.from_env())
+    try:
+        yield svc
+    finally:
+        svc.close()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def echo_json(value: Any) -> None:
+    typer.echo(json.dumps(_plain(value), indent=2, sort_keys=True))

@@ -1,0 +1,191 @@
+"""``modelmonitor schedule create|list|describe|update|stop|start|delete`` and ``schedule alert ...``.
+
+``create`` takes SageMaker's options in CLI form: ``--endpoint`` (real-time capture) or
+``--batch-capture`` (batch-transform capture), baseline files, ``--cron`` (``cron(0 * ? * * *)``, ``NOW``
+or 5-field cron), window offsets, scripts, and ``--command`` for a custom monitor.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from modelmonitor.cli._service import echo_json, service
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.service import default_output_uri
+
+__all__ = ["schedule_app"]
+
+schedule_app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True)
+HOURLY = "cron(0 * ? * * *)"
+
+
+def _environment(pairs: list[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(f"--env {pair!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
+
+
+@schedule_app.command("create")
+def create(
+    name: str = typer.Argument(...),
+    endpoint: str | None = typer.Option(None, "--endpoint", "-e", help="Registered endpoint to monitor."),
+    batch_capture: str | None = typer.Option(
+        None, "--batch-capture", help="Batch-transform capture destination (DataCapturedDestinationS3Uri)."
+    ),
+    dataset_format: str = typer.Option("csv", "--dataset-format", help="Batch data: csv, json or parquet."),
+    header: bool = typer.Option(False, "--header/--no-header", help="Batch CSV files have a header line."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Output URI (default under MODELMONITOR_HOME)."
+    ),
+    statistics: str | None = typer.Option(None, "--statistics", help="Baseline statistics.json."),
+    constraints: str | None = typer.Option(None, "--constraints", help="Baseline constraints.json."),
+    cron: str = typer.Option(HOURLY, "--cron", help="cron(...) expression, NOW, or 5-field cron."),
+    start_offset: str | None = typer.Option(
+        None, "--start-offset", help="Input StartTimeOffset, e.g. -PT1H."
+    ),
+    end_offset: str | None = typer.Option(None, "--end-offset", help="Input EndTimeOffset, e.g. -PT0H."),
+    analysis_start: str | None = typer.Option(None, "--analysis-start", help="DataAnalysisStartTime (NOW)."),
+    analysis_end: str | None = typer.Option(None, "--analysis-end", help="DataAnalysisEndTime (NOW)."),
+    preprocessor: str | None = typer.Option(None, "--preprocessor", help="record_preprocessor_script."),
+    postprocessor: str | None = typer.Option(
+        None, "--postprocessor", help="post_analytics_processor_script."
+    ),
+    max_runtime: int = typer.Option(
+        DEFAULT_MAX_RUNTIME_SECONDS, "--max-runtime", help="MaxRuntimeInSeconds."
+    ),
+    metrics: bool = typer.Option(True, "--metrics/--no-metrics", help="publish_cloudwatch_metrics."),
+    command: str | None = typer.Option(None, "--command", help="Custom monitor command (same env contract)."),
+    env: list[str] = typer.Option([], "--env", help="Extra environment KEY=VALUE (repeatable)."),
+) -> None:
+    """Create a monitoring schedule for an endpoint or for batch-transform capture."""
+    if (endpoint is None) == (batch_capture is None):
+        raise ConfigurationError("give exactly one of --endpoint and --batch-capture")
+    with service() as svc:
+        definition = JobDefinition(
+            input_kind="endpoint" if endpoint else "batch_transform",
+            endpoint_name=endpoint,
+            capture_uri=batch_capture,
+            dataset_format=None
+            if endpoint
+            else {dataset_format: {"header": header} if dataset_format == "csv" else {}},
+            output_uri=output or default_output_uri(svc.home, name),
+            start_time_offset=start_offset,
+            end_time_offset=end_offset,
+            data_analysis_start_time=analysis_start,
+            data_analysis_end_time=analysis_end,
+            baseline_statistics=statistics,
+            baseline_constraints=constraints,
+            record_preprocessor_script=preprocessor,
+            post_analytics_processor_script=postprocessor,
+            publish_cloudwatch_metrics=metrics,
+            max_runtime_seconds=max_runtime,
+            command=tuple(shlex.split(command)) if command else None,
+            environment=_environment(env),
+        )
+        echo_json(svc.create_schedule(name, cron, definition))
+
+
+@schedule_app.command("list")
+def list_schedules(
+    endpoint: str | None = typer.Option(None, "--endpoint", "-e"),
+    status: str | None = typer.Option(None, "--status"),
+    name_contains: str | None = typer.Option(None, "--name-contains"),
+) -> None:
+    with service() as svc:
+        rows = svc.list_schedules(endpoint, status, name_contains)
+    table = Table("name", "status", "expression", "endpoint", "type", "created")
+    for s in rows:
+        table.add_row(
+            s.name, s.status, s.expression, s.endpoint_name or "", s.monitoring_type, s.created_at.isoformat()
+        )
+    Console(width=200).print(table)
+
+
+@schedule_app.command("describe")
+def describe(name: str) -> None:
+    with service() as svc:
+        schedule = svc.describe_schedule(name)
+        latest = svc.list_executions(schedule_name=name, newest_first=True, limit=1)
+    echo_json({"schedule": schedule, "latest_execution": latest[0] if latest else None})
+
+
+@schedule_app.command("update")
+def update(
+    name: str = typer.Argument(...),
+    cron: str | None = typer.Option(None, "--cron"),
+    statistics: str | None = typer.Option(None, "--statistics"),
+    constraints: str | None = typer.Option(None, "--constraints"),
+    max_runtime: int | None = typer.Option(None, "--max-runtime"),
+    start_offset: str | None = typer.Option(None, "--start-offset"),
+    end_offset: str | None = typer.Option(None, "--end-offset"),
+    preprocessor: str | None = typer.Option(None, "--preprocessor"),
+    postprocessor: str | None = typer.Option(None, "--postprocessor"),
+    output: str | None = typer.Option(None, "--output", "-o"),
+) -> None:
+    """Change a schedule; options not given keep their values."""
+    with service() as svc:
+        values = svc.schedule_definition(name).to_dict()
+        changes = {
+            "baseline_statistics": statistics,
+            "baseline_constraints": constraints,
+            "max_runtime_seconds": max_runtime,
+            "start_time_offset": start_offset,
+            "end_time_offset": end_offset,
+            "record_preprocessor_script": preprocessor,
+            "post_analytics_processor_script": postprocessor,
+            "output_uri": output,
+        }
+        values.update({k: v for k, v in changes.items() if v is not None})
+        echo_json(svc.update_schedule(name, expression=cron, definition=JobDefinition.from_dict(values)))
+
+
+@schedule_app.command("stop")
+def stop(name: str) -> None:
+    """No new executions (a running one finishes)."""
+    with service() as svc:
+        echo_json(svc.stop_schedule(name))
+
+
+@schedule_app.command("start")
+def start(name: str) -> None:
+    with service() as svc:
+        echo_json(svc.start_schedule(name))
+
+
+@schedule_app.command("delete")
+def delete(name: str) -> None:
+    """Delete a schedule; its execution history stays."""
+    with service() as svc:
+        svc.delete_schedule(name)
+    typer.echo(f"deleted monitoring schedule {name}")
+
+
+@schedule_app.command("alert")
+def alert(
+    name: str = typer.Argument(..., help="Alert name."),
+    schedule: str = typer.Option(..., "--schedule", "-s"),
+    datapoints: int = typer.Option(1, "--datapoints", help="N: executions with violations that trigger it."),
+    period: int = typer.Option(1, "--period", help="M: how many latest executions are evaluated."),
+    webhook: str | None = typer.Option(
+        None, "--webhook", help="URL that receives a JSON POST on each change."
+    ),
+) -> None:
+    """Create or change an alert: 'violations in N of the last M executions'."""
+    with service() as svc:
+        echo_json(svc.put_alert(name, schedule, datapoints, period, webhook))
+
+
+@schedule_app.command("alerts")
+def alerts(schedule: str | None = typer.Option(None, "--schedule", "-s")) -> None:
+    """Alert rules and their history."""
+    with service() as svc:
+        echo_json({"alerts": svc.list_alerts(schedule), "history": svc.alert_history()})
