@@ -1,0 +1,81 @@
+"""From rows to a SageMaker-shaped statistics.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from modelmonitor.analyzers.data_quality import profile_batches, profile_dataset
+from modelmonitor.dataset.readers import DatasetSpec
+
+
+def _statistics(columns: dict[str, list[str | None]]) -> dict[str, dict[str, object]]:
+    profile = profile_batches([pa.record_batch({k: pa.array(v, pa.string()) for k, v in columns.items()})])
+    return {feature["name"]: feature for feature in profile.to_statistics().to_dict()["features"]}
+
+
+def test_numeric_feature_shape() -> None:
+    feature = _statistics({"age": ["1", "2", None, "4"]})["age"]
+    assert feature["inferred_type"] == "Integral"
+    numbers = feature["numerical_statistics"]
+    assert numbers["common"] == {"num_present": 3, "num_missing": 1}
+    assert numbers["sum"] == 7.0
+    assert numbers["min"] == 1.0
+    assert numbers["max"] == 4.0
+    kll = numbers["distribution"]["kll"]
+    assert len(kll["buckets"]) == 10
+    assert sum(bucket["count"] for bucket in kll["buckets"]) == 3.0
+    assert kll["sketch"]["parameters"] == {"c": 0.64, "k": 2048.0}
+    assert kll["sketch"]["data"] == [[1.0, 2.0, 4.0]]
+
+
+def test_string_feature_shape() -> None:
+    feature = _statistics({"state": ["TX", "NY", "TX", None]})["state"]
+    assert feature["inferred_type"] == "String"
+    strings = feature["string_statistics"]
+    assert strings["common"] == {"num_present": 3, "num_missing": 1}
+    assert strings["distinct_count"] == 2.0
+    assert strings["distribution"]["categorical"]["buckets"] == [
+        {"value": "TX", "count": 2},
+        {"value": "NY", "count": 1},
+    ]
+
+
+def test_all_null_column_is_unknown_and_warned() -> None:
+    profile = profile_batches([pa.record_batch({"empty": pa.array([None, None], pa.string())})])
+    feature = profile.to_statistics().to_dict()["features"][0]
+    assert feature["inferred_type"] == "Unknown"
+    assert feature["string_statistics"]["common"] == {"num_present": 0, "num_missing": 2}
+    assert [issue.message for issue in profile.warnings()] == ["column 'empty': every value is missing"]
+
+
+def test_type_counts_are_kept_for_the_checker() -> None:
+    profile = profile_batches([pa.record_batch({"x": pa.array(["1", "1.5", "a", None])})])
+    counts = profile.type_counts["x"]
+    assert (counts.integral, counts.fractional, counts.string, counts.null) == (1, 1, 1, 1)
+
+
+def test_renamed_profile_keeps_the_data() -> None:
+    profile = profile_batches([pa.record_batch({"_c0": pa.array(["1"]), "_c1": pa.array(["2"])})])
+    renamed = profile.renamed({"_c0": "label"})
+    assert renamed.column_names == ["label", "_c1"]
+    assert renamed.item_count == 1
+
+
+def test_bad_rows_are_counted_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n3\n4,5\n")
+    run = profile_dataset(DatasetSpec(str(path), "csv", header=True))
+    assert run.profile.item_count == 2
+    assert run.bad_record_count == 1
+    assert any(issue.kind == "bad_record" and f"{path}:3" in issue.message for issue in run.issues)
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["header", "no-header"])
+def test_header_decides_the_names(tmp_path: Path, header: bool) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("x,y\n1,2\n")
+    run = profile_dataset(DatasetSpec(str(path), "csv", header=header))
+    assert run.profile.column_names == (["x", "y"] if header else ["_c0", "_c1"])

@@ -1,0 +1,131 @@
+"""Per-column summaries of Arrow batches and their merge: any chunking gives the same result."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelmonitor.stats.summary import (
+    MAX_TRACKED_VALUES,
+    NumericSummary,
+    TableSummary,
+    summarize_array,
+    summarize_batch,
+)
+from modelmonitor.stats.types import TypeCounts
+
+
+def test_strings_are_classified_and_parsed() -> None:
+    column = summarize_array(pa.array(["1", "2.5", None, "- 3", "x", "true", "."]))
+    assert column.types == TypeCounts(null=1, fractional=2, integral=2, boolean=1, string=1)
+    # "." is fractional for Deequ but no number: it stays out of the moments, like Spark's cast.
+    assert column.numeric.count == 3
+    assert column.numeric.total == pytest.approx(0.5)
+    assert column.numeric.minimum == -3.0
+    assert column.numeric.maximum == 2.5
+    assert column.values == {"1": 1, "2.5": 1, "- 3": 1, "x": 1, "true": 1, ".": 1}
+
+
+def test_typed_columns() -> None:
+    ints = summarize_array(pa.array([1, None, 3], type=pa.int64()))
+    assert ints.types == TypeCounts(null=1, integral=2)
+    assert ints.numeric.mean == 2.0
+    floats = summarize_array(pa.array([1.5, float("nan"), None]))
+    assert floats.types == TypeCounts(null=2, fractional=1)
+    booleans = summarize_array(pa.array([True, False, True, None]))
+    assert booleans.types.inferred_type() == "String"
+    assert booleans.values == {"true": 2, "false": 1}
+    nulls = summarize_array(pa.nulls(4))
+    assert nulls.types == TypeCounts(null=4)
+
+
+def test_nested_values_are_summarised_as_text() -> None:
+    column = summarize_array(pa.array([{"a": 1}, None, {"a": 2}]))
+    assert column.types.string == 2
+    assert column.types.null == 1
+
+
+def test_population_standard_deviation() -> None:
+    values = np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
+    summary = NumericSummary.of(values)
+    assert summary.std_dev == pytest.approx(2.0)
+    assert summary.mean == 5.0
+
+
+def test_large_batches_use_the_two_pass_formula() -> None:
+    values = np.random.default_rng(1).normal(10.0, 3.0, 20_000)
+    summary = NumericSummary.of(values)
+    assert summary.std_dev == pytest.approx(float(np.std(values)), rel=1e-12)
+
+
+def test_value_counts_beyond_the_cap_are_dropped() -> None:
+    column = summarize_array(pa.array([f"v{i}" for i in range(MAX_TRACKED_VALUES + 1)]))
+    assert column.values is None
+    assert column.values_truncated
+
+
+def test_columns_missing_from_a_batch_count_as_null() -> None:
+    left = summarize_batch(pa.record_batch({"a": pa.array(["1", "2"])}))
+    right = summarize_batch(pa.record_batch({"b": pa.array(["x"])}))
+    merged = left.merge(right)
+    assert list(merged.columns) == ["a", "b"]
+    assert merged.columns["a"].types == TypeCounts(integral=2, null=1)
+    assert merged.columns["b"].types == TypeCounts(string=1, null=2)
+    assert merged.row_count == 3
+
+
+cell = st.one_of(
+    st.none(),
+    st.integers(-1000, 1000).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
+    st.sampled_from(["a", "b", "true", "north"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(cell, cell), min_size=1, max_size=300),
+    cuts=st.lists(st.integers(0, 300), max_size=5),
+)
+def test_results_do_not_depend_on_chunking(
+    rows: list[tuple[str | None, str | None]], cuts: list[int]
+) -> None:
+    table = pa.table(
+        {"x": [r[0] for r in rows], "y": [r[1] for r in rows]},
+        schema=pa.schema([("x", pa.string()), ("y", pa.string())]),
+    )
+    whole = summarize_batch(table)
+    bounds = sorted({0, len(rows), *(c for c in cuts if c < len(rows))})
+    merged = TableSummary.empty()
+    for start, end in itertools.pairwise(bounds):
+        merged = merged.merge(summarize_batch(table.slice(start, end - start)))
+    assert merged.row_count == whole.row_count
+    for name in ("x", "y"):
+        a, b = whole.columns[name], merged.columns[name]
+        assert a.types == b.types
+        assert a.values == b.values
+        assert a.numeric.count == b.numeric.count
+        assert a.numeric.sketch.count == b.numeric.sketch.count
+        if a.numeric.count:
+            assert a.numeric.minimum == b.numeric.minimum
+            assert a.numeric.maximum == b.numeric.maximum
+            assert math.isclose(a.numeric.total, b.numeric.total, rel_tol=1e-9, abs_tol=1e-6)
+            assert math.isclose(a.numeric.std_dev, b.numeric.std_dev, rel_tol=1e-9, abs_tol=1e-6)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=60), st.integers(0, 60))
+def test_merge_is_commutative(values: list[float], cut: int) -> None:
+    left = NumericSummary.of(np.array(values[:cut]))
+    right = NumericSummary.of(np.array(values[cut:]))
+    one, two = left.merge(right), right.merge(left)
+    assert one.count == two.count
+    assert one.total == two.total
+    assert one.minimum == two.minimum
+    assert math.isclose(one.m2, two.m2, rel_tol=1e-9, abs_tol=1e-9)
