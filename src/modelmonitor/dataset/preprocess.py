@@ -111,9 +111,7 @@ def load_script(path: str, handler_name: str) -> tuple[ModuleType, Callable[...,
         ) from exc
     handler = getattr(module, handler_name, None)
     if not callable(handler):
-        raise UserScriptError(
-            f"{path}: {handler_name} is not defined (expected a function named {handler_name})"
-        )
+        raise UserScriptError(f"{path}: the script defines no function named {handler_name}")
     return module, handler
 
 

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelmonitor.dataset.captured import (
+    ReadReport,
+    capture_files,
+    flatten_record,
+    iter_captured_records,
+    transform_input_files,
+)
+from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.storage.objects import ObjectStore
+
+WINDOW = AnalysisWindow(datetime(2026, 11, 21, 9, tzinfo=UTC), datetime(2026, 11, 21, 10, tzinfo=UTC))
+
+
+def _record(
+    data: str, output: str | None = "1", when: str = "2026-11-21T09:10:00Z", **meta: Any
+) -> dict[str, Any]:
+    capture: dict[str, Any] = {
+        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": data, "encoding": "CSV"}
+    }
+    if output is not None:
+        capture["endpointOutput"] = {
+            "observedContentType": "text/csv",
+            "mode": "OUTPUT",
+            "data": output,
+            "encoding": "CSV",
+        }
+    return {
+        "captureData": capture,
+        "eventMetadata": {"eventId": "e", "inferenceTime": when, **meta},
+        "eventVersion": "0",
+    }
+
+
+def _write(root: Path, hour: str, name: str, text: str) -> Path:
+    folder = root / "ep" / "AllTraffic" / "2026" / "11" / "21" / hour
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def test_window_filter_torn_and_bad_lines_are_counted_not_fatal(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(_record("1,2")),
+        "{not json",
+        json.dumps({"eventMetadata": {"eventId": "x", "inferenceTime": "2026-11-21T09:00:00Z"}}),
+        json.dumps(_record("3,4", when="2026-11-21T10:00:00Z")),  # end is exclusive
+        json.dumps(_record("5,6", invocationSource="ShadowExperiment")),
+        json.dumps(_record("7,8", when="2026-11-21T09:59:59Z")),
+    ]
+    path = _write(tmp_path, "09", "a.jsonl", "\n".join(lines) + "\n" + '{"captureData": {"endpointIn')
+    _write(tmp_path, "08", "old.jsonl", json.dumps(_record("0,0", when="2026-11-21T08:10:00Z")) + "\n")
+    store = ObjectStore()
+    files = capture_files(store, str(tmp_path), "ep", WINDOW)
+    assert files == [str(path)]
+    report = ReadReport()
+    records = list(iter_captured_records(store, files, WINDOW, report))
+    assert [flatten_record(r.raw) for r in records] == [[["1", "1", "2"]], [["1", "7", "8"]]]
+    assert (report.bad_lines, report.torn_lines, report.shadow_records, report.records_outside_window) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert any(issue.startswith(f"{path}:2: not a JSON object") for issue in report.issues)
+    assert any(issue.startswith(f"{path}:3: field captureData is missing") for issue in report.issues)
+    assert any(issue.startswith(f"{path}:7: torn line") for issue in report.issues)
+    assert str(records[1].where) == f"{path}:6"
+
+
+@pytest.mark.parametrize(
+    ("capture", "rows"),
+    [
+        (_record("1,2\n3,4", "0.1\n0.2"), [["0.1", "1", "2"], ["0.2", "3", "4"]]),
+        (_record('a,"b,c",', None), [["a", "b,c", None]]),
+        (
+            {
+                "captureData": {
+                    "endpointInput": {
+                        "mode": "INPUT",
+                        "encoding": "JSON",
+                        "observedContentType": "application/json",
+                        "data": json.dumps({"instances": [{"features": [1, 2]}, {"features": [3, 4]}]}),
+                    },
+                    "endpointOutput": {
+                        "mode": "OUTPUT",
+                        "encoding": "JSON",
+                        "observedContentType": "application/json",
+                        "data": json.dumps({"predictions": [{"score": 0.5}, {"score": 0.7}]}),
+                    },
+                },
+                "eventMetadata": {"eventId": "e", "inferenceTime": "2026-11-21T09:00:00Z"},
+            },
+            [["0.5", "1", "2"], ["0.7", "3", "4"]],
+        ),
+        (
+            {
+                "captureData": {
+                    "endpointInput": {
+                        "mode": "INPUT",
+                        "encoding": "BASE64",
+                        "observedContentType": "text/csv",
+                        "data": base64.b64encode(b"9,8").decode(),
+                    }
+                },
+                "eventMetadata": {"eventId": "e", "inferenceTime": "2026-11-21T09:00:00Z"},
+            },
+            [["9", "8"]],
+        ),
+    ],
+    ids=["csv-multi-line", "csv-quoted-empty", "json-instances", "base64-csv"],
+)
+def test_flatten_puts_outputs_first(capture: dict[str, Any], rows: list[list[str | None]]) -> None:
+    assert flatten_record(capture) == rows
+
+
+def test_mismatched_rows_are_an_error_for_that_record() -> None:
+    with pytest.raises(ValueError, match="2 input row"):
+        flatten_record(_record("1,2\n3,4", "0.1"))
+
+
+def test_batch_transform_manifests_resolve_to_data_files(tmp_path: Path) -> None:
+    data = tmp_path / "transform-input"
+    data.mkdir()
+    (data / "part-0.csv").write_text("1,2\n")
+    hour = tmp_path / "cap" / "input" / "2026" / "11" / "21" / "09"
+    hour.mkdir(parents=True)
+    (hour / "manifest").write_text(json.dumps([{"prefix": str(data) + "/"}, "part-0.csv"]))
+    (hour / "copied.csv").write_text("3,4\n")
+    files = transform_input_files(ObjectStore(), str(tmp_path / "cap"), WINDOW)
+    assert sorted(files) == sorted([str(hour / "copied.csv"), f"{data}/part-0.csv"])
