@@ -1,0 +1,73 @@
+"""A scheduler on a stepping clock runs 24 hourly executions (real subprocesses) over capture-writer files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.scheduler.clock import SteppingClock
+from modelmonitor.service import MonitoringService
+from modelmonitor.storage.catalog import Catalog
+from tests.monitoring_data import write_baseline, write_capture
+from tests.webhook_receiver import webhook_receiver
+
+T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+DRIFT = T0 + timedelta(hours=18)
+
+
+def test_a_day_of_hourly_executions(tmp_path: Path) -> None:
+    write_capture(tmp_path / "capture", "ep", T0, hours=24, per_hour=10, drift_from=DRIFT)
+    statistics, constraints = write_baseline(tmp_path / "baseline")
+    clock = SteppingClock(T0 + timedelta(seconds=30), real_pause_seconds=0.01)
+    service = MonitoringService(Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}"), tmp_path / "home", clock)
+    service.register_endpoint("ep", str(tmp_path / "capture"))
+    service.create_schedule(
+        "hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "results"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints),
+        ),
+    )
+    with webhook_receiver() as hook:
+        service.put_alert("drift", "hourly", datapoints_to_alert=2, evaluation_period=3, webhook_url=hook.url)
+        scheduler = service.scheduler(poll_seconds=0.1, max_idle_seconds=3600)
+        scheduler.run(until=T0 + timedelta(hours=24, minutes=1))
+        bodies = list(hook.bodies)
+
+    runs = service.list_executions(schedule_name="hourly")
+    assert [r.scheduled_time for r in runs] == [T0 + timedelta(hours=h) for h in range(1, 25)]
+    statuses = [r.status for r in runs]
+    # Hours 1-18 read undrifted hours 0-17; hours 19-24 read the drifted ones.
+    assert statuses == ["Completed"] * 18 + ["CompletedWithViolations"] * 6, [r.failure_reason for r in runs]
+    assert all(r.violation_count == 1 for r in runs[18:])
+    first = tmp_path / "results" / "ep" / "hourly" / "2026" / "11" / "21" / "01"
+    assert sorted(p.name for p in first.iterdir()) == [
+        "constraint_violations.json",
+        "constraints.json",
+        "log.txt",
+        "statistics.json",
+    ]
+    assert '"item_count" : 10' in (first / "statistics.json").read_text()
+
+    # The alert entered InAlert once (at the second violating run) and never fired again.
+    assert [b["AlertStatus"] for b in bodies] == ["InAlert"]
+    assert bodies[0]["LatestExecution"]["ScheduledTime"] == (T0 + timedelta(hours=20)).isoformat()
+    assert [e.delivered for e in service.alert_history("drift")] == [True]
+
+    families = {
+        f.name: f
+        for f in text_string_to_metric_families(generate_latest(scheduler.exporter.registry).decode())
+    }
+    drift = {s.labels["monitoring_schedule"]: s.value for s in families["feature_baseline_drift_f1"].samples}
+    assert drift["hourly"] > 0.1
+    non_null = [s for s in families["feature_non_null_f2"].samples if s.labels["endpoint"] == "ep"]
+    assert [s.value for s in non_null] == [1.0]
+    service.close()
