@@ -25,7 +25,7 @@ def webhook_receiver(fail_first: int = 0) -> Iterator[WebhookReceiver]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with lock:
                 receiver.attempts += 1
@@ -35,7 +35,7 @@ def webhook_receiver(fail_first: int = 0) -> Iterator[WebhookReceiver]:
             self.send_response(503 if failing else 204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
