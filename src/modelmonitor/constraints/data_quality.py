@@ -214,8 +214,8 @@ def _observed_type_match(
         return match_fraction(counts, expected)
     if expected == "Unknown" or current.inferred_type == "Unknown":
         return None
-    accepted = {"Integral": ("Integral",), "Fractional": ("Integral", "Fractional")}.get(expected)
-    return 1.0 if accepted is None or current.inferred_type in accepted else 0.0
+    accepted = {"Integral": ("Integral",), "Fractional": ("Integral", "Fractional"), "String": ("String",)}
+    return 1.0 if current.inferred_type in accepted[expected] else 0.0
 
 
 def _sketch(feature: FeatureStatistics | None) -> KLLSketch | None:

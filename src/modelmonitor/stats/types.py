@@ -79,15 +79,17 @@ class TypeCounts:
 
 
 def match_fraction(counts: TypeCounts, expected: InferredType) -> float | None:
-    """Fraction of non-null values that are of the ``expected`` type (Integral ⊂ Fractional ⊂ String).
+    """Fraction of non-null values that are of the ``expected`` type.
 
-    ``None`` when there is nothing to judge (no non-null values, or an Unknown expectation).
+    Integral values count as Fractional (reference §4.2). String counts only values that are not
+    numbers (Deequ's String and Boolean classes): SageMaker's own negative test declares a numeric
+    column String and expects a violation. ``None`` when there is nothing to judge.
     """
     present = counts.present
     if present == 0 or expected == "Unknown":
         return None
     if expected == "String":
-        return 1.0
+        return (counts.string + counts.boolean) / present
     if expected == "Fractional":
         return (counts.fractional + counts.integral) / present
     return counts.integral / present
