@@ -9,6 +9,7 @@ import pytest
 
 from modelmonitor.analyzers.data_quality import profile_batches, profile_dataset
 from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.errors import DatasetError
 
 
 def _statistics(columns: dict[str, list[str | None]]) -> dict[str, dict[str, object]]:
@@ -71,6 +72,20 @@ def test_bad_rows_are_counted_not_fatal(tmp_path: Path) -> None:
     assert run.profile.item_count == 2
     assert run.bad_record_count == 1
     assert any(issue.kind == "bad_record" and f"{path}:3" in issue.message for issue in run.issues)
+
+
+def test_header_only_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(DatasetError, match=r"header\.csv: no data rows to analyse \(0 bad records\)"):
+        profile_dataset(DatasetSpec(str(path), "csv", header=True))
+
+
+def test_only_bad_rows_is_an_error_showing_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("[1]\n2\n")
+    with pytest.raises(DatasetError, match=r"2 bad records; first: .*bad\.jsonl:1: expected a JSON object"):
+        profile_dataset(DatasetSpec(str(path), "json"))
 
 
 @pytest.mark.parametrize("header", [True, False], ids=["header", "no-header"])

@@ -7,9 +7,16 @@ from pathlib import Path
 import pytest
 
 from modelmonitor.errors import FormatError
+from modelmonitor.formats.base import UnknownKeyWarning
 from modelmonitor.formats.statistics import DatasetSummary, StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.outputs.files import exit_message, read_statistics, read_violations, write_file
+from modelmonitor.outputs.files import (
+    exit_message,
+    read_constraints,
+    read_statistics,
+    read_violations,
+    write_file,
+)
 
 
 def test_write_then_read_from_folder_or_file(tmp_path: Path) -> None:
@@ -41,6 +48,13 @@ def test_wrong_typed_key_names_the_field(tmp_path: Path) -> None:
     )
     with pytest.raises(FormatError, match=r"field dataset\.item_count"):
         read_statistics(str(tmp_path))
+
+
+def test_unknown_key_warns_with_its_path_and_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "constraints.json").write_text('{"version": 0.0, "features": [], "extra_setting": 1}')
+    with pytest.warns(UnknownKeyWarning, match="unknown key 'extra_setting'"):
+        constraints = read_constraints(str(tmp_path))
+    assert constraints.to_dict()["extra_setting"] == 1
 
 
 def test_exit_messages() -> None:

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from modelmonitor.dataset.readers import DatasetIssue, DatasetSpec, check_column_names, open_dataset
 from modelmonitor.engine.base import BadRecord, Engine, fold
+from modelmonitor.errors import DatasetError
 from modelmonitor.formats.statistics import (
     CategoricalBucket,
     CategoricalDistribution,
@@ -197,6 +198,12 @@ def profile_dataset(
         if on_start is not None:
             on_start(dataset.scan.total_rows)
         profile = profile_batches(dataset.scan.batches, on_batch)
+        if profile.item_count == 0:
+            bad = len(dataset.scan.bad_records)
+            first = f"; first: {dataset.scan.bad_records[0]}" if bad else ""
+            raise DatasetError(
+                f"{', '.join(dataset.files)}: no data rows to analyse ({bad} bad records{first})"
+            )
         issues = list(dataset.issues)
         if spec.format != "csv" or spec.header:
             issues += check_column_names(profile.column_names)
