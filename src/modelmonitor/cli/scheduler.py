@@ -34,11 +34,11 @@ def scheduler(
 ) -> None:
     """Run monitoring schedules until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    clock: Clock = SystemClock()
+    stop = threading.Event()
+    clock: Clock = SystemClock(wake=stop)
     if virtual_start:
         clock = SteppingClock(parse_time(virtual_start, field="--virtual-start"), real_pause_seconds=0.05)
     end: datetime | None = parse_time(until, field="--until") if until else None
-    stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()

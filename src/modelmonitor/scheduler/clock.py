@@ -22,11 +22,19 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """Wall-clock time; ``sleep`` ends early when ``wake`` is set (so a daemon stops promptly)."""
+
+    def __init__(self, wake: threading.Event | None = None) -> None:
+        self._wake = wake
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
-        time.sleep(max(0.0, seconds))
+        if self._wake is not None:
+            self._wake.wait(max(0.0, seconds))
+        else:
+            time.sleep(max(0.0, seconds))
 
 
 class SteppingClock:
