@@ -137,7 +137,8 @@ def test_daemon_killed_mid_execution_and_restarted(
         first.wait()
     (in_flight,) = service.list_executions("hourly")
     assert in_flight.status == "InProgress"
-    assert in_flight.pid is not None and _alive(in_flight.pid)  # the orphan outlived its daemon
+    assert in_flight.pid is not None
+    assert _alive(in_flight.pid)
 
     second = _daemon(
         home,
@@ -187,7 +188,8 @@ def test_max_runtime_and_custom_metrics_scraped_from_the_daemon(
         _wait(finished, 60, "both executions to finish")
         (slow,) = service.list_executions("too-slow")
         assert slow.status == "Failed"
-        assert slow.failure_reason is not None and "MaxRuntimeInSeconds=2" in slow.failure_reason
+        assert slow.failure_reason is not None
+        assert "MaxRuntimeInSeconds=2" in slow.failure_reason
         (byoc,) = service.list_executions("byoc")
         assert byoc.status == "Completed"
 
