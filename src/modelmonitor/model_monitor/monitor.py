@@ -19,6 +19,7 @@ from modelmonitor.jobs.baselining import BaselineResult, run_baseline
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
 from modelmonitor.model_monitor.dataset_format import dataset_spec
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
+from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
 from modelmonitor.settings import Settings
 
 __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
@@ -68,7 +69,7 @@ class BaseliningJob:
         return Constraints.from_s3_uri(join_uri(self.output_uri, file_name), kms_key=kms_key)
 
 
-class ModelMonitor:
+class ModelMonitor(MonitoringScheduleMixin):
     """Base monitor: keeps the SDK's constructor arguments and the baselining jobs it ran."""
 
     def __init__(
