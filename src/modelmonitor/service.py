@@ -6,14 +6,26 @@ cannot be deleted, ``NOW`` needs both data-analysis times, ...) is enforced once
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from modelmonitor.capture.config import CaptureSettings
+from modelmonitor.capture.proxy import ProxyEndpoint
 from modelmonitor.dataset.window import parse_offset
-from modelmonitor.errors import ConfigurationError, ConflictError, NotFoundError, ScheduleError
+from modelmonitor.errors import (
+    ConfigurationError,
+    ConflictError,
+    ModelMonitorError,
+    NotFoundError,
+    ScheduleError,
+)
 from modelmonitor.jobs.definition import JobDefinition
 from modelmonitor.jobs.states import TERMINAL_EXECUTION_STATUSES, ExecutionStatus, ScheduleStatus
 from modelmonitor.outputs.alerts import AlertDispatcher
@@ -24,7 +36,9 @@ from modelmonitor.scheduler.worker import start_execution
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
 
-__all__ = ["MonitoringService", "default_output_uri"]
+__all__ = ["CatalogRegistration", "MonitoringService", "default_output_uri"]
+
+logger = logging.getLogger("modelmonitor.service")
 
 _NAME_MAX = 63
 
@@ -295,3 +309,42 @@ class MonitoringService:
 def default_output_uri(home: Path, schedule_name: str) -> str:
     """Results when no output URI is given (SageMaker: .../model-monitor/monitoring/{schedule}/results)."""
     return str(home / "monitoring" / schedule_name / "results")
+
+
+class CatalogRegistration:
+    """Registers a capturing endpoint in the catalog when it starts (the proxy's ``EndpointRegistration``).
+
+    The ASGI middleware has no start-up hook of its own: call ``register_capture(settings)`` where the
+    app builds it. Registration merges variants and never stops capture: a catalog that cannot be reached
+    is logged, and the proxy keeps serving.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def register(self, endpoint_name: str, destination: str, variant: str, source: str) -> None:
+        try:
+            service = MonitoringService.from_settings(self.settings)
+            try:
+                try:
+                    known = set(service.describe_endpoint(endpoint_name).variants)
+                except NotFoundError:
+                    known = set()
+                service.register_endpoint(
+                    endpoint_name, destination, sorted(known | {variant}), source=source
+                )
+            finally:
+                service.close()
+        except (ModelMonitorError, SQLAlchemyError, OSError) as exc:
+            logger.error("endpoint %s could not be registered in the catalog: %s", endpoint_name, exc)
+
+    def register_capture(self, capture: CaptureSettings, source: str = "middleware") -> None:
+        self.register(capture.endpoint_name, capture.destination, capture.variant_name, source)
+
+    async def endpoint_started(self, endpoint: ProxyEndpoint) -> None:
+        await asyncio.to_thread(
+            self.register, endpoint.endpoint_name, endpoint.destination, endpoint.variant_name, "proxy"
+        )
+
+    async def endpoint_stopped(self, endpoint: ProxyEndpoint) -> None:
+        """The endpoint stays registered: its captured data is still there to monitor."""

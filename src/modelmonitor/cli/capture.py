@@ -19,6 +19,8 @@ from modelmonitor.capture.config import (
 from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
+from modelmonitor.service import CatalogRegistration
+from modelmonitor.settings import Settings
 
 __all__ = ["capture_app"]
 
@@ -113,7 +115,7 @@ def proxy(
         metrics_path=metrics_path,
     )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_proxy_app(settings)
+    app = create_proxy_app(settings, registration=CatalogRegistration(Settings.from_env()))
     uvicorn.run(
         app,
         host=host,
