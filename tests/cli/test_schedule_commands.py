@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from modelmonitor.cli.main import app
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("MODELMONITOR_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
+    return CliRunner()
+
+
+def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["endpoint", "register", "ep", "--capture-destination", str(tmp_path / "cap")]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app,
+        [
+            "schedule",
+            "create",
+            "s1",
+            "--endpoint",
+            "ep",
+            "--cron",
+            "cron(0 * ? * * *)",
+            "--start-offset",
+            "-PT2H",
+            "--end-offset",
+            "-PT1H",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert (created["status"], created["expression"]) == ("Scheduled", "cron(0 * ? * * *)")
+    assert created["definition"]["start_time_offset"] == "-PT2H"
+
+    result = runner.invoke(app, ["schedule", "stop", "s1"])
+    assert json.loads(result.output)["status"] == "Stopped"
+    result = runner.invoke(app, ["schedule", "start", "s1"])
+    assert json.loads(result.output)["status"] == "Scheduled"
+    result = runner.invoke(app, ["schedule", "update", "s1", "--cron", "NOW"])
+    assert result.exit_code != 0
+    assert "NOW schedule needs" in str(result.exception)
+    result = runner.invoke(app, ["schedule", "list"])
+    assert "s1" in result.output
+
+    result = runner.invoke(app, ["endpoint", "delete", "ep"])
+    assert result.exit_code != 0
+    assert "delete them first" in str(result.exception)
+    assert runner.invoke(app, ["schedule", "delete", "s1"]).exit_code == 0
+    assert runner.invoke(app, ["endpoint", "delete", "ep"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["schedule", "create", "x"], "exactly one of --endpoint and --batch-capture"),
+        (["schedule", "create", "x", "--endpoint", "missing"], "not registered"),
+        (["schedule", "create", "x", "--batch-capture", "/b", "--cron", "NOW"], "data_analysis_start_time"),
+        (["schedule", "create", "x", "--batch-capture", "/b", "--start-offset", "-PT1X"], "not a duration"),
+        (["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 * * * *)"], "6 fields"),
+        (["executions", "logs", "99"], "does not exist"),
+    ],
+    ids=["no-input", "unknown-endpoint", "now-without-times", "bad-offset", "bad-cron", "no-execution"],
+)
+def test_errors_are_clear(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert message in str(result.exception)
