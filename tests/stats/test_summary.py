@@ -129,3 +129,14 @@ def test_merge_is_commutative(values: list[float], cut: int) -> None:
     assert one.total == two.total
     assert one.minimum == two.minimum
     assert math.isclose(one.m2, two.m2, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_fast_numeric_parse_agrees_with_deequs_expressions() -> None:
+    numeric = ["+5", "5.", ".5", "-3", "0", "12.25", None, "1e5", "nan"]
+    plain = summarize_array(pa.array(numeric[:7]))  # all plain decimals: the one-parse path
+    mixed = summarize_array(pa.array([*numeric[:7], "x"]))  # a string forces the regular expressions
+    assert plain.types == TypeCounts(null=1, fractional=3, integral=3)
+    assert mixed.types == TypeCounts(null=1, fractional=3, integral=3, string=1)
+    assert plain.numeric.total == mixed.numeric.total == 19.75
+    exponent = summarize_array(pa.array(numeric))
+    assert exponent.types == TypeCounts(null=1, fractional=3, integral=3, string=2)
