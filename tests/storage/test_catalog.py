@@ -141,3 +141,21 @@ def test_sqlite_catalog_uses_wal(tmp_path: Path) -> None:
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
     cat.close()
     assert mode == "wal"
+
+
+def test_processes_creating_one_catalog_at_once_all_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom modelmonitor.storage.catalog import Catalog\n"
+        "c = Catalog(sys.argv[1]); c.list_endpoints(); c.close()\n"
+    )
+    for round_ in range(3):
+        url = f"sqlite:///{tmp_path / f'race-{round_}.sqlite'}"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], errors

@@ -12,6 +12,7 @@ schedule's last slot, so two schedulers can never start the same run twice.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from modelmonitor.errors import ConflictError, NotFoundError
@@ -286,8 +287,19 @@ class Catalog:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = _make_engine(url)
-        _Base.metadata.create_all(self._engine)
+        self._create_tables()
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    def _create_tables(self, attempts: int = 5) -> None:
+        """Create missing tables; several processes starting at once may race, so retry a few times."""
+        for attempt in range(1, attempts + 1):
+            try:
+                _Base.metadata.create_all(self._engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == attempts:
+                    raise
+                time.sleep(0.1 * attempt)
 
     def close(self) -> None:
         self._engine.dispose()
