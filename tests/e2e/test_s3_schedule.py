@@ -1,0 +1,81 @@
+"""A schedule over capture files in S3 (as copied from SageMaker's bucket), reports written back to S3.
+
+moto's S3 server on loopback; the execution subprocess finds it through the standard AWS variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.scheduler.clock import SystemClock
+from modelmonitor.service import MonitoringService
+from modelmonitor.storage.catalog import Catalog
+from tests.e2e.test_schedules import _free_port
+from tests.monitoring_data import write_baseline, write_capture
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    for key, value in {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="bucket")
+    yield client
+    server.stop()
+
+
+def _upload(client: object, root: Path, prefix: str) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), "bucket", f"{prefix}/{path.relative_to(root).as_posix()}")  # type: ignore[attr-defined]
+
+
+def test_run_now_reads_and_writes_s3(s3: object, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    write_capture(tmp_path / "capture", "ep", now - timedelta(minutes=59), hours=1, per_hour=10)
+    write_baseline(tmp_path / "baseline")
+    _upload(s3, tmp_path / "capture", "data-capture")
+    _upload(s3, tmp_path / "baseline", "baseline")
+    service = MonitoringService(
+        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
+    )
+    service.register_endpoint("ep", "s3://bucket/data-capture")
+    service.create_schedule(
+        "s3-hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri="s3://bucket/reports",
+            baseline_statistics="s3://bucket/baseline/statistics.json",
+            baseline_constraints="s3://bucket/baseline/constraints.json",
+        ),
+    )
+    execution = service.run_now("s3-hourly")
+    service.close()
+    assert execution.status == "Completed", execution.failure_reason
+    assert execution.output_uri is not None
+    assert execution.output_uri.startswith("s3://bucket/reports/ep/s3-hourly/")
+    prefix = execution.output_uri[len("s3://bucket/") :]
+    listed = s3.list_objects_v2(Bucket="bucket", Prefix=prefix)  # type: ignore[attr-defined]
+    names = sorted(item["Key"].rsplit("/", 1)[-1] for item in listed["Contents"])
+    assert names == ["constraint_violations.json", "constraints.json", "log.txt", "statistics.json"]
+    body = s3.get_object(Bucket="bucket", Key=f"{prefix}/statistics.json")["Body"].read()  # type: ignore[attr-defined]
+    assert b'"item_count" : 10' in body
