@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import httpx
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
@@ -36,12 +36,14 @@ from modelmonitor.capture.body import BoundedBody
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.headers import header_value, inference_id_from
 from modelmonitor.capture.pipeline import CapturePipeline
+from modelmonitor.capture.upstream import UpstreamError, UpstreamPool, UpstreamResponse, UpstreamTimeoutError
+from modelmonitor.errors import ConfigurationError
 
 __all__ = ["EndpointRegistration", "ProxyEndpoint", "ProxySettings", "create_proxy_app"]
 
 logger = logging.getLogger("modelmonitor.capture")
 
-# RFC 9110 §7.6.1 connection-specific headers, plus Host (the upstream's own is set by the client).
+# RFC 9110 §7.6.1 connection-specific headers.
 _HOP_BY_HOP = frozenset(
     {
         b"connection",
@@ -53,9 +55,11 @@ _HOP_BY_HOP = frozenset(
         b"trailer",
         b"transfer-encoding",
         b"upgrade",
-        b"host",
     }
 )
+# Not forwarded: hop-by-hop headers, Host (the upstream's own is sent), framing (the body is re-framed),
+# and Expect (the whole body is already here).
+_NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"content-length", b"expect"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,14 @@ class ProxySettings:
     timeout: timedelta = timedelta(seconds=60)
     connect_timeout: timedelta = timedelta(seconds=5)
     metrics_path: str = "/metrics"
-    max_connections: int = 512
+    max_connections: int = 512  # idle keep-alive connections kept to the model server
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.upstream)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"upstream: got {self.upstream!r}, expected http://HOST:PORT or https://HOST:PORT"
+            )
 
 
 @dataclass(frozen=True)
@@ -108,12 +119,12 @@ class _Forwarder:
 
     settings: ProxySettings
     pipeline: CapturePipeline
-    client: httpx.AsyncClient | None = field(default=None)
+    upstream: UpstreamPool | None = field(default=None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        assert self.client is not None, "the proxy's lifespan has not started"
+        assert self.upstream is not None, "the proxy's lifespan has not started"
         capture = self.pipeline.should_capture()
         chunks: list[bytes] = []
         while True:
@@ -125,23 +136,20 @@ class _Forwarder:
                 break
         request_body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         request_headers: list[tuple[bytes, bytes]] = scope["headers"]
-        headers = [(k, v) for k, v in request_headers if k not in _HOP_BY_HOP]
+        headers = [(k, v) for k, v in request_headers if k not in _NOT_FORWARDED]
         target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
-        request = self.client.build_request(
-            scope["method"], target.decode("latin-1"), headers=headers, content=request_body
-        )
         try:
-            response = await self.client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            await self._fail(send, 504, "upstream_timeout", f"the model did not answer in time: {exc!r}")
+            response = await self.upstream.request(scope["method"], target, headers, request_body)
+        except UpstreamTimeoutError as exc:
+            await self._fail(send, 504, "upstream_timeout", f"the model did not answer in time: {exc}")
             return
-        except httpx.HTTPError as exc:
-            await self._fail(send, 502, "upstream_unavailable", f"the model could not be reached: {exc!r}")
+        except UpstreamError as exc:
+            await self._fail(send, 502, "upstream_unavailable", f"the model could not be reached: {exc}")
             return
         try:
-            await self._relay(response, send, capture, scope, request_body, request_headers)
+            await self._relay(response, send, capture, request_body, request_headers)
         finally:
             await response.aclose()
 
@@ -153,19 +161,18 @@ class _Forwarder:
 
     async def _relay(
         self,
-        response: httpx.Response,
+        response: UpstreamResponse,
         send: Send,
         capture: bool,
-        scope: Scope,
         request_body: bytes,
         request_headers: list[tuple[bytes, bytes]],
     ) -> None:
-        out_headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]
-        await send({"type": "http.response.start", "status": response.status_code, "headers": out_headers})
+        out_headers = [(k, v) for k, v in response.headers if k not in _HOP_BY_HOP]
+        await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         collected = BoundedBody(self.pipeline.settings.max_payload_bytes) if capture else None
         pending: bytes | None = None
         try:
-            async for chunk in response.aiter_raw():
+            async for chunk in response.chunks():
                 if not chunk:
                     continue
                 if collected is not None:
@@ -173,18 +180,18 @@ class _Forwarder:
                 if pending is not None:
                     await send({"type": "http.response.body", "body": pending, "more_body": True})
                 pending = chunk
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             # Headers are already sent: end without the final chunk so the client sees a broken response.
             self.pipeline.stats.upstream_errors += 1
-            logger.warning("upstream failed mid-response: %r", exc)
+            logger.warning("upstream failed mid-response: %s", exc)
             return
         if collected is not None:
             self.pipeline.submit(
-                status=response.status_code,
+                status=response.status,
                 request_body=request_body,
                 request_content_type=header_value(request_headers, b"content-type"),
                 response_body=collected.data,
-                response_content_type=response.headers.get("content-type"),
+                response_content_type=response.header(b"content-type"),
                 inference_id=inference_id_from(request_headers),
                 request_size=len(request_body),
                 response_size=collected.size,
@@ -219,14 +226,14 @@ def create_proxy_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
-        timeout = httpx.Timeout(
-            settings.timeout.total_seconds(), connect=settings.connect_timeout.total_seconds()
+        upstream = UpstreamPool(
+            settings.upstream,
+            timeout_seconds=settings.timeout.total_seconds(),
+            connect_timeout_seconds=settings.connect_timeout.total_seconds(),
+            max_idle=settings.max_connections,
         )
-        limits = httpx.Limits(
-            max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
-        )
-        async with httpx.AsyncClient(base_url=settings.upstream, timeout=timeout, limits=limits) as client:
-            forwarder.client = client
+        forwarder.upstream = upstream
+        try:
             pipeline.start()
             if registration is not None:
                 await registration.endpoint_started(endpoint)
@@ -237,6 +244,8 @@ def create_proxy_app(
                     await registration.endpoint_stopped(endpoint)
                 await asyncio.to_thread(pipeline.close)
                 logger.warning("capture stopped: %s", orjson.dumps(pipeline.stats.as_dict()).decode())
+        finally:
+            await upstream.aclose()
 
     app = Starlette(
         routes=[Route(settings.metrics_path, metrics), Mount("", app=forwarder)], lifespan=lifespan

@@ -1,0 +1,168 @@
+"""The proxy's upstream client against raw HTTP servers on loopback that answer exactly as scripted."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from modelmonitor.capture.upstream import (
+    UpstreamPool,
+    UpstreamResponse,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+)
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return head + await reader.readexactly(length)
+
+
+async def _with_server(handler: Handler, client: Callable[[UpstreamPool], Awaitable[None]]) -> None:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = UpstreamPool(f"http://127.0.0.1:{port}/base", timeout_seconds=1.0, connect_timeout_seconds=1.0)
+    try:
+        await client(pool)
+    finally:
+        await pool.aclose()
+        server.close()
+
+
+async def _body(response: UpstreamResponse) -> bytes:
+    return b"".join([chunk async for chunk in response.chunks()])
+
+
+def test_keep_alive_reuses_one_connection_and_sends_one_clean_request() -> None:
+    seen: list[bytes] = []
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            try:
+                seen.append(await _read_request(reader))
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: 3\r\n\r\n0.5")
+
+    async def client(pool: UpstreamPool) -> None:
+        for _ in range(3):
+            response = await pool.request(
+                "POST", b"/invocations?a=1", [(b"content-type", b"text/csv")], b"1,2"
+            )
+            assert (response.status, response.header(b"content-type"), await _body(response)) == (
+                200,
+                "text/csv",
+                b"0.5",
+            )
+            await response.aclose()
+
+    asyncio.run(_with_server(handler, client))
+    assert connections == 1
+    assert seen[0] == (
+        b"POST /base/invocations?a=1 HTTP/1.1\r\nhost: 127.0.0.1:"
+        + seen[0].split(b"host: 127.0.0.1:")[1].split(b"\r\n")[0]
+        + b"\r\ncontent-type: text/csv\r\ncontent-length: 3\r\n\r\n1,2"
+    )
+
+
+def test_chunked_body_is_decoded_and_interim_answers_skipped() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nt: 1\r\n\r\n"
+        )
+        await writer.drain()
+
+    async def client(pool: UpstreamPool) -> None:
+        response = await pool.request("POST", b"/", [], b"x")
+        assert response.status == 200
+        assert [chunk async for chunk in response.chunks()] == [b"abc", b"de"]
+
+    asyncio.run(_with_server(handler, client))
+
+
+def test_body_until_close_and_no_body_statuses() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await _read_request(reader)
+        if request.startswith(b"GET"):
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            request = await _read_request(reader)
+        writer.write(b"HTTP/1.0 200 OK\r\n\r\nall of it")
+        writer.close()
+
+    async def client(pool: UpstreamPool) -> None:
+        empty = await pool.request("GET", b"/", [], b"")
+        assert (empty.status, await _body(empty)) == (204, b"")
+        await empty.aclose()
+        response = await pool.request("POST", b"/", [], b"x")
+        assert await _body(response) == b"all of it"
+
+    asyncio.run(_with_server(handler, client))
+
+
+def test_idle_connection_closed_by_the_server_is_replaced() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()  # closes without saying "connection: close"
+
+    async def client(pool: UpstreamPool) -> None:
+        for _ in range(2):
+            response = await pool.request("POST", b"/", [], b"x")
+            assert await _body(response) == b"ok"
+            await response.aclose()
+            await asyncio.sleep(0.05)
+
+    asyncio.run(_with_server(handler, client))
+    assert connections == 2
+
+
+def test_unreachable_and_silent_servers() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    async def times_out(pool: UpstreamPool) -> None:
+        with pytest.raises(UpstreamTimeoutError, match=r"within 1\.0 s"):
+            await pool.request("POST", b"/", [], b"x")
+
+    asyncio.run(_with_server(silent, times_out))
+
+    async def refused() -> None:
+        pool = UpstreamPool("http://127.0.0.1:9", timeout_seconds=1, connect_timeout_seconds=1)
+        with pytest.raises(UpstreamUnavailableError, match="cannot connect"):
+            await pool.request("POST", b"/", [], b"x")
+
+    asyncio.run(refused())
+
+
+def test_answer_cut_short_is_reported() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc")
+        await writer.drain()
+        writer.close()
+
+    async def client(pool: UpstreamPool) -> None:
+        response = await pool.request("POST", b"/", [], b"x")
+        with pytest.raises(UpstreamUnavailableError, match="before the end"):
+            await _body(response)
+
+    asyncio.run(_with_server(handler, client))
