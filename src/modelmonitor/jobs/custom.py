@@ -1,0 +1,87 @@
+"""Custom monitors ("bring your own container"): any command run with the same contract as the built-in job.
+
+The scheduler runs a schedule's ``command`` (CLI ``--command``, SDK ``ModelMonitor(entrypoint=[...])``)
+exactly as it runs ``python -m modelmonitor.jobs.monitoring``: SageMaker's environment variables, its
+stdout/stderr as the execution log, its exit message deciding the status. A monitor written for
+SageMaker only needs to read the two paths SageMaker fixes from the environment instead
+(``output_message_file``, ``cloudwatch_metrics_directory``). The helpers below do that for Python monitors:
+
+    contract = read_contract()
+    ...                                         # read contract.dataset_source between start and end
+    write_metrics(contract, [metric_record("my_score", 0.3, contract)])
+    finish(contract, violations=2)              # "CompletedWithViolations: ... with 2 violations."
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from modelmonitor.dataset.window import format_time
+from modelmonitor.jobs.contract import JobContract
+
+__all__ = ["fail", "finish", "metric_record", "read_contract", "write_metrics"]
+
+
+def read_contract(environ: Mapping[str, str] | None = None) -> JobContract:
+    """The execution's contract from the environment (raises ConfigurationError naming a missing variable)."""
+    return JobContract.from_env(os.environ if environ is None else environ)
+
+
+def _write_message(contract: JobContract, text: str) -> None:
+    path = Path(contract.output_message_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def finish(contract: JobContract, violations: int = 0) -> str:
+    """Write SageMaker's success message; the execution becomes Completed or CompletedWithViolations."""
+    if violations:
+        text = f"CompletedWithViolations: Job completed successfully with {violations} violations."
+    else:
+        text = "Completed: Job completed successfully with no violations."
+    _write_message(contract, text)
+    return text
+
+
+def fail(contract: JobContract, reason: str) -> str:
+    """Write a failure message; the execution becomes Failed with ``reason`` (exit non-zero as well)."""
+    text = f"Failed: {reason}".splitlines()[0]
+    _write_message(contract, text)
+    return text
+
+
+def metric_record(name: str, value: float, contract: JobContract, unit: str | None = None) -> dict[str, Any]:
+    """A CloudWatch metric record with the Endpoint/MonitoringSchedule dimensions (reference §10.4)."""
+    dimensions = []
+    if contract.endpoint_name:
+        dimensions.append({"Name": "Endpoint", "Value": contract.endpoint_name})
+    if contract.schedule_name:
+        dimensions.append({"Name": "MonitoringSchedule", "Value": contract.schedule_name})
+    record: dict[str, Any] = {
+        "MetricName": name,
+        "Timestamp": format_time(contract.end_time),
+        "Dimensions": dimensions,
+        "Value": float(value),
+    }
+    if unit:
+        record["Unit"] = unit
+    return record
+
+
+def write_metrics(
+    contract: JobContract, records: Iterable[Mapping[str, Any]], file_name: str = "custom_metrics.jsonl"
+) -> Path | None:
+    """Append metric records to the metrics directory; nothing when publishing is disabled."""
+    if not contract.publish_cloudwatch_metrics:
+        return None
+    directory = Path(contract.cloudwatch_metrics_directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / file_name
+    with path.open("a", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(dict(record), sort_keys=True) + "\n")
+    return path
