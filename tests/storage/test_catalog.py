@@ -21,7 +21,7 @@ def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]
         url = request.getfixturevalue("postgres_url")
         cat = Catalog(url)
         # one database for the session: start each test from empty tables
-        from modelmonitor.storage.catalog import _Base
+        from modelmonitor.storage.catalog_records import Base as _Base
 
         _Base.metadata.drop_all(cat._engine)
         cat.close()

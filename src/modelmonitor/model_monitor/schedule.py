@@ -14,17 +14,16 @@ from typing import Any, Self
 
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
-from modelmonitor.model_monitor.execution import MonitoringExecution, execution_summary
+from modelmonitor.model_monitor.describe import describe_schedule_response
+from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
 from modelmonitor.service import MonitoringService, default_output_uri
 from modelmonitor.settings import Settings
-from modelmonitor.storage.catalog import Schedule
 
 __all__ = ["MonitoringScheduleMixin"]
 
 _log = logging.getLogger(__name__)
-_SCHEDULE_ARN = "arn:modelmonitor:local:000000000000:monitoring-schedule/{}"
 _JOB_DEFINITION_BASES = {
     "DataQuality": "data-quality-job-definition",
     "ModelQuality": "model-quality-job-definition",
@@ -321,7 +320,7 @@ class MonitoringScheduleMixin:
             latest = service.list_executions(schedule_name=name, newest_first=True, limit=1)
         finally:
             service.close()
-        return _describe(schedule, self.job_definition_name, latest[0] if latest else None)
+        return describe_schedule_response(schedule, self.job_definition_name, latest[0] if latest else None)
 
     def list_executions(self) -> list[MonitoringExecution]:
         """Executions of the schedule, oldest first (so ``[-1]`` is the latest)."""
@@ -372,82 +371,3 @@ class MonitoringScheduleMixin:
             monitor.entrypoint = list(definition.command)
         monitor.monitoring_schedule_name = monitor_schedule_name
         return monitor
-
-
-def _describe(schedule: Schedule, job_definition_name: str | None, latest: Any) -> dict[str, Any]:
-    definition = JobDefinition.from_dict(schedule.definition)
-    schedule_config: dict[str, Any] = {"ScheduleExpression": schedule.expression}
-    if definition.data_analysis_start_time:
-        schedule_config["DataAnalysisStartTime"] = definition.data_analysis_start_time
-    if definition.data_analysis_end_time:
-        schedule_config["DataAnalysisEndTime"] = definition.data_analysis_end_time
-    if definition.input_kind == "endpoint":
-        assert definition.endpoint_name is not None
-        monitoring_input = EndpointInput(
-            endpoint_name=definition.endpoint_name,
-            start_time_offset=definition.start_time_offset,
-            end_time_offset=definition.end_time_offset,
-        )._to_request_dict()
-    else:
-        assert definition.capture_uri is not None
-        monitoring_input = BatchTransformInput(
-            data_captured_destination_s3_uri=definition.capture_uri,
-            destination="/opt/ml/processing/input",
-            dataset_format=definition.dataset_format or {},
-            start_time_offset=definition.start_time_offset,
-            end_time_offset=definition.end_time_offset,
-        )._to_request_dict()
-    app: dict[str, Any] = {}
-    if definition.command is not None:
-        app["ContainerEntrypoint"] = list(definition.command)
-    if definition.arguments:
-        app["ContainerArguments"] = list(definition.arguments)
-    if definition.record_preprocessor_script:
-        app["RecordPreprocessorSourceUri"] = definition.record_preprocessor_script
-    if definition.post_analytics_processor_script:
-        app["PostAnalyticsProcessorSourceUri"] = definition.post_analytics_processor_script
-    baseline: dict[str, Any] = {}
-    if definition.baseline_constraints:
-        baseline["ConstraintsResource"] = {"S3Uri": definition.baseline_constraints}
-    if definition.baseline_statistics:
-        baseline["StatisticsResource"] = {"S3Uri": definition.baseline_statistics}
-    environment = dict(definition.environment)
-    environment["publish_cloudwatch_metrics"] = (
-        "Enabled" if definition.publish_cloudwatch_metrics else "Disabled"
-    )
-    job: dict[str, Any] = {
-        "BaselineConfig": baseline,
-        "MonitoringInputs": [monitoring_input],
-        "MonitoringOutputConfig": {
-            "MonitoringOutputs": [
-                MonitoringOutput(
-                    source="/opt/ml/processing/output", destination=definition.output_uri
-                )._to_request_dict()
-            ]
-        },
-        "MonitoringAppSpecification": app,
-        "StoppingCondition": {"MaxRuntimeInSeconds": definition.max_runtime_seconds},
-        "Environment": environment,
-    }
-    described: dict[str, Any] = {
-        "MonitoringScheduleArn": _SCHEDULE_ARN.format(schedule.name),
-        "MonitoringScheduleName": schedule.name,
-        "MonitoringScheduleStatus": schedule.status,
-        "MonitoringType": schedule.monitoring_type,
-        "CreationTime": schedule.created_at,
-        "LastModifiedTime": schedule.modified_at,
-        "MonitoringScheduleConfig": {
-            "ScheduleConfig": schedule_config,
-            "MonitoringJobDefinition": job,
-            "MonitoringType": schedule.monitoring_type,
-        },
-    }
-    if job_definition_name:
-        described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"] = job_definition_name
-    if schedule.failure_reason:
-        described["FailureReason"] = schedule.failure_reason
-    if schedule.endpoint_name:
-        described["EndpointName"] = schedule.endpoint_name
-    if latest is not None:
-        described["LastMonitoringExecutionSummary"] = execution_summary(latest)
-    return described
