@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.scheduler.clock import SteppingClock
+from modelmonitor.scheduler.clock import SteppingClock, SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
 from tests.monitoring_data import write_baseline, write_capture
@@ -70,4 +72,36 @@ def test_a_day_of_hourly_executions(tmp_path: Path) -> None:
     assert drift["hourly"] > 0.1
     non_null = [s for s in families["feature_non_null_f2"].samples if s.labels["endpoint"] == "ep"]
     assert [s.value for s in non_null] == [1.0]
+    service.close()
+
+
+def test_stop_request_stops_a_running_execution(tmp_path: Path) -> None:
+    service = MonitoringService(
+        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
+    )
+    service.register_endpoint("ep", str(tmp_path / "capture"))
+    service.create_schedule(
+        "slow",
+        "NOW",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            data_analysis_start_time="-PT1H",
+            data_analysis_end_time="-PT0H",
+            command=(sys.executable, "-c", "import time; time.sleep(60)"),
+        ),
+    )
+    scheduler = service.scheduler(poll_seconds=0.05)
+    started = scheduler.tick().started
+    assert len(started) == 1
+    assert service.describe_execution(started[0]).status == "InProgress"
+    service.stop_execution(started[0])
+    begin = time.monotonic()
+    finished = scheduler.tick().finished
+    assert finished == [(started[0], "Stopped")]
+    assert time.monotonic() - begin < 10
+    stopped = service.describe_execution(started[0])
+    assert stopped.failure_reason == "stopped on request (modelmonitor executions stop)"
+    assert scheduler.tick().started == []  # NOW ran once
     service.close()

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from modelmonitor.dataset.window import format_time
 from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError
 from modelmonitor.jobs.definition import JobDefinition
@@ -287,7 +289,11 @@ class Scheduler:
         """Loop until ``stop`` is set, or the clock passes ``until`` with nothing running."""
         self.recover()
         while not (stop is not None and stop.is_set()):
-            self.tick()
+            try:
+                self.tick()
+            except (SQLAlchemyError, ModelMonitorError, OSError):
+                # A catalog or disk hiccup must not end the daemon; the next pass retries.
+                logger.exception("scheduler pass failed; retrying after %.1f s", self.poll_seconds)
             if until is not None and self.clock.now() >= until and not self.running:
                 break
             pause = self._sleep_seconds()
