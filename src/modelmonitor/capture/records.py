@@ -15,8 +15,8 @@ Payload rules:
 from __future__ import annotations
 
 import base64
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,6 +46,52 @@ def inference_time_of(epoch_seconds: float) -> str:
 def hour_of(epoch_seconds: float) -> str:
     """``yyyy/mm/dd/hh`` partition of a UTC moment."""
     return time.strftime("%Y/%m/%d/%H", time.gmtime(epoch_seconds))
+
+
+class _SecondTexts:
+    """``(inferenceTime, hour)`` texts of the current second, formatted once per second, not per record."""
+
+    __slots__ = ("_second", "_texts")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._texts = ("", "")
+
+    def of(self, epoch_seconds: float) -> tuple[str, str]:
+        second = int(epoch_seconds)
+        if second != self._second:
+            self._texts = (inference_time_of(second), hour_of(second))
+            self._second = second
+        return self._texts
+
+
+class _EventIds:
+    """Random (version 4) UUID texts from a buffer of ``os.urandom`` bytes, several times faster than
+    ``str(uuid.uuid4())``; the buffer is dropped in a forked child so workers never share ids."""
+
+    __slots__ = ("_buffer", "_offset", "_pid")
+
+    _BATCH = 16 * 256
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._offset = 0
+        self._pid = 0
+
+    def next(self) -> str:
+        if self._offset >= len(self._buffer) or self._pid != os.getpid():
+            self._buffer = os.urandom(self._BATCH)
+            self._offset = 0
+            self._pid = os.getpid()
+        raw = self._buffer[self._offset : self._offset + 16]
+        self._offset += 16
+        h = raw.hex()
+        variant = "89ab"[raw[8] & 0x3]
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
+
+
+_seconds = _SecondTexts()
+_event_ids = _EventIds()
 
 
 class PayloadEncoder:
@@ -107,13 +153,14 @@ def build_capture_line(
         capture_data["endpointInput"] = input_event
     if output_event is not None:
         capture_data["endpointOutput"] = output_event
-    metadata: dict[str, object] = {"eventId": event_id or str(uuid.uuid4())}
+    inference_time, hour = _seconds.of(epoch_seconds)
+    metadata: dict[str, object] = {"eventId": event_id or _event_ids.next()}
     if inference_id:
         metadata["inferenceId"] = inference_id
-    metadata["inferenceTime"] = inference_time_of(epoch_seconds)
+    metadata["inferenceTime"] = inference_time
     record = {"captureData": capture_data, "eventMetadata": metadata, "eventVersion": "0"}
     return CaptureLine(
-        hour=hour_of(epoch_seconds),
+        hour=hour,
         data=orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE),
         enqueued_monotonic=time.monotonic(),
     )
