@@ -22,9 +22,10 @@ import pyarrow.parquet as pq
 from modelmonitor.engine.base import BadRecord, Scan, TableSource
 from modelmonitor.errors import DatasetError
 
-__all__ = ["DEFAULT_BATCH_ROWS", "LocalEngine"]
+__all__ = ["DEFAULT_BATCH_ROWS", "DEFAULT_MEMORY_LIMIT", "LocalEngine"]
 
 DEFAULT_BATCH_ROWS = 262_144
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 def _sql_list(paths: Sequence[str]) -> str:
@@ -33,15 +34,22 @@ def _sql_list(paths: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class LocalEngine:
-    """Reads local files with an embedded DuckDB; ``threads`` bounds its parallelism."""
+    """Reads local files with an embedded DuckDB; ``threads`` bounds its parallelism.
+
+    ``memory_limit`` caps DuckDB's buffer pool: a streaming scan needs little, and without a cap its
+    cache grows with the input (default: 80 % of RAM).
+    """
 
     batch_rows: int = DEFAULT_BATCH_ROWS
     threads: int | None = None
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         if self.threads is not None:
             con.execute(f"SET threads = {int(self.threads)}")
+        con.execute("SET memory_limit = ?", [self.memory_limit])
+        con.execute("SET enable_progress_bar = false")  # progress is the caller's to show
         return con
 
     def scan(self, source: TableSource) -> Scan:

@@ -249,6 +249,25 @@ def _numeric_value_counts(array: pa.Array) -> dict[str, int] | None:
     return _value_counts(array)
 
 
+def _categorical(counted: pa.StructArray, nulls: int) -> ColumnSummary | None:
+    """Summary of a text column from its value counts, when no value looks like a number.
+
+    Classifying each distinct value once (weighted by its count) is much cheaper than classifying
+    every row; a column with numeric-looking values needs its numbers in row order, so None.
+    """
+    values, counts = counted.field("values"), counted.field("counts")
+    numeric_like = pc.or_(
+        pc.match_substring_regex(values, FRACTIONAL_PATTERN),
+        pc.match_substring_regex(values, INTEGRAL_PATTERN),
+    )
+    if pc.any(numeric_like).as_py():
+        return None
+    boolean = pc.sum(pc.filter(counts, pc.match_substring_regex(values, BOOLEAN_PATTERN))).as_py() or 0
+    present = pc.sum(counts).as_py() or 0
+    types = TypeCounts(null=nulls, boolean=int(boolean), string=int(present - boolean))
+    return ColumnSummary(types=types, values=dict(zip(values.to_pylist(), counts.to_pylist(), strict=True)))
+
+
 def _summarize_strings(array: pa.Array) -> ColumnSummary:
     if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
         array = array.cast(pa.string())
@@ -258,6 +277,11 @@ def _summarize_strings(array: pa.Array) -> ColumnSummary:
         return ColumnSummary(
             types=types, numeric=NumericSummary.of(numbers), values=_numeric_value_counts(array)
         )
+    counted = pc.value_counts(array.drop_null())
+    if len(counted) <= MAX_TRACKED_VALUES:
+        categorical = _categorical(counted, array.null_count)
+        if categorical is not None:
+            return categorical
     fractional = pc.match_substring_regex(array, FRACTIONAL_PATTERN)
     integral = pc.match_substring_regex(array, INTEGRAL_PATTERN)
     boolean = pc.match_substring_regex(array, BOOLEAN_PATTERN)
