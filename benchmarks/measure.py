@@ -1,4 +1,9 @@
-"""Run one command as a child process and measure its wall time and peak memory.
+"""Run one command as a child process and measure its wall time, CPU time and peak memory.
+
+CPU time (user + system of the process tree, from wait4) is kept beside wall time because it is
+far less disturbed by other work on a shared machine. So that a disturbed run can be seen as such,
+the CPU time the rest of the machine used meanwhile is kept too: busy time from /proc/stat over the
+run, less the command's own CPU time.
 
 Peak memory is taken two ways, and the larger is reported:
 - ru_maxrss from wait4(): exact, but the peak of the largest single process of the tree;
@@ -30,6 +35,8 @@ class RunResult:
     wall_s: float
     peak_rss_bytes: int
     exit_code: int
+    cpu_s: float = 0.0
+    others_cpu_s: float = 0.0
     reported: dict[str, float] = field(default_factory=dict)
     stderr_tail: str = ""
 
@@ -86,6 +93,14 @@ class _TreeSampler(threading.Thread):
         self.join()
 
 
+def machine_busy_s() -> float:
+    """Seconds of CPU all processes of the machine have used since boot (every core, idle excluded)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    ticks = [int(value) for value in fields[:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _last_json_line(text: str) -> dict[str, float]:
     """Peer scripts print their own phase timings as one JSON object on their last stdout line."""
     for line in reversed(text.strip().splitlines()):
@@ -102,6 +117,7 @@ def run_once(
     command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> RunResult:
     """Run `command` to completion and measure it; a failing command is reported, not raised."""
+    busy_before = machine_busy_s()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
@@ -120,6 +136,8 @@ def run_once(
         wall_s=wall_s,
         peak_rss_bytes=peak,
         exit_code=process.returncode,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        others_cpu_s=max(0.0, machine_busy_s() - busy_before - (usage.ru_utime + usage.ru_stime)),
         reported=_last_json_line(stdout),
         stderr_tail=stderr[-2000:] if process.returncode else "",
     )
@@ -140,6 +158,10 @@ class Measurement:
     @property
     def median_wall_s(self) -> float:
         return statistics.median(run.wall_s for run in self.runs)
+
+    @property
+    def median_cpu_s(self) -> float:
+        return statistics.median(run.cpu_s for run in self.runs)
 
     @property
     def median_peak_rss_bytes(self) -> int:

@@ -26,11 +26,14 @@ def tool_rows(results: dict[str, Any]) -> list[list[str]]:
     for tool in results["tools"]:
         walls = [run["wall_s"] for run in tool["runs"]]
         status = "ok" if tool["ok"] else f"FAILED: {tool['error']}"
+        others = [run.get("others_cpu_s", 0.0) for run in tool["runs"]]
         rows.append(
             [
                 tool["tool"],
                 _seconds(tool.get("median_wall_s")),
                 f"{min(walls):.2f}–{max(walls):.2f}" if walls else "–",
+                _seconds(tool.get("median_cpu_s")),
+                f"{max(others):.1f}" if others else "–",
                 _mib(tool.get("median_peak_rss_bytes")),
                 _seconds(tool.get("median_import_s")),
                 _seconds(tool.get("median_compute_s")),
@@ -45,21 +48,34 @@ TOOL_HEADER = [
     "tool",
     "wall s (median)",
     "wall s (min–max)",
+    "CPU s (median)",
+    "others' CPU s (max)",
     "peak RSS MiB",
     "imports s",
     "read+profile+write s",
     "runs",
     "status",
 ]
-TARGET_HEADER = ["comparison", "measured", "target", "met"]
+TARGET_HEADER = ["comparison", "measured (wall time)", "target", "met", "same ratio on CPU time"]
+
+
+def _ratio_text(value: float | None, unit: str) -> str:
+    return "–" if value is None else f"{value:.2f}{unit}"
 
 
 def target_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = []
     for target in results["targets"]:
-        measured = "–" if target["measured"] is None else f"{target['measured']:.2f}{target['unit']}"
         met = {True: "yes", False: "**no**", None: "not measured"}[target["met"]]
-        rows.append([target["name"], measured, target["target"], met])
+        rows.append(
+            [
+                target["name"],
+                _ratio_text(target["measured"], target["unit"]),
+                target["target"],
+                met,
+                _ratio_text(target.get("measured_cpu"), target["unit"]),
+            ]
+        )
     return rows
 
 
@@ -84,8 +100,51 @@ def _memory_section(memory: dict[str, Any] | None) -> str:
     return (
         f"`{memory['command']}` on {memory['rows']:,} rows ({memory['file_mib']:.0f} MiB of Parquet), "
         f"one run: peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB), "
-        f"wall time {memory['wall_s']:.1f} s, {status}."
+        f"wall time {memory['wall_s']:.1f} s, CPU time {memory.get('cpu_s', 0.0):.1f} s, "
+        f"other processes used {memory.get('others_cpu_s', 0.0):.1f} CPU s meanwhile, {status}."
     )
+
+
+def _capture_section(capture: dict[str, Any] | None) -> str:
+    """The figures benchmarks/capture_bench.py returned (its own module; rendered defensively)."""
+    if capture is None:
+        return "Not run (`--skip-capture`, or benchmarks/capture_bench.py not found)."
+    if not capture.get("ok"):
+        return f"FAILED: {capture.get('error')}"
+    figures = capture.get("figures", {})
+    lines = [
+        "Run by `make bench` through `benchmarks.capture_bench.main()` (its own results file: "
+        "`benchmarks/results/capture.json`).",
+        "",
+    ]
+    latency = figures.get("latency_at_rate", {})
+    throughput = figures.get("throughput_rps", {})
+    if latency:
+        settings = figures.get("settings", {})
+        lines.append(
+            f"Latency at {settings.get('rate', '?')} req/s (open loop) and throughput at concurrency "
+            f"{settings.get('concurrency', '?')}, medians of {settings.get('rounds', '?')} rounds:"
+        )
+        lines.append("")
+        rows = [
+            [
+                name,
+                f"{values.get('p50_ms', 0.0):.2f}",
+                f"{values.get('p99_ms', 0.0):.2f}",
+                f"{throughput.get(name, 0.0):,.0f}",
+            ]
+            for name, values in latency.items()
+        ]
+        lines.append(_markdown_table(["path", "p50 ms", "p99 ms", "requests/s"], rows))
+        lines.append("")
+    middleware = figures.get("middleware")
+    if middleware:
+        lines.append(f"ASGI middleware added time: {middleware.get('added_us', 0.0):.1f} µs per request.")
+        lines.append("")
+    for name, value in figures.get("targets", {}).items():
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        lines.append(f"- {name}: {shown}")
+    return "\n".join(lines).strip()
 
 
 def _versions_section(results: dict[str, Any]) -> str:
@@ -107,8 +166,7 @@ def markdown(results: dict[str, Any], notes: str) -> str:
     machine = results["machine"]
     data = results["dataset"]
     env = ", ".join(f"{name}={value}" for name, value in machine["env"].items())
-    capture = results.get("capture_bench")
-    capture_text = "Not present (benchmarks/capture_bench.py not found)." if capture is None else str(capture)
+    capture_text = _capture_section(results.get("capture_bench"))
     sections = [
         "# Benchmarks",
         f"Written by `make bench` (`benchmarks/run.py`) on {results['date_utc']}; results file "
@@ -138,6 +196,12 @@ def markdown(results: dict[str, Any], notes: str) -> str:
         "- Wall time is the whole command as a user runs it, interpreter start and imports included, "
         "from process start to exit; the ratios are taken on it. Peers also report their own phases "
         "(imports; read Parquet into pandas + profile + write the result), shown for reference.\n"
+        "- CPU time is user + system time of the process tree (wait4). The machine may be shared, so "
+        "each run also records the CPU seconds every other process used meanwhile (busy time from "
+        "/proc/stat less the run's own): near 0 means an undisturbed run. On a loaded machine wall "
+        "times grow while CPU times move much less, so the CPU-time ratios are shown beside the "
+        "wall-time ones (a multi-threaded tool spends more CPU than wall time, so CPU ratios favour "
+        "single-threaded tools).\n"
         "- Peak memory is the larger of the process tree's ru_maxrss (wait4) and the sum of VmRSS over "
         "the tree sampled every 10 ms.\n"
         "- The Parquet file is read once before timing so every tool starts with a warm page cache; "
