@@ -98,3 +98,13 @@ def test_fold_merges_in_order() -> None:
     )
     assert total == 3
     assert seen == [2, 1]
+
+
+def test_json_types_are_inferred_from_every_line(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"a": 1}\n' * 30_000 + '{"a": "text"}\n')
+    scan = LocalEngine().scan(TableSource([str(path)], "json"))
+    values = [row["a"] for row in _rows(list(scan.batches))]
+    assert len(values) == 30_001
+    assert values[-1] == "text"
+    assert scan.bad_records == []

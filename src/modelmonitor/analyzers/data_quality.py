@@ -50,8 +50,6 @@ from modelmonitor.stats.summary import (
 from modelmonitor.stats.types import TypeCounts
 
 __all__ = [
-    "BUCKET_COUNT",
-    "MAX_CATEGORICAL_BUCKETS",
     "DataQualityProfile",
     "DataQualityRun",
     "profile_batches",

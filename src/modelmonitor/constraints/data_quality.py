@@ -40,8 +40,6 @@ from modelmonitor.stats.kll import KLLSketch
 from modelmonitor.stats.types import TypeCounts, match_fraction
 
 __all__ = [
-    "DEFAULT_COMPARISON_THRESHOLD",
-    "DOMAIN_MAX_DISTINCT",
     "CheckReport",
     "ProfiledData",
     "check",

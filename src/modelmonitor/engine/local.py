@@ -113,7 +113,10 @@ class LocalEngine:
             clean = False
         if clean:
             try:
-                reader = con.sql(f"SELECT * FROM read_json({paths}, format = 'newline_delimited')")
+                # Types are inferred from every line (not a sample), so no row fails to convert later.
+                reader = con.sql(
+                    f"SELECT * FROM read_json({paths}, format = 'newline_delimited', sample_size = -1)"
+                )
                 arrow_reader = reader.to_arrow_reader(self.batch_rows)
                 return Scan(columns=list(arrow_reader.schema.names), batches=_closing(con, arrow_reader))
             except duckdb.Error:

@@ -33,9 +33,6 @@ from modelmonitor.stats.kll import KLLSketch
 from modelmonitor.stats.types import BOOLEAN_PATTERN, FRACTIONAL_PATTERN, INTEGRAL_PATTERN, TypeCounts
 
 __all__ = [
-    "MAX_TRACKED_VALUES",
-    "SHRINKING_FACTOR",
-    "SKETCH_SIZE",
     "ColumnSummary",
     "NumericSummary",
     "TableSummary",
