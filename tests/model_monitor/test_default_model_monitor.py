@@ -108,7 +108,26 @@ def test_unsupported_inputs_are_clear_errors(tmp_path: Path, monkeypatch: pytest
     monitor = DefaultModelMonitor()
     with pytest.raises(ConfigurationError, match="sagemakerCaptureJson"):
         monitor.suggest_baseline(_csv(tmp_path / "d.csv"), DatasetFormat.sagemaker_capture_json())
-    with pytest.raises(ConfigurationError, match="record_preprocessor_script"):
-        monitor.suggest_baseline(
-            _csv(tmp_path / "d.csv"), DatasetFormat.csv(), record_preprocessor_script="p.py"
-        )
+    with pytest.raises(ConfigurationError, match="record_preprocessor_script works with csv and json"):
+        monitor.suggest_baseline(str(tmp_path), DatasetFormat.parquet(), record_preprocessor_script="p.py")
+
+
+def test_record_preprocessor_script_shapes_the_rows(tmp_path: Path) -> None:
+    script = tmp_path / "pre.py"
+    script.write_text(
+        "def preprocess_handler(inference_record, logger):\n"
+        "    label, x, city = inference_record.split(',')\n"
+        "    return {'x_doubled': int(x) * 2, 'city': city.upper()}\n"
+    )
+    monitor = DefaultModelMonitor()
+    monitor.suggest_baseline(
+        _csv(tmp_path / "d.csv"),
+        DatasetFormat.csv(header=True),
+        record_preprocessor_script=str(script),
+        output_s3_uri=str(tmp_path / "out"),
+    )
+    statistics = monitor.baseline_statistics()
+    assert statistics is not None
+    names = [(f["name"], f["inferred_type"]) for f in statistics.body_dict["features"]]
+    assert names == [("city", "String"), ("x_doubled", "Integral")]
+    assert statistics.body_dict["features"][1]["numerical_statistics"]["max"] == 118.0

@@ -190,9 +190,10 @@ def profile_dataset(
     engine: Engine | None = None,
     on_batch: Callable[[pa.RecordBatch], None] | None = None,
     on_start: Callable[[int | None], None] | None = None,
+    record_preprocessor_script: str | None = None,
 ) -> DataQualityRun:
     """Read and profile a whole data set; ``on_start`` gets the row total when the format knows it."""
-    with open_dataset(spec, engine) as dataset:
+    with open_dataset(spec, engine, record_preprocessor_script) as dataset:
         if on_start is not None:
             on_start(dataset.scan.total_rows)
         profile = profile_batches(dataset.scan.batches, on_batch)

@@ -129,13 +129,24 @@ def baseline(
     categorical_drift_method: DriftMethodChoice | None = typer.Option(
         None, "--categorical-drift-method", help="Write this categorical drift method into constraints.json."
     ),
+    record_preprocessor: str | None = typer.Option(
+        None,
+        "--record-preprocessor",
+        help="Python file with preprocess_handler(record), run on each CSV/JSON record.",
+    ),
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     console = Console(stderr=True)
     spec = DatasetSpec(uri=data, format=dataset_format.value, header=header)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
     with reading_progress(console, f"reading {data}") as progress:
-        result = run_baseline(spec, out, categorical_drift_method=method, progress=progress)  # type: ignore[arg-type]
+        result = run_baseline(
+            spec,
+            out,
+            categorical_drift_method=method,  # type: ignore[arg-type]
+            progress=progress,
+            record_preprocessor_script=record_preprocessor,
+        )
     print_issues(console, result.issues, result.bad_record_count)
     output = Console()
     print_features(

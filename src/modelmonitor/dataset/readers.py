@@ -10,21 +10,28 @@ error.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from modelmonitor.engine.base import Engine, Scan, TableFormat, TableSource
+import orjson
+import pyarrow as pa
+
+from modelmonitor.dataset.preprocess import load_script
+from modelmonitor.engine.base import BadRecord, Engine, Scan, TableFormat, TableSource
 from modelmonitor.engine.local import LocalEngine
-from modelmonitor.errors import DatasetError, NotFoundError
+from modelmonitor.errors import ConfigurationError, DatasetError, NotFoundError
 from modelmonitor.storage.objects import is_remote, store_for
 
 __all__ = ["DatasetIssue", "DatasetSpec", "OpenDataset", "check_column_names", "open_dataset"]
 
+_log = logging.getLogger(__name__)
 _SPARK_SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
 _HIDDEN = ("_", ".")
 
@@ -111,9 +118,82 @@ def _header_only(path: Path) -> bool:
     return bool(first.strip()) and not rest.strip()
 
 
+def _cell(value: Any) -> str | None:
+    """A handler's value as the text Spark would hand to Deequ (numbers as written, JSON for nesting)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return orjson.dumps(value, default=str).decode()
+
+
+def _handler_rows(result: Any) -> list[dict[str, Any]]:
+    if isinstance(result, dict):
+        return [result]
+    if isinstance(result, list) and all(isinstance(item, dict) for item in result):
+        return result
+    raise TypeError(
+        f"preprocess_handler must return a dict, a list of dicts or [], got {type(result).__name__}"
+    )
+
+
+def _preprocessed_batches(
+    files: list[str], spec: DatasetSpec, script: str, scan: Scan, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Rows from ``preprocess_handler`` called once per CSV line (as text) or JSON line (as a dict)."""
+    _, handler = load_script(script, "preprocess_handler")
+    with_logger = "logger" in inspect.signature(handler).parameters
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        with Path(path).open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if (spec.format == "csv" and spec.header and number == 1) or not raw.strip():
+                    continue
+                try:
+                    text = raw.decode("utf-8").rstrip("\r\n")
+                    record: Any = orjson.loads(text) if spec.format == "json" else text
+                except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+                    scan.bad_records.append(BadRecord(path, number, None, f"cannot be read: {exc}"))
+                    continue
+                try:
+                    result = handler(record, _log) if with_logger else handler(record)
+                    produced = _handler_rows(result)
+                except Exception as exc:  # the user's code: count the record, keep going
+                    scan.bad_records.append(BadRecord(path, number, None, f"preprocess_handler: {exc!r}"))
+                    continue
+                for row in produced:
+                    cells = {
+                        str(key): _cell(value)
+                        for key, value in sorted(row.items(), key=lambda kv: str(kv[0]))
+                    }
+                    scan.columns.extend(name for name in cells if name not in scan.columns)
+                    rows.append(cells)
+                if len(rows) >= batch_rows:
+                    yield _text_batch(rows, scan.columns)
+                    rows = []
+    if rows:
+        yield _text_batch(rows, scan.columns)
+
+
+def _text_batch(rows: list[dict[str, Any]], columns: list[str]) -> pa.RecordBatch:
+    names = [name for name in columns if any(name in row for row in rows)]
+    arrays = [pa.array([row.get(name) for row in rows], type=pa.string()) for name in names]
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
 @contextmanager
-def open_dataset(spec: DatasetSpec, engine: Engine | None = None) -> Iterator[OpenDataset]:
-    """Open ``spec`` for scanning; the scan's batches must be consumed inside the ``with`` block."""
+def open_dataset(
+    spec: DatasetSpec, engine: Engine | None = None, record_preprocessor_script: str | None = None
+) -> Iterator[OpenDataset]:
+    """Open ``spec`` for scanning; the scan's batches must be consumed inside the ``with`` block.
+
+    With ``record_preprocessor_script`` (CSV and JSON only, as in SageMaker) every record goes
+    through its ``preprocess_handler``; a record whose handler fails is a counted bad record.
+    """
+    if record_preprocessor_script is not None and spec.format == "parquet":
+        raise ConfigurationError("record_preprocessor_script works with csv and json data sets, not parquet")
     engine = engine or LocalEngine()
     with _materialised(spec.uri) as files:
         issues: list[DatasetIssue] = []
@@ -129,5 +209,9 @@ def open_dataset(spec: DatasetSpec, engine: Engine | None = None) -> Iterator[Op
         if not readable:
             shown = ", ".join(str(f) for f in files) or spec.uri
             raise DatasetError(f"{shown}: no data to read (the data set is empty)")
-        scan = engine.scan(TableSource(paths=readable, format=spec.format, header=spec.header))
+        if record_preprocessor_script is not None:
+            scan = Scan(columns=[], batches=iter(()))
+            scan.batches = _preprocessed_batches(readable, spec, record_preprocessor_script, scan, 65_536)
+        else:
+            scan = engine.scan(TableSource(paths=readable, format=spec.format, header=spec.header))
         yield OpenDataset(spec=spec, files=readable, scan=scan, issues=issues)

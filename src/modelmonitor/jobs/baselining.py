@@ -84,9 +84,17 @@ class CheckResult:
         return self.run.issues
 
 
-def _profile(spec: DatasetSpec, engine: Engine | None, progress: Progress | None) -> DataQualityRun:
+def _profile(
+    spec: DatasetSpec, engine: Engine | None, progress: Progress | None, preprocessor: str | None = None
+) -> DataQualityRun:
     progress = progress or Progress()
-    run = profile_dataset(spec, engine, on_batch=progress.on_batch, on_start=progress.on_start)
+    run = profile_dataset(
+        spec,
+        engine,
+        on_batch=progress.on_batch,
+        on_start=progress.on_start,
+        record_preprocessor_script=preprocessor,
+    )
     for issue in run.issues:
         _log.warning("%s", issue.message)
     if run.bad_record_count:
@@ -101,10 +109,11 @@ def run_baseline(
     categorical_drift_method: CategoricalDriftMethod | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
+    record_preprocessor_script: str | None = None,
 ) -> BaselineResult:
     """Profile ``spec`` and write its statistics and suggested constraints under ``output_uri``."""
     started = time.perf_counter()
-    run = _profile(spec, engine, progress)
+    run = _profile(spec, engine, progress, record_preprocessor_script)
     statistics = run.profile.to_statistics()
     constraints = suggest(statistics, categorical_drift_method)
     outputs = {

@@ -188,16 +188,16 @@ class DefaultModelMonitor(ModelMonitor):
         monitoring_config_override: DataQualityMonitoringConfig | None = None,
     ) -> BaseliningJob:
         """Compute ``statistics.json`` and suggest ``constraints.json`` for ``baseline_dataset``."""
-        if record_preprocessor_script is not None:
-            raise ConfigurationError(
-                "record_preprocessor_script is not supported for baselining yet; preprocess the data set "
-                "first (monitoring schedules do run it)"
-            )
         name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
         output = output_s3_uri or str(Settings.from_env().home / "baselining" / name / "results")
         spec = dataset_spec(baseline_dataset, dataset_format)
         method = monitoring_config_override.categorical_drift_method if monitoring_config_override else None
-        result = run_baseline(spec, output, categorical_drift_method=method)  # type: ignore[arg-type]
+        result = run_baseline(
+            spec,
+            output,
+            categorical_drift_method=method,  # type: ignore[arg-type]
+            record_preprocessor_script=record_preprocessor_script,
+        )
         if post_analytics_processor_script is not None:
             from modelmonitor.outputs.postprocess import run_postprocess
 
