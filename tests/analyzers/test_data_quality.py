@@ -94,3 +94,21 @@ def test_header_decides_the_names(tmp_path: Path, header: bool) -> None:
     path.write_text("x,y\n1,2\n")
     run = profile_dataset(DatasetSpec(str(path), "csv", header=header))
     assert run.profile.column_names == (["x", "y"] if header else ["_c0", "_c1"])
+
+
+@pytest.mark.parametrize("batch_rows", [1, 7, 64, 10_000], ids=lambda n: f"batch-{n}")
+def test_statistics_do_not_depend_on_batch_size(tmp_path: Path, batch_rows: int) -> None:
+    from modelmonitor.engine.local import LocalEngine
+
+    path = tmp_path / "data.csv"
+    lines = [f"{i % 13},{(i * 7919) % 101 / 4},{'abc'[i % 3]},{'' if i % 5 == 0 else i}" for i in range(300)]
+    path.write_text("\n".join(lines) + "\n")
+    spec = DatasetSpec(str(path), "csv", header=False)
+    whole = profile_dataset(spec, LocalEngine(batch_rows=10_000)).profile.to_statistics().to_dict()
+    split = profile_dataset(spec, LocalEngine(batch_rows=batch_rows)).profile.to_statistics().to_dict()
+    for mine, theirs in zip(split["features"], whole["features"], strict=True):
+        numbers, expected = mine.get("numerical_statistics"), theirs.get("numerical_statistics")
+        if numbers is not None:
+            for key in ("sum", "mean", "std_dev"):
+                assert numbers.pop(key) == pytest.approx(expected.pop(key), rel=1e-12)
+        assert mine == theirs
