@@ -18,9 +18,9 @@ from modelmonitor.errors import ScheduleError
 from modelmonitor.formats.layout import hour_path, join_uri
 
 __all__ = [
+    "AnalysisWindow",
     "DEFAULT_END_OFFSET",
     "DEFAULT_START_OFFSET",
-    "AnalysisWindow",
     "check_offsets",
     "format_offset",
     "format_time",

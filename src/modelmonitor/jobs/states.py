@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["TERMINAL_EXECUTION_STATUSES", "ExecutionStatus", "ScheduleStatus"]
+__all__ = [
+    "ExecutionStatus",
+    "ScheduleStatus",
+    "TERMINAL_EXECUTION_STATUSES",
+]
 
 
 class ScheduleStatus(StrEnum):
