@@ -27,7 +27,7 @@ from modelmonitor.errors import (
     ScheduleError,
 )
 from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import TERMINAL_EXECUTION_STATUSES, ExecutionStatus, ScheduleStatus
+from modelmonitor.jobs.states import ExecutionStatus, ScheduleStatus, is_terminal
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import parse_expression
@@ -201,7 +201,7 @@ class MonitoringService:
     def stop_execution(self, execution_id: int) -> Execution:
         """Ask the scheduler running it to stop it (Stopping → Stopped)."""
         execution = self.catalog.get_execution(execution_id)
-        if execution.status in TERMINAL_EXECUTION_STATUSES:
+        if is_terminal(execution.status):
             raise ConflictError(f"monitoring execution {execution_id} has already ended ({execution.status})")
         return self.catalog.update_execution(execution_id, self._now(), status=str(ExecutionStatus.STOPPING))
 

@@ -19,8 +19,6 @@ from modelmonitor.formats.layout import hour_path, join_uri
 
 __all__ = [
     "AnalysisWindow",
-    "DEFAULT_END_OFFSET",
-    "DEFAULT_START_OFFSET",
     "check_offsets",
     "format_offset",
     "format_time",

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = [
-    "ExecutionStatus",
-    "ScheduleStatus",
-    "TERMINAL_EXECUTION_STATUSES",
-]
+__all__ = ["ExecutionStatus", "ScheduleStatus", "is_terminal"]
 
 
 class ScheduleStatus(StrEnum):
@@ -33,7 +29,7 @@ class ExecutionStatus(StrEnum):
     STOPPED = "Stopped"
 
 
-TERMINAL_EXECUTION_STATUSES = frozenset(
+_TERMINAL = frozenset(
     {
         ExecutionStatus.COMPLETED,
         ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
@@ -41,3 +37,8 @@ TERMINAL_EXECUTION_STATUSES = frozenset(
         ExecutionStatus.STOPPED,
     }
 )
+
+
+def is_terminal(status: str) -> bool:
+    """True when an execution with this status has ended (it will not change any more)."""
+    return status in _TERMINAL
