@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -12,6 +11,7 @@ from time import gmtime, strftime
 
 import pytest
 
+from modelmonitor.capture.batch import write_batch_manifests
 from modelmonitor.errors import ConfigurationError, ConflictError, ScheduleError
 from modelmonitor.model_monitor import (
     BatchTransformInput,
@@ -174,9 +174,10 @@ def test_seed_batch_transform_schedule(env: Path) -> None:
     data = env / "transform-input"
     data.mkdir()
     (data / "part-0.csv").write_text("1,5.1,0.3,4\n0,4.9,-0.2,7\n")
-    hour = env / "batch-capture" / "input" / now.strftime("%Y/%m/%d/%H")
-    hour.mkdir(parents=True)
-    (hour / "manifest.json").write_text(json.dumps([{"prefix": f"{data}/"}, "part-0.csv"]))
+    # the manifests a batch job writes (capture.batch), as SageMaker's batch transform does
+    write_batch_manifests(
+        [str(data / "part-0.csv")], [str(data / "part-0.csv.out")], str(env / "batch-capture"), job_start=now
+    )
     my_default_monitor = _baselined_monitor(env)
     s3_capture_upload_path = str(env / "batch-capture")
 
