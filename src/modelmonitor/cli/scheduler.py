@@ -47,7 +47,7 @@ def scheduler(
     signal.signal(signal.SIGINT, _on_signal)
     with service() as svc:
         svc.clock = clock
-        daemon = svc.scheduler(poll_seconds=poll_seconds, max_idle_seconds=3600.0 if virtual_start else 60.0)
+        daemon = svc.scheduler(poll_seconds=poll_seconds, max_idle_seconds=3600.0 if virtual_start else 10.0)
         daemon.acquire_lock()
         server = None
         if metrics_port:

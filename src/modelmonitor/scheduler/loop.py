@@ -278,7 +278,7 @@ class Scheduler:
             expression = parse_expression(schedule.expression)
             if expression.is_one_time:
                 if schedule.last_slot is None:
-                    return 0.0
+                    wake = min(wake, schedule.created_at)
                 continue
             upcoming = next_run(expression, schedule.last_slot or schedule.created_at)
             if upcoming is not None:
