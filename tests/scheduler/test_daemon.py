@@ -105,3 +105,24 @@ def test_stop_request_stops_a_running_execution(tmp_path: Path) -> None:
     assert stopped.failure_reason == "stopped on request (modelmonitor executions stop)"
     assert scheduler.tick().started == []  # NOW ran once
     service.close()
+
+
+def test_a_schedule_whose_definition_is_invalid_fails(tmp_path: Path) -> None:
+    catalog = Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    catalog.add_schedule(
+        "broken",
+        status="Scheduled",
+        monitoring_type="DataQuality",
+        expression="NOW",
+        endpoint_name=None,
+        definition={"input_kind": "batch_transform", "output_uri": "/out", "max_runtime_seconds": 0},
+        now=T0,
+    )
+    service = MonitoringService(catalog, tmp_path / "home", SteppingClock(T0 + timedelta(minutes=1)))
+    report = service.scheduler().tick()
+    assert report.started == []
+    schedule = service.describe_schedule("broken")
+    assert schedule.status == "Failed"
+    assert schedule.failure_reason is not None
+    assert "data_captured_destination_s3_uri" in schedule.failure_reason
+    service.close()

@@ -218,7 +218,16 @@ class Scheduler:
 
     def _start(self, schedule: Schedule, slot: datetime, report: TickReport) -> None:
         now = self.clock.now()
-        definition = JobDefinition.from_dict(schedule.definition)
+        try:
+            definition = JobDefinition.from_dict(schedule.definition)
+        except (ModelMonitorError, TypeError) as exc:
+            # A definition that no longer validates cannot run at any slot: the schedule itself fails.
+            reason = f"the monitoring job definition is invalid: {exc}"
+            self.catalog.update_schedule(
+                schedule.name, now, status=str(ScheduleStatus.FAILED), failure_reason=reason
+            )
+            logger.error("schedule %s: %s", schedule.name, reason)
+            return
         execution = self.catalog.add_execution(
             schedule_name=schedule.name,
             endpoint_name=schedule.endpoint_name,
