@@ -72,6 +72,14 @@ def test_a_day_of_hourly_executions(tmp_path: Path) -> None:
     assert drift["hourly"] > 0.1
     non_null = [s for s in families["feature_non_null_f2"].samples if s.labels["endpoint"] == "ep"]
     assert [s.value for s in non_null] == [1.0]
+
+    # A restarted daemon shows the latest execution's metrics before it runs anything.
+    restarted = service.scheduler()
+    restarted.prime_metrics()
+    text = generate_latest(restarted.exporter.registry).decode()
+    primed = {f.name: f for f in text_string_to_metric_families(text)}
+    assert [s.value for s in primed["feature_baseline_drift_f1"].samples] == [drift["hourly"]]
+    assert [s.value for s in primed["modelmonitor_execution_violations"].samples] == [1.0]
     service.close()
 
 

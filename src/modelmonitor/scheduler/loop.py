@@ -32,7 +32,13 @@ from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
 from modelmonitor.scheduler.clock import Clock
 from modelmonitor.scheduler.cron import next_run, parse_expression, runs_between
-from modelmonitor.scheduler.worker import Outcome, RunningExecution, kill_orphan, start_execution
+from modelmonitor.scheduler.worker import (
+    ExecutionPaths,
+    Outcome,
+    RunningExecution,
+    kill_orphan,
+    start_execution,
+)
 from modelmonitor.storage.catalog import Catalog, Schedule
 
 __all__ = ["Scheduler", "TickReport"]
@@ -124,6 +130,32 @@ class Scheduler:
             logger.warning("execution %s of %s: %s", execution.id, execution.schedule_name, reason)
             recovered.append(execution.id)
         return recovered
+
+    def prime_metrics(self) -> None:
+        """Load each schedule's latest finished execution into the gauges, so /metrics is whole at start."""
+        finished = [
+            str(s)
+            for s in (
+                ExecutionStatus.COMPLETED,
+                ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+                ExecutionStatus.FAILED,
+                ExecutionStatus.STOPPED,
+            )
+        ]
+        for schedule in self.catalog.list_schedules():
+            latest = self.catalog.list_executions(
+                schedule_name=schedule.name, statuses=finished, newest_first=True, limit=1
+            )
+            if not latest:
+                continue
+            execution = latest[0]
+            points, _ = read_cloudwatch_metrics(
+                ExecutionPaths(self.home / "executions" / str(execution.id)).metrics
+            )
+            self.exporter.record_points(points, execution.endpoint_name, execution.schedule_name)
+            self.exporter.record_execution(
+                execution.endpoint_name, execution.schedule_name, execution.status, execution.violation_count
+            )
 
     # -- one pass -----------------------------------------------------------------------------------
 
@@ -297,6 +329,7 @@ class Scheduler:
     def run(self, *, until: datetime | None = None, stop: threading.Event | None = None) -> None:
         """Loop until ``stop`` is set, or the clock passes ``until`` with nothing running."""
         self.recover()
+        self.prime_metrics()
         while not (stop is not None and stop.is_set()):
             try:
                 self.tick()
