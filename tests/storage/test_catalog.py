@@ -133,6 +133,10 @@ def test_alert_rules_and_history(catalog: Catalog) -> None:
     events = catalog.list_alert_events(alert_name="a")
     assert [(e.status, e.delivered) for e in events] == [("InAlert", True)]
     assert catalog.list_alert_rules(schedule_name="s1")[0].status == "InAlert"
+    _add(catalog)
+    catalog.delete_schedule("s1")
+    assert catalog.list_alert_rules() == []
+    assert catalog.list_alert_events() == []
 
 
 def test_sqlite_catalog_uses_wal(tmp_path: Path) -> None:

@@ -228,11 +228,17 @@ class Catalog:
             return bool(getattr(result, "rowcount", 0) == 1)
 
     def delete_schedule(self, name: str) -> None:
-        """Delete a schedule; its executions stay (SageMaker keeps execution history)."""
+        """Delete a schedule and its alert rules; its executions stay (SageMaker keeps execution history)."""
         with self._session() as session:
             row = session.get(ScheduleRow, name)
             if row is None:
                 raise NotFoundError(f"monitoring schedule {name!r} does not exist")
+            for rule in session.scalars(select(AlertRuleRow).where(AlertRuleRow.schedule_name == name)):
+                for event_row in session.scalars(
+                    select(AlertEventRow).where(AlertEventRow.alert_name == rule.name)
+                ):
+                    session.delete(event_row)
+                session.delete(rule)
             session.delete(row)
 
     # -- executions ------------------------------------------------------------------------------------
