@@ -43,6 +43,15 @@ async def stream(_: Request) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="application/json")
 
 
+async def slow_stream(_: Request) -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first\n"
+        await asyncio.sleep(1.0)
+        yield b"second\n"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
 async def slow(_: Request) -> Response:
     await asyncio.sleep(3)
     return Response("late", media_type="text/csv")
@@ -61,6 +70,7 @@ app = Starlette(
         Route("/invocations", invocations, methods=["POST"]),
         Route("/binary", binary, methods=["POST"]),
         Route("/stream", stream),
+        Route("/slow-stream", slow_stream),
         Route("/slow", slow, methods=["POST"]),
         Route("/fail", fail, methods=["POST"]),
         Route("/ping", ping),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +98,24 @@ def test_calls_pass_through_and_are_captured(model_port: int, tmp_path: Path) ->
     assert (in5.encoding, in5.model_extra) == ("BASE64", {"truncated": True})
     assert len(base64.b64decode(in5.data)) == 80
     assert "capture stopped" in log.read_text()
+
+
+def test_streamed_chunks_reach_the_client_before_the_stream_ends(model_port: int, tmp_path: Path) -> None:
+    process, client, _ = _run_proxy(model_port, tmp_path / "capture", [], tmp_path)
+    try:
+        started = time.monotonic()
+        with client.stream("GET", "/slow-stream", headers={"X-Inference-Id": "s"}) as streamed:
+            chunks = streamed.iter_raw()
+            assert next(chunks) == b"first\n"
+            first_after = time.monotonic() - started
+            assert b"".join(chunks) == b"second\n"
+        assert first_after < 0.8, f"first chunk held back {first_after:.2f} s"
+    finally:
+        stop(process)
+    (record,) = read_capture_tree(str(tmp_path / "capture")).records
+    assert record.captureData.endpointOutput is not None
+    assert record.captureData.endpointOutput.encoding == "BASE64"  # text/plain is in neither list
+    assert base64.b64decode(record.captureData.endpointOutput.data) == b"first\nsecond\n"
 
 
 def test_upstream_down_gives_502_and_is_not_captured(tmp_path: Path) -> None:

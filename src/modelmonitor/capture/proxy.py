@@ -3,7 +3,7 @@
 Clients talk to the proxy exactly as to the model: method, path, query, headers, body and status pass
 through; response bodies stream through chunk by chunk (hop-by-hop headers are dropped, as any proxy must).
 Sampled calls are captured once the response is complete, bounded by ``max_payload_bytes``; the record is
-queued before the last chunk reaches the client.
+queued before the end of the answer reaches the client.
 
 Failed calls: when the model cannot be reached the client gets ``502`` and when it does not answer in time
 ``504``, with a JSON body ``{"error": ..., "message": ..., "upstream": ...}``. Such calls are not captured
@@ -170,16 +170,23 @@ class _Forwarder:
         out_headers = [(k, v) for k, v in response.headers if k not in _HOP_BY_HOP]
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         collected = BoundedBody(self.pipeline.settings.max_payload_bytes) if capture else None
-        pending: bytes | None = None
+        # Chunks go to the client as they arrive. The last one of a body of announced length is held back
+        # until the record is queued, so an answer the client has in full is always in the capture queue;
+        # other bodies end with an empty final message after the record is queued.
+        length = response.content_length
+        received = 0
+        final = b""
         try:
             async for chunk in response.chunks():
                 if not chunk:
                     continue
+                received += len(chunk)
                 if collected is not None:
                     collected.add(chunk)
-                if pending is not None:
-                    await send({"type": "http.response.body", "body": pending, "more_body": True})
-                pending = chunk
+                if length is not None and received >= length:
+                    final = chunk  # the body is complete; the iterator ends after it
+                else:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except UpstreamError as exc:
             # Headers are already sent: end without the final chunk so the client sees a broken response.
             self.pipeline.stats.upstream_errors += 1
@@ -196,7 +203,7 @@ class _Forwarder:
                 request_size=len(request_body),
                 response_size=collected.size,
             )
-        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+        await send({"type": "http.response.body", "body": final, "more_body": False})
 
 
 def create_proxy_app(

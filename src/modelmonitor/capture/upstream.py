@@ -65,6 +65,11 @@ class UpstreamResponse:
     _keep_alive: bool
     _done: bool = field(default=False)
 
+    @property
+    def content_length(self) -> int | None:
+        """The body's length when the server announced it (not chunked, not until close)."""
+        return None if self._chunked else self._length
+
     def header(self, name: bytes) -> str | None:
         for key, value in self.headers:
             if key == name:
