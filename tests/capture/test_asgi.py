@@ -69,6 +69,22 @@ def test_middleware_captures_with_the_sdk_config(tmp_path: Path) -> None:
     assert records["b"].captureData.endpointOutput.data == "0,1,2,"
 
 
+def test_lifespan_can_run_twice(tmp_path: Path) -> None:
+    app = _model_app()
+    app.add_middleware(
+        CaptureMiddleware, config=DataCaptureConfig(True, 100, str(tmp_path)), endpoint_name="e"
+    )
+    for index in range(2):
+        with TestClient(app) as client:
+            client.post(
+                "/invocations",
+                content="1",
+                headers={"content-type": "text/csv", "X-Inference-Id": f"{index}"},
+            )
+    ids = sorted(r.eventMetadata.inferenceId or "" for r in read_capture_tree(str(tmp_path)).records)
+    assert ids == ["0", "1"]
+
+
 def test_capture_options_output_only(tmp_path: Path) -> None:
     app = _model_app()
     config = DataCaptureConfig(True, 100, str(tmp_path), capture_options=["RESPONSE"])

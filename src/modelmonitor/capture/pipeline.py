@@ -7,6 +7,7 @@ raises, nor touches the disk.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import random
 import time
@@ -54,10 +55,13 @@ class CapturePipeline:
         self.writer.guard = self.guard
 
     def start(self) -> None:
-        if self.settings.enabled:
+        if self.settings.enabled and not self.writer.running:
             self.writer.start()
+            # An app that never runs its lifespan shutdown still gets its queue written at exit.
+            atexit.register(self.close)
 
     def close(self, timeout_seconds: float = 30.0) -> None:
+        atexit.unregister(self.close)
         self.writer.close(timeout_seconds)
 
     def register_metrics(self, registry: CollectorRegistry) -> CaptureCollector:

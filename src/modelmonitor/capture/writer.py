@@ -108,6 +108,7 @@ class CaptureWriter:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stopping.clear()  # a writer may be started again after close (an app's lifespan restarting)
         self.local_root.mkdir(parents=True, exist_ok=True)
         if self._remote:
             (self.local_root / _DESTINATION_FILE).write_text(self._settings.destination, encoding="utf-8")
