@@ -35,6 +35,7 @@ from modelmonitor.scheduler.loop import Scheduler
 from modelmonitor.scheduler.worker import start_execution
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
+from modelmonitor.storage.objects import store_for
 
 __all__ = ["CatalogRegistration", "MonitoringService", "default_output_uri"]
 
@@ -103,6 +104,7 @@ class MonitoringService:
         if definition.input_kind == "endpoint":
             assert definition.endpoint_name is not None
             self.catalog.get_endpoint(definition.endpoint_name)
+        _check_files_exist(definition)
         now = self._now()
         return self.catalog.add_schedule(
             name,
@@ -304,6 +306,19 @@ class MonitoringService:
 
     def alert_history(self, alert_name: str | None = None) -> list[AlertEvent]:
         return self.catalog.list_alert_events(alert_name=alert_name)
+
+
+def _check_files_exist(definition: JobDefinition) -> None:
+    """Baselines and scripts must exist when the schedule is created, not fail every run later."""
+    files = {
+        "statistics": definition.baseline_statistics,
+        "constraints": definition.baseline_constraints,
+        "record_preprocessor_script": definition.record_preprocessor_script,
+        "post_analytics_processor_script": definition.post_analytics_processor_script,
+    }
+    for what, uri in files.items():
+        if uri and not store_for(uri).exists(uri):
+            raise NotFoundError(f"{what}: {uri} does not exist")
 
 
 def default_output_uri(home: Path, schedule_name: str) -> str:

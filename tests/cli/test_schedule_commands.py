@@ -68,8 +68,20 @@ def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> N
         (["schedule", "create", "x", "--batch-capture", "/b", "--start-offset", "-PT1X"], "not a duration"),
         (["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 * * * *)"], "6 fields"),
         (["executions", "logs", "99"], "does not exist"),
+        (
+            ["schedule", "create", "x", "--batch-capture", "/b", "--statistics", "/nope.json"],
+            "statistics: /nope",
+        ),
     ],
-    ids=["no-input", "unknown-endpoint", "now-without-times", "bad-offset", "bad-cron", "no-execution"],
+    ids=[
+        "no-input",
+        "unknown-endpoint",
+        "now-without-times",
+        "bad-offset",
+        "bad-cron",
+        "no-execution",
+        "missing-baseline",
+    ],
 )
 def test_errors_are_clear(runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(app, args)
