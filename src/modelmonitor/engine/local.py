@@ -154,6 +154,10 @@ class LocalEngine:
             except (pa.ArrowInvalid, OSError) as exc:
                 raise DatasetError(f"{path}: not a readable Parquet file: {exc}") from exc
         con = self._connect()
+        if self.threads is None:
+            # Each DuckDB thread holds a whole decoded row group (often a million rows); one thread keeps
+            # memory flat, and decoding is not the bottleneck (summarising is, on its own threads).
+            con.execute("SET threads = 1")
         reader = con.sql(f"SELECT * FROM read_parquet({_sql_list(source.paths)})").to_arrow_reader(
             self.batch_rows
         )
