@@ -147,6 +147,7 @@ class MonitoringService:
             if definition.input_kind == "endpoint":
                 assert definition.endpoint_name is not None
                 self.catalog.get_endpoint(definition.endpoint_name)
+            _check_files_exist(definition)
             changes["definition"] = definition.to_dict()
             changes["endpoint_name"] = (
                 definition.endpoint_name if definition.input_kind == "endpoint" else None
