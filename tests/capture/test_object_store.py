@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -18,7 +19,7 @@ from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.pipeline import CapturePipeline
 from modelmonitor.capture.reader import read_capture_tree
 from modelmonitor.storage.objects import store_for
-from tests.capture.servers import free_port
+from tests.capture.servers import free_port, start_model_server, start_proxy, stop
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +126,36 @@ def test_spool_of_a_dead_writer_is_uploaded_by_the_next(tmp_path: Path, s3_optio
     result = read_capture_tree("s3://capture-bucket/recovered", store)
     assert (len(result.records), result.torn_lines) == (1, 1)
     assert not dead.exists()
+
+
+def test_proxy_captures_to_s3(tmp_path: Path, s3_options: dict[str, Any]) -> None:
+    model_port, port = free_port(), free_port()
+    model = start_model_server(model_port)
+    try:
+        extra = [
+            "--storage-option",
+            f"endpoint_url={s3_options['endpoint_url']}",
+            "--storage-option",
+            "key=testing",
+            "--storage-option",
+            "secret=testing",
+            "--spool-dir",
+            str(tmp_path / "spool"),
+        ]
+        proxy = start_proxy(model_port, port, "s3://capture-bucket/proxy", extra)
+        try:
+            for index in range(5):
+                headers = {"content-type": "text/csv", "X-Inference-Id": f"p{index}"}
+                response = httpx.post(f"http://127.0.0.1:{port}/invocations", content="1,2", headers=headers)
+                assert response.status_code == 200
+        finally:
+            stop(proxy)
+    finally:
+        stop(model)
+    store = store_for("s3://capture-bucket", s3_options)
+    store.fs.invalidate_cache()
+    result = read_capture_tree("s3://capture-bucket/proxy/churn/AllTraffic", store)
+    assert sorted(r.eventMetadata.inferenceId or "" for r in result.records) == [f"p{i}" for i in range(5)]
 
 
 def test_batch_manifests_on_s3(s3_options: dict[str, Any]) -> None:
