@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -197,7 +198,10 @@ def start_execution(
 ) -> RunningExecution:
     """Prepare the execution's folder and contract, and start its process."""
     paths = ExecutionPaths(home / "executions" / str(execution_id))
-    paths.root.mkdir(parents=True, exist_ok=True)
+    if paths.root.exists():
+        # Left by a catalog that was since replaced (ids restart): a stale exit message would lie.
+        shutil.rmtree(paths.root)
+    paths.root.mkdir(parents=True)
     window = definition.window(scheduled_time)
     endpoint = definition.endpoint_name if definition.input_kind == "endpoint" else None
     output_uri = execution_output_prefix(definition.output_uri, endpoint, schedule_name, scheduled_time)
