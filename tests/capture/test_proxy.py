@@ -12,7 +12,10 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from starlette.testclient import TestClient
 
+from modelmonitor.capture.config import CaptureSettings
+from modelmonitor.capture.proxy import ProxyEndpoint, ProxySettings, create_proxy_app
 from modelmonitor.capture.reader import read_capture_tree
 from tests.capture.servers import free_port, start_model_server, start_proxy, stop
 
@@ -168,3 +171,36 @@ def test_sampling_zero_passes_through_without_capture(model_port: int, tmp_path:
     finally:
         stop(process)
     assert read_capture_tree(str(tmp_path / "capture")).records == []
+
+
+class _Recorder:
+    def __init__(self, fail: bool) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.fail = fail
+
+    async def endpoint_started(self, endpoint: ProxyEndpoint) -> None:
+        self.events.append(("started", endpoint.listen_url))
+        if self.fail:
+            raise RuntimeError("catalog down")
+
+    async def endpoint_stopped(self, endpoint: ProxyEndpoint) -> None:
+        self.events.append(("stopped", endpoint.endpoint_name))
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["hook-ok", "hook-fails"])
+def test_registration_hook_is_called_and_never_stops_serving(
+    model_port: int, tmp_path: Path, fail: bool
+) -> None:
+    recorder = _Recorder(fail)
+    settings = ProxySettings(
+        upstream=f"http://127.0.0.1:{model_port}",
+        capture=CaptureSettings(endpoint_name="churn", destination=str(tmp_path), sampling_percentage=100),
+        listen_url="http://127.0.0.1:1",
+    )
+    with TestClient(create_proxy_app(settings, registration=recorder)) as client:
+        assert (
+            client.post("/invocations", content="1,2", headers={"content-type": "text/csv"}).status_code
+            == 200
+        )
+    assert recorder.events == [("started", "http://127.0.0.1:1"), ("stopped", "churn")]
+    assert len(read_capture_tree(str(tmp_path)).records) == 1

@@ -206,6 +206,18 @@ class _Forwarder:
         await send({"type": "http.response.body", "body": final, "more_body": False})
 
 
+async def _notify(registration: EndpointRegistration | None, hook: str, endpoint: ProxyEndpoint) -> None:
+    """Call a registration hook; a failing hook is logged and never stops the proxy from serving."""
+    if registration is None:
+        return
+    try:
+        await getattr(registration, hook)(endpoint)
+    except Exception:
+        logger.exception(
+            "endpoint registration hook %s failed for %s; serving anyway", hook, endpoint.endpoint_name
+        )
+
+
 def create_proxy_app(
     settings: ProxySettings,
     *,
@@ -242,13 +254,11 @@ def create_proxy_app(
         forwarder.upstream = upstream
         try:
             pipeline.start()
-            if registration is not None:
-                await registration.endpoint_started(endpoint)
+            await _notify(registration, "endpoint_started", endpoint)
             try:
                 yield {}
             finally:
-                if registration is not None:
-                    await registration.endpoint_stopped(endpoint)
+                await _notify(registration, "endpoint_stopped", endpoint)
                 await asyncio.to_thread(pipeline.close)
                 logger.warning("capture stopped: %s", orjson.dumps(pipeline.stats.as_dict()).decode())
         finally:
