@@ -108,3 +108,11 @@ def test_json_types_are_inferred_from_every_line(tmp_path: Path) -> None:
     assert len(values) == 30_001
     assert values[-1] == "text"
     assert scan.bad_records == []
+
+
+def test_small_reader_batches_are_joined_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("".join(f"{i}\n" for i in range(5000)))
+    batches = list(LocalEngine(batch_rows=1500).scan(TableSource([str(path)], "csv")).batches)
+    assert [batch.num_rows for batch in batches] == [1500, 1500, 1500, 500]
+    assert [row["_c0"] for row in _rows(batches)] == [str(i) for i in range(5000)]

@@ -9,7 +9,7 @@ some line is not, the file is read line by line so each bad line is named. Batch
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from modelmonitor.errors import DatasetError
 
 __all__ = ["DEFAULT_BATCH_ROWS", "DEFAULT_MEMORY_LIMIT", "LocalEngine"]
 
-DEFAULT_BATCH_ROWS = 262_144
+DEFAULT_BATCH_ROWS = 262_144  # Parquet
+TEXT_BATCH_ROWS = 131_072  # CSV and JSON: wider in memory per row, so fewer rows per batch
 DEFAULT_MEMORY_LIMIT = "512MB"
 
 
@@ -40,9 +41,14 @@ class LocalEngine:
     cache grows with the input (default: 80 % of RAM).
     """
 
-    batch_rows: int = DEFAULT_BATCH_ROWS
+    batch_rows: int | None = None
     threads: int | None = None
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+
+    def _rows(self, *, text: bool) -> int:
+        if self.batch_rows is not None:
+            return self.batch_rows
+        return TEXT_BATCH_ROWS if text else DEFAULT_BATCH_ROWS
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
@@ -74,7 +80,7 @@ class LocalEngine:
             "store_rejects = true, ignore_errors = true)"
         )
         try:
-            reader = con.sql(query).to_arrow_reader(self.batch_rows)
+            reader = con.sql(query).to_arrow_reader(self._rows(text=True))
         except duckdb.Error as exc:
             raise DatasetError(f"{', '.join(source.paths)}: cannot read as CSV: {exc}") from exc
         names = list(reader.schema.names)
@@ -87,7 +93,7 @@ class LocalEngine:
     def _csv_batches(
         self, con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader, names: list[str], scan: Scan
     ) -> Iterator[pa.RecordBatch]:
-        for batch in reader:
+        for batch in _rebatched(reader, self._rows(text=True)):
             yield batch.rename_columns(names)
         rejects = con.execute(
             "SELECT s.file_path, e.line, e.column_name, e.error_type, e.error_message "
@@ -117,8 +123,11 @@ class LocalEngine:
                 reader = con.sql(
                     f"SELECT * FROM read_json({paths}, format = 'newline_delimited', sample_size = -1)"
                 )
-                arrow_reader = reader.to_arrow_reader(self.batch_rows)
-                return Scan(columns=list(arrow_reader.schema.names), batches=_closing(con, arrow_reader))
+                arrow_reader = reader.to_arrow_reader(self._rows(text=True))
+                return Scan(
+                    columns=list(arrow_reader.schema.names),
+                    batches=_closing(con, arrow_reader, self._rows(text=True)),
+                )
             except duckdb.Error:
                 pass
         con.close()
@@ -138,7 +147,7 @@ class LocalEngine:
                         if key not in scan.columns:
                             scan.columns.append(key)
                     rows.append(record)
-                    if len(rows) >= self.batch_rows:
+                    if len(rows) >= self._rows(text=True):
                         yield _rows_to_batch(rows)
                         rows = []
         if rows:
@@ -159,14 +168,47 @@ class LocalEngine:
             # memory flat, and decoding is not the bottleneck (summarising is, on its own threads).
             con.execute("SET threads = 1")
         reader = con.sql(f"SELECT * FROM read_parquet({_sql_list(source.paths)})").to_arrow_reader(
-            self.batch_rows
+            self._rows(text=False)
         )
-        return Scan(columns=list(reader.schema.names), batches=_closing(con, reader), total_rows=total)
+        return Scan(
+            columns=list(reader.schema.names),
+            batches=_closing(con, reader, self._rows(text=False)),
+            total_rows=total,
+        )
 
 
-def _closing(con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+def _rebatched(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of ``rows`` rows (the last may be shorter), whatever sizes the reader produced.
+
+    DuckDB hands out vectors of a few thousand rows for CSV; summarising per batch has a fixed cost,
+    so small batches are joined (in order) before they reach the per-batch function.
+    """
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(rows - count, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            batch = batch.slice(take)
+            count += take
+            if count == rows:
+                yield _joined(pending)
+                pending, count = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _closing(
+    con: duckdb.DuckDBPyConnection, reader: pa.RecordBatchReader, rows: int
+) -> Iterator[pa.RecordBatch]:
     try:
-        yield from reader
+        yield from _rebatched(reader, rows)
     finally:
         con.close()
 
