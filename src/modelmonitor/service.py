@@ -27,7 +27,7 @@ from modelmonitor.errors import (
     ScheduleError,
 )
 from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import ExecutionStatus, ScheduleStatus, is_terminal
+from modelmonitor.jobs.states import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import parse_expression
@@ -217,6 +217,12 @@ class MonitoringService:
     ) -> Execution:
         """Run one execution of a schedule now, in the foreground, with an optional window override."""
         schedule = self.catalog.get_schedule(name)
+        busy = self.catalog.list_executions(schedule_name=name, statuses=UNFINISHED_STATUSES, limit=1)
+        if busy:
+            raise ConflictError(
+                f"schedule {name} already has execution {busy[0].id} {busy[0].status}: executions of one "
+                "schedule never overlap; wait for it or stop it (modelmonitor executions stop)"
+            )
         definition = JobDefinition.from_dict(schedule.definition)
         if start_offset or end_offset:
             for text, what in ((start_offset, "--start"), (end_offset, "--end")):

@@ -87,3 +87,27 @@ def test_errors_are_clear(runner: CliRunner, args: list[str], message: str) -> N
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert message in str(result.exception)
+
+
+def test_run_now_refuses_to_overlap_an_unfinished_execution(runner: CliRunner, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from modelmonitor.settings import Settings
+    from modelmonitor.storage.catalog import Catalog
+
+    result = runner.invoke(app, ["schedule", "create", "s2", "--batch-capture", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    catalog = Catalog(Settings.from_env().catalog_url)
+    now = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    running = catalog.add_execution(
+        schedule_name="s2",
+        endpoint_name=None,
+        monitoring_type="DataQuality",
+        scheduled_time=now,
+        status="InProgress",
+        now=now,
+    )
+    catalog.close()
+    result = runner.invoke(app, ["run-now", "s2"])
+    assert result.exit_code != 0
+    assert f"already has execution {running.id} InProgress" in str(result.exception)

@@ -134,3 +134,34 @@ def test_a_schedule_whose_definition_is_invalid_fails(tmp_path: Path) -> None:
     assert schedule.failure_reason is not None
     assert "data_captured_destination_s3_uri" in schedule.failure_reason
     service.close()
+
+
+def test_a_slot_waits_for_an_execution_started_elsewhere(tmp_path: Path) -> None:
+    statistics, constraints = write_baseline(tmp_path / "baseline")
+    clock = SteppingClock(T0 + timedelta(hours=1, seconds=30), real_pause_seconds=0.01)
+    service = MonitoringService(Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}"), tmp_path / "home", clock)
+    service.create_schedule(
+        "hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="batch_transform",
+            capture_uri=str(tmp_path / "batch"),
+            output_uri=str(tmp_path / "results"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints),
+        ),
+    )
+    scheduler = service.scheduler(poll_seconds=0.1, max_idle_seconds=3600)
+    # e.g. `modelmonitor run-now` in another process: the daemon must not start a second execution.
+    elsewhere = service.catalog.add_execution(
+        schedule_name="hourly",
+        endpoint_name=None,
+        monitoring_type="DataQuality",
+        scheduled_time=T0,
+        status="InProgress",
+        now=T0,
+    )
+    clock.advance(3600)  # the 02:00 slot is due
+    assert scheduler.tick().started == []
+    service.catalog.update_execution(elsewhere.id, T0, status="Completed")
+    assert len(scheduler.tick().started) == 1

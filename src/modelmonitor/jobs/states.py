@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ExecutionStatus", "ScheduleStatus", "is_terminal"]
+__all__ = ["UNFINISHED_STATUSES", "ExecutionStatus", "ScheduleStatus", "is_terminal"]
 
 
 class ScheduleStatus(StrEnum):
@@ -37,6 +37,9 @@ _TERMINAL = frozenset(
         ExecutionStatus.STOPPED,
     }
 )
+
+# An execution in one of these may still run; a schedule's next execution waits for it.
+UNFINISHED_STATUSES = (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.STOPPING)
 
 
 def is_terminal(status: str) -> bool:

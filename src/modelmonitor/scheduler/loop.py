@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelmonitor.dataset.window import format_time
 from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError
 from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import ExecutionStatus, ScheduleStatus
+from modelmonitor.jobs.states import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
 from modelmonitor.scheduler.clock import Clock
@@ -45,7 +45,6 @@ __all__ = ["Scheduler", "TickReport"]
 
 logger = logging.getLogger("modelmonitor.scheduler")
 
-_UNFINISHED = [ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.STOPPING]
 _ACTIVE = {ScheduleStatus.PENDING, ScheduleStatus.SCHEDULED}
 
 
@@ -108,7 +107,7 @@ class Scheduler:
         """Fail the executions a previous scheduler left unfinished; return their ids."""
         now = self.clock.now()
         recovered = []
-        for execution in self.catalog.list_executions(statuses=_UNFINISHED):
+        for execution in self.catalog.list_executions(statuses=UNFINISHED_STATUSES):
             if execution.schedule_name in self.running:
                 continue
             killed = execution.pid is not None and kill_orphan(execution.pid, execution.id)
@@ -212,6 +211,12 @@ class Scheduler:
             except ModelMonitorError as exc:
                 logger.error("alerts of %s: %s", execution.schedule_name, exc)
 
+    def _unfinished(self, schedule_name: str) -> bool:
+        # An execution started elsewhere (``run-now`` in another process) also blocks the next slot.
+        return bool(
+            self.catalog.list_executions(schedule_name=schedule_name, statuses=UNFINISHED_STATUSES, limit=1)
+        )
+
     def _due(self, schedule: Schedule, now: datetime) -> list[datetime]:
         expression = parse_expression(schedule.expression)
         if expression.is_one_time:
@@ -223,7 +228,7 @@ class Scheduler:
         now = self.clock.now()
         if schedule.status == ScheduleStatus.PENDING:
             schedule = self.catalog.update_schedule(schedule.name, now, status=str(ScheduleStatus.SCHEDULED))
-        if schedule.name in self.running:
+        if schedule.name in self.running or self._unfinished(schedule.name):
             return
         due = self._due(schedule, now)
         if not due:
