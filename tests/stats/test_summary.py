@@ -140,3 +140,13 @@ def test_fast_numeric_parse_agrees_with_deequs_expressions() -> None:
     assert plain.numeric.total == mixed.numeric.total == 19.75
     exponent = summarize_array(pa.array(numeric))
     assert exponent.types == TypeCounts(null=1, fractional=3, integral=3, string=2)
+
+
+def test_bytes_hidden_in_null_slots_are_ignored() -> None:
+    # Arrow allows a null string slot to keep bytes ("2.5" here); only visible values count.
+    offsets = np.array([0, 3, 6, 7], dtype=np.int32)
+    validity = np.packbits(np.array([1, 0, 1], dtype=np.uint8), bitorder="little")
+    buffers = [pa.py_buffer(validity), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"1.52.53")]
+    array = pa.Array.from_buffers(pa.string(), 3, buffers, null_count=1)
+    assert array.to_pylist() == ["1.5", None, "3"]
+    assert summarize_array(array).types == TypeCounts(null=1, fractional=1, integral=1)

@@ -229,11 +229,13 @@ def _decimal_marks(array: pa.Array) -> int | None:
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     if np.any((data == ord("e")) | (data == ord("E"))):
         return None
-    points = np.flatnonzero(data == ord(".")) + offsets[0]
+    is_point = data == ord(".")
     if array.null_count == 0:
-        return int(points.size)
-    rows = np.searchsorted(offsets, points, side="right") - 1
+        return int(np.count_nonzero(is_point))
     valid = array.is_valid().to_numpy(zero_copy_only=False)
+    if not np.diff(offsets)[~valid].any():  # null slots hold no bytes (as DuckDB and Arrow write them)
+        return int(np.count_nonzero(is_point))
+    rows = np.searchsorted(offsets, np.flatnonzero(is_point) + offsets[0], side="right") - 1
     return int(np.count_nonzero(valid[rows]))
 
 
