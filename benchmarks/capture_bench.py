@@ -123,6 +123,15 @@ def _start_proxy(model_port: int, port: int, destination: str, capture: bool) ->
     return process
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGTERM)
@@ -289,6 +298,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         processes.append(_start_proxy(model_port, off_port, str(scratch / "off"), capture=False))
         processes.append(_start_proxy(model_port, on_port, str(scratch / "on"), capture=True))
         paths = {"direct": model_port, "proxy_capture_off": off_port, "proxy_capture_on": on_port}
+        pids = {"proxy_capture_off": processes[1].pid, "proxy_capture_on": processes[2].pid}
+        cpu_per_request: dict[str, list[float]] = {name: [] for name in pids}
         latency: dict[str, dict[str, float]] = {}
         throughput: dict[str, float] = {}
         for port in paths.values():
@@ -299,7 +310,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for _ in range(args.rounds):
             for name, port in paths.items():
                 values = asyncio.run(_open_loop(port, args.rate, args.seconds, 64))
+                before = _cpu_seconds(pids[name]) if name in pids else None
                 rps = asyncio.run(_closed_loop(port, args.requests, args.concurrency))
+                after = _cpu_seconds(pids[name]) if name in pids else None
+                if before is not None and after is not None:
+                    cpu_per_request[name].append((after - before) / args.requests)
                 rounds[name].append((_percentile(values, 0.50), _percentile(values, 0.99), rps))
         for name, figures in rounds.items():
             latency[name] = {
@@ -328,6 +343,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "latency_at_rate": latency,
         "throughput_rps": throughput,
         "middleware": middleware,
+        # CPU time is far less sensitive than wall time to other work on the machine.
+        "proxy_cpu_us_per_request": {
+            name: statistics.median(values) * 1e6 for name, values in cpu_per_request.items() if values
+        },
         "targets": {
             "proxy_p99_added_ms": p99_added,
             "proxy_p99_added_by_capture_ms": capture_cost,
@@ -354,6 +373,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"p99 added by the proxy with capture: {p99_added:.2f} ms (target ≤ 1 ms); by capture alone: "
         f"{capture_cost:.2f} ms"
     )
+    for name, micros in result["proxy_cpu_us_per_request"].items():
+        print(f"  {name:<18} {micros:8.0f} µs of proxy CPU per request (closed loop)")
     print(f"throughput capture on / off: {ratio:.2f} (target ≥ 0.90)")
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return result

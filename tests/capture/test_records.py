@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+import uuid
 from calendar import timegm
 from pathlib import Path
 from time import strptime
@@ -11,7 +13,14 @@ import orjson
 import pytest
 
 from modelmonitor.capture.config import CaptureSettings
-from modelmonitor.capture.records import PayloadEncoder, build_capture_line, hour_of, inference_time_of
+from modelmonitor.capture.records import (
+    EventIds,
+    PayloadEncoder,
+    SecondTexts,
+    build_capture_line,
+    hour_of,
+    inference_time_of,
+)
 from modelmonitor.formats.capture import CaptureRecord
 
 SETTINGS = CaptureSettings(endpoint_name="churn", destination="/unused", max_payload_bytes=16)
@@ -109,3 +118,31 @@ def test_records_without_input_or_inference_id_parse() -> None:
 def test_time_formats() -> None:
     assert inference_time_of(0.9) == "1970-01-01T00:00:00Z"
     assert hour_of(3600.0) == "1970/01/01/01"
+
+
+def test_event_ids_are_version_4_uuids_and_unique() -> None:
+    ids = EventIds()
+    values = [ids.next() for _ in range(5_000)]
+    assert len(set(values)) == len(values)
+    for value in values[:300]:
+        parsed = uuid.UUID(value)
+        assert (str(parsed), parsed.version, parsed.variant) == (value, 4, uuid.RFC_4122)
+
+
+def test_forked_child_does_not_repeat_the_parents_ids() -> None:
+    ids = EventIds()
+    ids.next()  # the buffer now holds ids the parent will hand out next
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(writer, ids.next().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child_id = os.read(reader, 64).decode()
+    assert child_id != ids.next()
+
+
+def test_second_texts_follow_the_clock() -> None:
+    texts = SecondTexts()
+    assert texts.of(3599.9) == ("1970-01-01T00:59:59Z", "1970/01/01/00")
+    assert texts.of(3600.0) == ("1970-01-01T01:00:00Z", "1970/01/01/01")

@@ -19,7 +19,7 @@ from modelmonitor.capture.buffer import CaptureBuffer
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.guard import DiskGuard, disk_usage_probe
 from modelmonitor.capture.metrics import CaptureCollector, CaptureStats, register_capture_metrics
-from modelmonitor.capture.records import PayloadEncoder, build_capture_line
+from modelmonitor.capture.records import EventIds, PayloadEncoder, SecondTexts, build_capture_line
 from modelmonitor.capture.sampler import Sampler
 from modelmonitor.capture.writer import CaptureWriter
 
@@ -48,6 +48,8 @@ class CapturePipeline:
         self.buffer = CaptureBuffer(settings.queue_size)
         self._sampler = Sampler(settings.sampling_percentage, rng)
         self._encoder = PayloadEncoder(settings)
+        self._event_ids = EventIds()
+        self._second_texts = SecondTexts()
         self._clock = clock
         self.writer = CaptureWriter(settings, self.buffer, self.stats, None, clock=clock)
         probe = disk_probe or disk_usage_probe(self.writer.local_root)
@@ -116,6 +118,8 @@ class CapturePipeline:
                 output_event=output_event,
                 inference_id=inference_id,
                 epoch_seconds=self._clock(),
+                event_ids=self._event_ids,
+                second_texts=self._second_texts,
             )
         except Exception:  # a record we cannot encode is counted, never raised into the request
             stats.encode_errors += 1

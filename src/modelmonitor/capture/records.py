@@ -17,21 +17,31 @@ from __future__ import annotations
 import base64
 import os
 import time
-from dataclasses import dataclass
-from typing import Literal
+import uuid
+from typing import Literal, NamedTuple
 
 import orjson
 
 from modelmonitor.capture.config import CaptureSettings
 
-__all__ = ["CaptureLine", "PayloadEncoder", "build_capture_line", "hour_of", "inference_time_of"]
+__all__ = [
+    "CaptureLine",
+    "EventIds",
+    "PayloadEncoder",
+    "SecondTexts",
+    "build_capture_line",
+    "hour_of",
+    "inference_time_of",
+]
 
 Mode = Literal["INPUT", "OUTPUT"]
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureLine:
-    """One encoded record waiting for the writer: its hour partition, its bytes (ending in a newline)."""
+class CaptureLine(NamedTuple):
+    """One encoded record waiting for the writer: its hour partition, its bytes (ending in a newline).
+
+    A named tuple, not a frozen dataclass: built once per captured call, it is ten times cheaper.
+    """
 
     hour: str
     data: bytes
@@ -48,7 +58,7 @@ def hour_of(epoch_seconds: float) -> str:
     return time.strftime("%Y/%m/%d/%H", time.gmtime(epoch_seconds))
 
 
-class _SecondTexts:
+class SecondTexts:
     """``(inferenceTime, hour)`` texts of the current second, formatted once per second, not per record."""
 
     __slots__ = ("_second", "_texts")
@@ -65,9 +75,9 @@ class _SecondTexts:
         return self._texts
 
 
-class _EventIds:
+class EventIds:
     """Random (version 4) UUID texts from a buffer of ``os.urandom`` bytes, several times faster than
-    ``str(uuid.uuid4())``; the buffer is dropped in a forked child so workers never share ids."""
+    ``str(uuid.uuid4())``; a forked child refills the buffer so processes never share ids."""
 
     __slots__ = ("_buffer", "_offset", "_pid")
 
@@ -88,10 +98,6 @@ class _EventIds:
         h = raw.hex()
         variant = "89ab"[raw[8] & 0x3]
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
-
-
-_seconds = _SecondTexts()
-_event_ids = _EventIds()
 
 
 class PayloadEncoder:
@@ -146,15 +152,25 @@ def build_capture_line(
     inference_id: str | None,
     epoch_seconds: float,
     event_id: str | None = None,
+    event_ids: EventIds | None = None,
+    second_texts: SecondTexts | None = None,
 ) -> CaptureLine:
-    """Encode one capture record as a compact JSON line in SageMaker's key order."""
+    """Encode one capture record as a compact JSON line in SageMaker's key order.
+
+    ``event_ids`` and ``second_texts`` are the caller's caches for the hot path (see ``CapturePipeline``).
+    """
     capture_data: dict[str, object] = {}
     if input_event is not None:
         capture_data["endpointInput"] = input_event
     if output_event is not None:
         capture_data["endpointOutput"] = output_event
-    inference_time, hour = _seconds.of(epoch_seconds)
-    metadata: dict[str, object] = {"eventId": event_id or _event_ids.next()}
+    if second_texts is not None:
+        inference_time, hour = second_texts.of(epoch_seconds)
+    else:
+        inference_time, hour = inference_time_of(epoch_seconds), hour_of(epoch_seconds)
+    if event_id is None:
+        event_id = event_ids.next() if event_ids is not None else str(uuid.uuid4())
+    metadata: dict[str, object] = {"eventId": event_id}
     if inference_id:
         metadata["inferenceId"] = inference_id
     metadata["inferenceTime"] = inference_time
