@@ -150,3 +150,15 @@ def test_bytes_hidden_in_null_slots_are_ignored() -> None:
     array = pa.Array.from_buffers(pa.string(), 3, buffers, null_count=1)
     assert array.to_pylist() == ["1.5", None, "3"]
     assert summarize_array(array).types == TypeCounts(null=1, fractional=1, integral=1)
+
+
+def test_summaries_pickle_for_distributed_engines() -> None:
+    import pickle
+
+    summary = summarize_batch(
+        pa.record_batch({"x": pa.array(["1", "2.5", None]), "s": pa.array(["a", "b", "a"])})
+    )
+    restored = pickle.loads(pickle.dumps(summary))
+    assert restored.columns["x"].types == summary.columns["x"].types
+    assert restored.columns["x"].numeric.sketch == summary.columns["x"].numeric.sketch
+    assert restored.columns["s"].values == {"a": 2, "b": 1}
