@@ -116,3 +116,11 @@ def test_small_reader_batches_are_joined_in_order(tmp_path: Path) -> None:
     batches = list(LocalEngine(batch_rows=1500).scan(TableSource([str(path)], "csv")).batches)
     assert [batch.num_rows for batch in batches] == [1500, 1500, 1500, 500]
     assert [row["_c0"] for row in _rows(batches)] == [str(i) for i in range(5000)]
+
+
+def test_json_line_with_bytes_that_are_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": "\xff\xfe"}\n{"a": 2}\n')
+    scan = LocalEngine().scan(TableSource([str(path)], "json"))
+    assert [row["a"] for row in _rows(list(scan.batches))] == [1, 2]
+    assert [(bad.line, bad.message) for bad in scan.bad_records] == [(2, "not UTF-8 text")]
