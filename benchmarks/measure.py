@@ -3,7 +3,7 @@
 CPU time (user + system of the process tree, from wait4) is kept beside wall time because it is
 far less disturbed by other work on a shared machine. So that a disturbed run can be seen as such,
 the CPU time the rest of the machine used meanwhile is kept too: busy time from /proc/stat over the
-run, less the command's own CPU time.
+run, less the CPU time of the command and of this process.
 
 Peak memory is taken two ways, and the larger is reported:
 - ru_maxrss from wait4(): exact, but the peak of the largest single process of the tree;
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -101,6 +102,12 @@ def machine_busy_s() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_cpu_s() -> float:
+    """CPU time of this process (the sampler thread included), which is not "other work"."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _last_json_line(text: str) -> dict[str, float]:
     """Peer scripts print their own phase timings as one JSON object on their last stdout line."""
     for line in reversed(text.strip().splitlines()):
@@ -117,7 +124,7 @@ def run_once(
     command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> RunResult:
     """Run `command` to completion and measure it; a failing command is reported, not raised."""
-    busy_before = machine_busy_s()
+    busy_before, own_before = machine_busy_s(), _own_cpu_s()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
@@ -137,7 +144,10 @@ def run_once(
         peak_rss_bytes=peak,
         exit_code=process.returncode,
         cpu_s=usage.ru_utime + usage.ru_stime,
-        others_cpu_s=max(0.0, machine_busy_s() - busy_before - (usage.ru_utime + usage.ru_stime)),
+        others_cpu_s=max(
+            0.0,
+            machine_busy_s() - busy_before - (usage.ru_utime + usage.ru_stime) - (_own_cpu_s() - own_before),
+        ),
         reported=_last_json_line(stdout),
         stderr_tail=stderr[-2000:] if process.returncode else "",
     )

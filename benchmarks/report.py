@@ -96,7 +96,7 @@ def terminal_table(header: list[str], rows: list[list[str]]) -> str:
 def _memory_section(memory: dict[str, Any] | None) -> str:
     if memory is None:
         return "Not run (`--skip-memory`, or `modelmonitor baseline` was not available)."
-    status = "ok" if memory["ok"] else f"FAILED: {memory['error']}"
+    status = "every row profiled" if memory["ok"] else f"FAILED: {memory['error']}"
     return (
         f"`{memory['command']}` on {memory['rows']:,} rows ({memory['file_mib']:.0f} MiB of Parquet), "
         f"one run: peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB), "
@@ -147,6 +147,36 @@ def _capture_section(capture: dict[str, Any] | None) -> str:
     return "\n".join(lines).strip()
 
 
+def _runs_section(results: dict[str, Any]) -> str:
+    """Every run, so a run disturbed by other work on the machine can be told from the others."""
+    rows = []
+    disturbed = 0
+    for tool in results["tools"]:
+        for index, run in enumerate(tool["runs"], start=1):
+            others = run.get("others_cpu_s", 0.0)
+            # Disturbed: other processes took more than a tenth of one core over the run.
+            flag = others > 0.1 * run["wall_s"]
+            disturbed += flag
+            rows.append(
+                [
+                    tool["tool"],
+                    str(index),
+                    f"{run['wall_s']:.2f}",
+                    f"{run.get('cpu_s', 0.0):.2f}",
+                    f"{others:.1f}",
+                    f"{run['peak_rss_bytes'] / MIB:,.0f}",
+                    "yes" if flag else "",
+                ]
+            )
+    total = len(rows)
+    header = ["tool", "round", "wall s", "CPU s", "others' CPU s", "peak RSS MiB", "disturbed"]
+    summary = (
+        f"{disturbed} of {total} runs were disturbed (other processes used more than 0.1 CPU s per "
+        "second of the run); their wall times are longer than on a quiet machine."
+    )
+    return summary + "\n\n" + _markdown_table(header, rows)
+
+
 def _versions_section(results: dict[str, Any]) -> str:
     lines = []
     for venv, found in results["versions"].items():
@@ -189,13 +219,15 @@ def markdown(results: dict[str, Any], notes: str) -> str:
         + _markdown_table(TOOL_HEADER, tool_rows(results))
         + "\n\nCommands (OUT is a fresh folder per run):\n\n"
         + "\n".join(f"- {tool['tool']}: `{tool['command']}`" for tool in results["tools"]),
+        "### Every run\n\n" + _runs_section(results),
         "## Against the targets of issue #2\n\n" + _markdown_table(TARGET_HEADER, target_rows(results)),
         "## Peak memory, 10M rows\n\n" + _memory_section(results.get("memory_check")),
         "## Capture benchmark\n\n" + capture_text,
         "## Method\n\n"
         "- Wall time is the whole command as a user runs it, interpreter start and imports included, "
         "from process start to exit; the ratios are taken on it. Peers also report their own phases "
-        "(imports; read Parquet into pandas + profile + write the result), shown for reference.\n"
+        "(imports; read Parquet into pandas + profile + write the result), shown for reference; "
+        "for ours, imports s is the wall time of `modelmonitor --version` run after each round.\n"
         "- CPU time is user + system time of the process tree (wait4). The machine may be shared, so "
         "each run also records the CPU seconds every other process used meanwhile (busy time from "
         "/proc/stat less the run's own): near 0 means an undisturbed run. On a loaded machine wall "

@@ -32,6 +32,12 @@ class Tool:
         script = PEERS_DIR / f"{_PEER_SCRIPTS[self.name]}.py"
         return [str(self.venv / "bin" / "python"), str(script), str(data), str(out_dir)]
 
+    def startup_command(self) -> list[str] | None:
+        """A command that only starts the tool (interpreter + imports), to show its fixed cost."""
+        if self.name == "modelmonitor":
+            return [str(self.venv / "bin" / "modelmonitor"), "--version"]
+        return None
+
     def check(self, out_dir: Path, rows: int, reported: dict[str, float]) -> str | None:
         """None if the run profiled all `rows`; otherwise what is wrong."""
         if self.name == "modelmonitor":
