@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,23 +180,3 @@ class Measurement:
     def median_reported(self, key: str) -> float | None:
         values = [run.reported[key] for run in self.runs if key in run.reported]
         return statistics.median(values) if values else None
-
-
-def measure(
-    tool: str,
-    command: Sequence[str],
-    repeats: int,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
-    prepare: Callable[[], None] | None = None,
-) -> Measurement:
-    """Run `command` `repeats` times (after `prepare()` each time); stop at the first failure."""
-    runs: list[RunResult] = []
-    for _ in range(repeats):
-        if prepare is not None:
-            prepare()
-        result = run_once(command, env=env, cwd=cwd)
-        runs.append(result)
-        if result.exit_code != 0:
-            break
-    return Measurement(tool=tool, command=list(command), runs=runs)

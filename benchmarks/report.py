@@ -97,9 +97,11 @@ def _memory_section(memory: dict[str, Any] | None) -> str:
     if memory is None:
         return "Not run (`--skip-memory`, or `modelmonitor baseline` was not available)."
     status = "every row profiled" if memory["ok"] else f"FAILED: {memory['error']}"
+    peaks = ", ".join(f"{run['peak_rss_bytes'] / MIB:,.0f}" for run in memory.get("runs", []))
     return (
         f"`{memory['command']}` on {memory['rows']:,} rows ({memory['file_mib']:.0f} MiB of Parquet), "
-        f"one run: peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB), "
+        f"{len(memory.get('runs', [])) or 1} run(s), peaks {peaks} MiB; the highest counts: "
+        f"peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB) in the run that took "
         f"wall time {memory['wall_s']:.1f} s, CPU time {memory.get('cpu_s', 0.0):.1f} s, "
         f"other processes used {memory.get('others_cpu_s', 0.0):.1f} CPU s meanwhile, {status}."
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import data, machine, report
-from benchmarks.measure import Measurement, RunResult, measure, run_once
+from benchmarks.measure import Measurement, RunResult, run_once
 from benchmarks.tools import (
     BENCH_VENV,
     PROJECT_VENV,
@@ -152,31 +152,53 @@ def _targets(summaries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _memory_check(rows: int) -> dict[str, Any]:
+def _memory_check(rows: int, repeats: int) -> dict[str, Any]:
+    """Peak memory of ours on `rows` rows; the highest of `repeats` runs counts (peaks vary run to run)."""
     path = data.generate(rows)
     _warm_page_cache(path)
     tool = TOOLS["modelmonitor"]
+    runs: list[RunResult] = []
+    error = None
     with tempfile.TemporaryDirectory(prefix="bench-mem-", dir=data.DATA_DIR) as scratch:
         out_dir = Path(scratch) / "out"
-        measured = measure(tool.name, tool.command(path, out_dir), repeats=1)
-        result = measured.runs[0]
-        error = (
-            f"exit code {result.exit_code}: {result.stderr_tail.strip()[-400:]}"
-            if result.exit_code
-            else tool.check(out_dir, rows, result.reported)
-        )
+        for _ in range(repeats):
+            shutil.rmtree(out_dir, ignore_errors=True)
+            result = run_once(tool.command(path, out_dir))
+            runs.append(result)
+            print(
+                f"  {rows:,} rows: wall {result.wall_s:7.2f} s  cpu {result.cpu_s:7.2f} s  "
+                f"{result.peak_rss_bytes / 2**20:6.0f} MiB  others' cpu {result.others_cpu_s:6.2f} s",
+                flush=True,
+            )
+            error = (
+                f"exit code {result.exit_code}: {result.stderr_tail.strip()[-400:]}"
+                if result.exit_code
+                else tool.check(out_dir, rows, result.reported)
+            )
+            if error:
+                break
+    worst = max(runs, key=lambda run: run.peak_rss_bytes)
     return {
         "rows": rows,
         "command": tool.display_command(path, Path("OUT")),
         "file_mib": path.stat().st_size / 2**20,
-        "wall_s": result.wall_s,
-        "cpu_s": result.cpu_s,
-        "others_cpu_s": result.others_cpu_s,
-        "peak_rss_bytes": result.peak_rss_bytes,
+        "runs": [
+            {
+                "wall_s": r.wall_s,
+                "cpu_s": r.cpu_s,
+                "others_cpu_s": r.others_cpu_s,
+                "peak_rss_bytes": r.peak_rss_bytes,
+            }
+            for r in runs
+        ],
+        "wall_s": worst.wall_s,
+        "cpu_s": worst.cpu_s,
+        "others_cpu_s": worst.others_cpu_s,
+        "peak_rss_bytes": worst.peak_rss_bytes,
         "limit_bytes": MEMORY_LIMIT_BYTES,
         "ok": error is None,
         "error": error,
-        "met": error is None and result.peak_rss_bytes < MEMORY_LIMIT_BYTES,
+        "met": error is None and worst.peak_rss_bytes < MEMORY_LIMIT_BYTES,
     }
 
 
@@ -218,6 +240,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--memory-rows", type=int, default=10_000_000)
     parser.add_argument("--tools", nargs="+", choices=sorted(TOOLS), default=list(TOOLS))
+    parser.add_argument("--memory-repeats", type=int, default=2, help="the highest peak counts")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-capture", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
@@ -249,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     memory = None
     if not args.skip_memory and "modelmonitor" in summaries:
         print(f"peak-memory check: modelmonitor baseline on {args.memory_rows:,} rows", flush=True)
-        memory = _memory_check(args.memory_rows)
+        memory = _memory_check(args.memory_rows, args.memory_repeats)
     capture = None if args.skip_capture else _capture_bench()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
