@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/modelmonitor demo
+	$(BIN)/modelmonitor demo --workdir demo-output
 
 test: install
 	bash scripts/test-services.sh
