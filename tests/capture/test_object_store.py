@@ -107,7 +107,7 @@ def test_max_file_age_uploads_while_running(tmp_path: Path, s3_options: dict[str
 
 
 def test_spool_of_a_dead_writer_is_uploaded_by_the_next(tmp_path: Path, s3_options: dict[str, Any]) -> None:
-    dead = tmp_path / "spool" / "999999999-deadbeef0000"
+    dead = tmp_path / "spool" / "999999999-0badf00d-deadbeef0000"
     hour_dir = dead / "churn/AllTraffic/2026/11/21/10"
     hour_dir.mkdir(parents=True)
     (dead / "destination.txt").write_text("s3://capture-bucket/recovered")
@@ -156,6 +156,26 @@ def test_proxy_captures_to_s3(tmp_path: Path, s3_options: dict[str, Any]) -> Non
     store.fs.invalidate_cache()
     result = read_capture_tree("s3://capture-bucket/proxy/churn/AllTraffic", store)
     assert sorted(r.eventMetadata.inferenceId or "" for r in result.records) == [f"p{i}" for i in range(5)]
+
+
+def test_two_writers_of_one_process_share_a_spool(tmp_path: Path, s3_options: dict[str, Any]) -> None:
+    first_settings = CaptureSettings(
+        **{**_settings(tmp_path, s3_options).__dict__, "destination": "s3://capture-bucket/two"}
+    )
+    first = CapturePipeline(first_settings)
+    first.start()
+    _submit(first, 1)
+    time.sleep(0.3)  # written to the first writer's spool file, not yet uploaded
+    second_settings = CaptureSettings(**{**first_settings.__dict__, "variant_name": "Blue"})
+    second = CapturePipeline(second_settings)
+    second.start()  # must not take the first writer's open spool for an orphan
+    second.close()
+    assert list(first.writer.local_root.rglob("*.jsonl")), "the live writer's spool file was taken"
+    first.close()
+    store = store_for("s3://capture-bucket", s3_options)
+    store.fs.invalidate_cache()
+    result = read_capture_tree("s3://capture-bucket/two/churn/AllTraffic", store)
+    assert [r.eventMetadata.inferenceId for r in result.records] == ["s3-1"]
 
 
 def test_batch_manifests_on_s3(s3_options: dict[str, Any]) -> None:

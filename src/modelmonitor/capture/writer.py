@@ -57,9 +57,19 @@ class _OpenFile:
     written_this_cycle: bool = False
 
 
-def _pid_alive(pid: int) -> bool:
+# Spool folders are named ``{pid}-{process token}-{writer id}``. The token tells this process's folders (other
+# writers in the same process) from those of an earlier process that had the same pid (a restarted container).
+_PROCESS_TOKEN = uuid.uuid4().hex[:8]
+
+
+def _spool_owner_alive(folder_name: str) -> bool | None:
+    """Whether the process that owns a spool folder still runs; None for a folder not named by us."""
+    parts = folder_name.split("-")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return None
+    pid, token = int(parts[0]), parts[1]
     if pid == os.getpid():
-        return False  # a directory with our pid that we did not create belongs to a previous life
+        return token == _PROCESS_TOKEN
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -93,7 +103,7 @@ class CaptureWriter:
         if self._remote:
             spool_root = Path(settings.spool_dir) if settings.spool_dir else default_spool_dir()
             self._spool_root: Path | None = spool_root
-            self.local_root = spool_root / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+            self.local_root = spool_root / f"{os.getpid()}-{_PROCESS_TOKEN}-{uuid.uuid4().hex[:12]}"
         else:
             self._spool_root = None
             self.local_root = Path(settings.destination.removeprefix("file://"))
@@ -239,6 +249,10 @@ class CaptureWriter:
             return
         still: list[tuple[Path, str]] = []
         for local_path, uri in self._pending_uploads:
+            if not local_path.exists():  # removed by hand: nothing left to retry
+                self._stats.upload_errors += 1
+                self._log_error(f"capture spool file {local_path} vanished before its upload to {uri}")
+                continue
             try:
                 self._store.fs.put_file(str(local_path), uri)
             except Exception as exc:  # network, credentials, bucket: keep the spool file and retry later
@@ -254,8 +268,7 @@ class CaptureWriter:
         for owner in sorted(self._spool_root.iterdir()):
             if owner == self.local_root or not owner.is_dir():
                 continue
-            pid_text = owner.name.split("-", 1)[0]
-            if not pid_text.isdigit() or _pid_alive(int(pid_text)):
+            if _spool_owner_alive(owner.name) is not False:
                 continue
             marker = owner / _DESTINATION_FILE
             if not marker.is_file():
@@ -267,10 +280,10 @@ class CaptureWriter:
             logger.warning("capture: uploading the spool of a stopped writer from %s", owner)
         self._upload_pending()
         for owner in self._spool_root.iterdir():
-            if owner != self.local_root and owner.is_dir() and not any(owner.rglob("*.jsonl")):
-                pid_text = owner.name.split("-", 1)[0]
-                if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-                    shutil.rmtree(owner, ignore_errors=True)
+            if owner == self.local_root or not owner.is_dir() or _spool_owner_alive(owner.name) is not False:
+                continue
+            if not any(owner.rglob("*.jsonl")):
+                shutil.rmtree(owner, ignore_errors=True)
 
     def _remove_spool_dir_if_empty(self, root: Path) -> None:
         if not any(root.rglob("*.jsonl")):
