@@ -118,7 +118,10 @@ def _start_proxy(model_port: int, port: int, destination: str, capture: bool) ->
     ]
     if not capture:
         command.append("--no-enable-capture")
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+    # The proxy registers its endpoint in the catalog under MODELMONITOR_HOME: keep the benchmark's apart.
+    env = {**os.environ, "MODELMONITOR_HOME": str(Path(destination).parent / "home")}
+    env.pop("MODELMONITOR_CATALOG_URL", None)
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL, env=env)
     _wait(f"http://127.0.0.1:{port}/metrics", process)
     return process
 

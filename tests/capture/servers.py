@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,7 +79,11 @@ def start_proxy(
         *extra,
     ]
     stderr = open(log_path, "wb") if log_path else None  # noqa: SIM115 - the child owns it
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stderr=stderr)
+    # The proxy registers its endpoint in the catalog under MODELMONITOR_HOME: keep tests out of the real one.
+    home = tempfile.mkdtemp(prefix="modelmonitor-home-")
+    env = {**os.environ, "MODELMONITOR_HOME": home}
+    env.pop("MODELMONITOR_CATALOG_URL", None)
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stderr=stderr, env=env)
     wait_http(f"http://127.0.0.1:{port}/metrics", process)
     return process
 
