@@ -128,6 +128,13 @@ def test_mismatched_rows_are_an_error_for_that_record() -> None:
         flatten_record(_record("1,2\n3,4", "0.1"))
 
 
+def test_a_payload_truncated_at_capture_is_an_error_for_that_record() -> None:
+    record = _record("1,2", "0.1")
+    record["captureData"]["endpointInput"]["truncated"] = True
+    with pytest.raises(ValueError, match="INPUT was truncated at capture"):
+        flatten_record(record)
+
+
 def test_batch_transform_manifests_resolve_to_data_files(tmp_path: Path) -> None:
     data = tmp_path / "transform-input"
     data.mkdir()

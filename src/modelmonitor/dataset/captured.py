@@ -150,6 +150,9 @@ def _decode(section: dict[str, Any]) -> tuple[str, str]:
     data = section.get("data")
     if not isinstance(data, str):
         raise ValueError("field data is missing or not a string")
+    if section.get("truncated") is True:
+        # The capture side kept only the first bytes of an oversized payload: its rows are not whole.
+        raise ValueError(f"{section.get('mode', 'payload')} was truncated at capture (over the size limit)")
     encoding = str(section.get("encoding", "CSV")).upper()
     if encoding == "BASE64":
         try:
