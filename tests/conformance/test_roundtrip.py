@@ -1,8 +1,8 @@
 """Every real data-quality statistics/constraints/violations file round-trips through our models.
 
 Files are recognised by their top-level keys; model-quality and Clarify files (their monitors are later
-issues, with their own round-trip tests) and data files are not collected here. Files in SageMaker's Jackson style
-come back byte for byte; the others (hand-written SDK fixtures) come back as equal JSON values.
+issues, with their own round-trip tests) and data files are not collected here. Files in SageMaker's
+Jackson style come back byte for byte; the others (hand-written SDK fixtures) come back as equal JSON values.
 """
 
 from __future__ import annotations
