@@ -13,7 +13,50 @@ __all__ = ["BatchTransformInput", "EndpointInput", "MonitoringInput", "Monitorin
 DEFAULT_ENDPOINT_DESTINATION = "/opt/ml/processing/input/endpoint"
 
 
-class EndpointInput:
+class _CapturedDataInput:
+    """The SDK parameters both inputs share: how the container would mount the data (kept for the
+    request shape), which time window of it to analyse and which record attributes hold what."""
+
+    def __init__(
+        self,
+        *,
+        destination: str,
+        s3_input_mode: str,
+        s3_data_distribution_type: str,
+        start_time_offset: str | None,
+        end_time_offset: str | None,
+        features_attribute: str | None,
+        inference_attribute: str | None,
+        probability_attribute: str | None,
+        probability_threshold_attribute: float | None,
+        exclude_features_attribute: str | None,
+    ) -> None:
+        self.destination = destination
+        self.s3_input_mode = s3_input_mode
+        self.s3_data_distribution_type = s3_data_distribution_type
+        self.start_time_offset = start_time_offset
+        self.end_time_offset = end_time_offset
+        self.features_attribute = features_attribute
+        self.inference_attribute = inference_attribute
+        self.probability_attribute = probability_attribute
+        self.probability_threshold_attribute = probability_threshold_attribute
+        self.exclude_features_attribute = exclude_features_attribute
+
+    def _request(self, kind: str, leading: dict[str, Any]) -> dict[str, Any]:
+        """``{kind: request}``: the input's own keys first, then the shared ones in the SDK's order."""
+        request: dict[str, Any] = {
+            **leading,
+            "S3InputMode": self.s3_input_mode,
+            "S3DataDistributionType": self.s3_data_distribution_type,
+        }
+        for attribute, key in _OPTIONAL.items():
+            value = getattr(self, attribute)
+            if value is not None:
+                request[key] = value
+        return {kind: request}
+
+
+class EndpointInput(_CapturedDataInput):
     """A real-time endpoint to monitor; its captured data is found through the catalog."""
 
     def __init__(
@@ -31,26 +74,23 @@ class EndpointInput:
         exclude_features_attribute: str | None = None,
     ) -> None:
         self.endpoint_name = endpoint_name
-        self.destination = destination
-        self.s3_input_mode = s3_input_mode
-        self.s3_data_distribution_type = s3_data_distribution_type
-        self.start_time_offset = start_time_offset
-        self.end_time_offset = end_time_offset
-        self.features_attribute = features_attribute
-        self.inference_attribute = inference_attribute
-        self.probability_attribute = probability_attribute
-        self.probability_threshold_attribute = probability_threshold_attribute
-        self.exclude_features_attribute = exclude_features_attribute
+        super().__init__(
+            destination=destination,
+            s3_input_mode=s3_input_mode,
+            s3_data_distribution_type=s3_data_distribution_type,
+            start_time_offset=start_time_offset,
+            end_time_offset=end_time_offset,
+            features_attribute=features_attribute,
+            inference_attribute=inference_attribute,
+            probability_attribute=probability_attribute,
+            probability_threshold_attribute=probability_threshold_attribute,
+            exclude_features_attribute=exclude_features_attribute,
+        )
 
     def _to_request_dict(self) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "EndpointName": self.endpoint_name,
-            "LocalPath": self.destination,
-            "S3InputMode": self.s3_input_mode,
-            "S3DataDistributionType": self.s3_data_distribution_type,
-        }
-        _optional(request, self)
-        return {"EndpointInput": request}
+        return self._request(
+            "EndpointInput", {"EndpointName": self.endpoint_name, "LocalPath": self.destination}
+        )
 
 
 class MonitoringInput:
@@ -60,7 +100,7 @@ class MonitoringInput:
     end_time_offset: str | None = None
 
 
-class BatchTransformInput(MonitoringInput):
+class BatchTransformInput(MonitoringInput, _CapturedDataInput):
     """Data captured from batch transform jobs: ``{data_captured_destination_s3_uri}/input/yyyy/mm/dd/hh``."""
 
     def __init__(
@@ -79,28 +119,29 @@ class BatchTransformInput(MonitoringInput):
         exclude_features_attribute: str | None = None,
     ) -> None:
         self.data_captured_destination_s3_uri = data_captured_destination_s3_uri
-        self.destination = destination
         self.dataset_format = dataset_format
-        self.s3_input_mode = s3_input_mode
-        self.s3_data_distribution_type = s3_data_distribution_type
-        self.start_time_offset = start_time_offset
-        self.end_time_offset = end_time_offset
-        self.features_attribute = features_attribute
-        self.inference_attribute = inference_attribute
-        self.probability_attribute = probability_attribute
-        self.probability_threshold_attribute = probability_threshold_attribute
-        self.exclude_features_attribute = exclude_features_attribute
+        super().__init__(
+            destination=destination,
+            s3_input_mode=s3_input_mode,
+            s3_data_distribution_type=s3_data_distribution_type,
+            start_time_offset=start_time_offset,
+            end_time_offset=end_time_offset,
+            features_attribute=features_attribute,
+            inference_attribute=inference_attribute,
+            probability_attribute=probability_attribute,
+            probability_threshold_attribute=probability_threshold_attribute,
+            exclude_features_attribute=exclude_features_attribute,
+        )
 
     def _to_request_dict(self) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "DataCapturedDestinationS3Uri": self.data_captured_destination_s3_uri,
-            "LocalPath": self.destination,
-            "DatasetFormat": self.dataset_format,
-            "S3InputMode": self.s3_input_mode,
-            "S3DataDistributionType": self.s3_data_distribution_type,
-        }
-        _optional(request, self)
-        return {"BatchTransformInput": request}
+        return self._request(
+            "BatchTransformInput",
+            {
+                "DataCapturedDestinationS3Uri": self.data_captured_destination_s3_uri,
+                "LocalPath": self.destination,
+                "DatasetFormat": self.dataset_format,
+            },
+        )
 
 
 class MonitoringOutput:
@@ -132,10 +173,3 @@ _OPTIONAL = {
     "probability_threshold_attribute": "ProbabilityThresholdAttribute",
     "exclude_features_attribute": "ExcludeFeaturesAttribute",
 }
-
-
-def _optional(request: dict[str, Any], source: object) -> None:
-    for attribute, key in _OPTIONAL.items():
-        value = getattr(source, attribute, None)
-        if value is not None:
-            request[key] = value
