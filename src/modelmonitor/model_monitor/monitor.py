@@ -123,19 +123,21 @@ class ModelMonitor(MonitoringScheduleMixin):
         self, file_name: str = "statistics.json", kms_key: str | None = None
     ) -> Statistics | None:
         """Statistics of the latest baselining job; None (with a warning) if there is none."""
-        if self.latest_baselining_job is None:
-            _log.warning("No baselining job found for this monitor; call suggest_baseline first")
-            return None
-        return self.latest_baselining_job.baseline_statistics(file_name, kms_key)
+        job = self._latest_baselining_job_or_warn()
+        return None if job is None else job.baseline_statistics(file_name, kms_key)
 
     def suggested_constraints(
         self, file_name: str = "constraints.json", kms_key: str | None = None
     ) -> Constraints | None:
         """Constraints of the latest baselining job; None (with a warning) if there is none."""
+        job = self._latest_baselining_job_or_warn()
+        return None if job is None else job.suggested_constraints(file_name, kms_key)
+
+    def _latest_baselining_job_or_warn(self) -> BaseliningJob | None:
+        # The SDK warns and returns None here rather than raising, so notebooks keep running.
         if self.latest_baselining_job is None:
             _log.warning("No baselining job found for this monitor; call suggest_baseline first")
-            return None
-        return self.latest_baselining_job.suggested_constraints(file_name, kms_key)
+        return self.latest_baselining_job
 
 
 class DefaultModelMonitor(ModelMonitor):
