@@ -45,13 +45,10 @@ class Progress:
     on_batch: Callable[[pa.RecordBatch], None] | None = None
 
 
-@dataclass(frozen=True)
-class BaselineResult:
-    statistics: StatisticsFile
-    constraints: ConstraintsFile
+class _ReadCounts:
+    """What both results tell about reading the data set: its bad records and warnings."""
+
     run: DataQualityRun
-    outputs: dict[str, str]
-    seconds: float
 
     @property
     def bad_record_count(self) -> int:
@@ -63,7 +60,16 @@ class BaselineResult:
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class BaselineResult(_ReadCounts):
+    statistics: StatisticsFile
+    constraints: ConstraintsFile
+    run: DataQualityRun
+    outputs: dict[str, str]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CheckResult(_ReadCounts):
     statistics: StatisticsFile
     violations: ViolationsFile
     report: CheckReport
@@ -74,14 +80,6 @@ class CheckResult:
     @property
     def message(self) -> str:
         return exit_message(len(self.violations.violations))
-
-    @property
-    def bad_record_count(self) -> int:
-        return self.run.bad_record_count
-
-    @property
-    def issues(self) -> list[DatasetIssue]:
-        return self.run.issues
 
 
 def _profile(
