@@ -236,14 +236,7 @@ class MonitoringService:
             definition = JobDefinition.from_dict(values)
         now = self._now()
         scheduler = Scheduler(self.catalog, self.home, self.clock)
-        execution = self.catalog.add_execution(
-            schedule_name=name,
-            endpoint_name=schedule.endpoint_name,
-            monitoring_type=schedule.monitoring_type,
-            scheduled_time=now,
-            status=str(ExecutionStatus.PENDING),
-            now=now,
-        )
+        execution = scheduler.add_pending_execution(schedule, now, now)
         capture_uri = (
             self.catalog.get_endpoint(definition.endpoint_name).capture_destination
             if definition.input_kind == "endpoint" and definition.endpoint_name
@@ -257,14 +250,7 @@ class MonitoringService:
             capture_uri=capture_uri,
             home=self.home,
         )
-        self.catalog.update_execution(
-            execution.id,
-            now,
-            status=str(ExecutionStatus.IN_PROGRESS),
-            pid=running.pid,
-            output_uri=running.output_uri,
-            log_path=str(running.paths.log),
-        )
+        scheduler.mark_started(execution.id, now, running)
         outcome = running.poll()
         while outcome is None:
             time.sleep(poll_seconds)

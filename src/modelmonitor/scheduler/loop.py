@@ -39,7 +39,7 @@ from modelmonitor.scheduler.worker import (
     kill_orphan,
     start_execution,
 )
-from modelmonitor.storage.catalog import Catalog, Schedule
+from modelmonitor.storage.catalog import Catalog, Execution, Schedule
 
 __all__ = ["Scheduler", "TickReport"]
 
@@ -180,6 +180,28 @@ class Scheduler:
             self.finalize(running, outcome)
             report.finished.append((running.execution_id, str(outcome.status)))
 
+    def add_pending_execution(self, schedule: Schedule, scheduled_time: datetime, now: datetime) -> Execution:
+        """The catalog row of an execution about to start (also used by ``run-now``)."""
+        return self.catalog.add_execution(
+            schedule_name=schedule.name,
+            endpoint_name=schedule.endpoint_name,
+            monitoring_type=schedule.monitoring_type,
+            scheduled_time=scheduled_time,
+            status=str(ExecutionStatus.PENDING),
+            now=now,
+        )
+
+    def mark_started(self, execution_id: int, now: datetime, running: RunningExecution) -> None:
+        """Record a started process (pid, output, log) so a restarted scheduler can find it."""
+        self.catalog.update_execution(
+            execution_id,
+            now,
+            status=str(ExecutionStatus.IN_PROGRESS),
+            pid=running.pid,
+            output_uri=running.output_uri,
+            log_path=str(running.paths.log),
+        )
+
     def finalize(self, running: RunningExecution, outcome: Outcome) -> None:
         now = self.clock.now()
         execution = self.catalog.update_execution(
@@ -265,14 +287,7 @@ class Scheduler:
             )
             logger.error("schedule %s: %s", schedule.name, reason)
             return
-        execution = self.catalog.add_execution(
-            schedule_name=schedule.name,
-            endpoint_name=schedule.endpoint_name,
-            monitoring_type=schedule.monitoring_type,
-            scheduled_time=slot,
-            status=str(ExecutionStatus.PENDING),
-            now=now,
-        )
+        execution = self.add_pending_execution(schedule, slot, now)
         try:
             capture_uri = None
             if definition.input_kind == "endpoint":
@@ -300,14 +315,7 @@ class Scheduler:
             logger.error("execution %s of %s could not start: %s", execution.id, schedule.name, exc)
             report.finished.append((execution.id, str(ExecutionStatus.FAILED)))
             return
-        self.catalog.update_execution(
-            execution.id,
-            now,
-            status=str(ExecutionStatus.IN_PROGRESS),
-            pid=running.pid,
-            output_uri=running.output_uri,
-            log_path=str(running.paths.log),
-        )
+        self.mark_started(execution.id, now, running)
         self.running[schedule.name] = running
         report.started.append(execution.id)
 
