@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from typing import Annotated
 
 import pyarrow as pa
 import typer
@@ -43,6 +44,13 @@ class FormatChoice(StrEnum):
 class DriftMethodChoice(StrEnum):
     LInfinity = "LInfinity"
     ChiSquared = "ChiSquared"
+
+
+# Options that mean the same in ``baseline`` and ``check``, declared once so their help stays the same.
+_FormatOption = Annotated[FormatChoice, typer.Option("--format", help="csv, json (lines) or parquet.")]
+_HeaderOption = Annotated[
+    bool, typer.Option("--header/--no-header", help="CSV only: first line holds column names.")
+]
 
 
 @contextmanager
@@ -120,12 +128,8 @@ def print_violations(console: Console, violations: ViolationsFile, title: str = 
 def baseline(
     data: str = typer.Argument(..., help="Data file, folder or URI (s3://...) to baseline."),
     out: str = typer.Option(..., "--out", help="Folder or URI for statistics.json and constraints.json."),
-    dataset_format: FormatChoice = typer.Option(
-        FormatChoice.csv, "--format", help="csv, json (lines) or parquet."
-    ),
-    header: bool = typer.Option(
-        True, "--header/--no-header", help="CSV only: first line holds column names."
-    ),
+    dataset_format: _FormatOption = FormatChoice.csv,
+    header: _HeaderOption = True,
     categorical_drift_method: DriftMethodChoice | None = typer.Option(
         None, "--categorical-drift-method", help="Write this categorical drift method into constraints.json."
     ),
@@ -167,12 +171,8 @@ def check(
     out: str | None = typer.Option(
         None, "--out", help="Folder or URI for statistics.json and constraint_violations.json."
     ),
-    dataset_format: FormatChoice = typer.Option(
-        FormatChoice.csv, "--format", help="csv, json (lines) or parquet."
-    ),
-    header: bool = typer.Option(
-        True, "--header/--no-header", help="CSV only: first line holds column names."
-    ),
+    dataset_format: _FormatOption = FormatChoice.csv,
+    header: _HeaderOption = True,
     statistics: str | None = typer.Option(
         None, "--statistics", help="Baseline statistics.json, if not in --baseline."
     ),
