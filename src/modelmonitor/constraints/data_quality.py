@@ -245,14 +245,7 @@ def _check_drift(
     base_sketch, current_sketch = _sketch(baseline), _sketch(current)
     if base_sketch is not None and current_sketch is not None:
         distance = numerical_linf_distance(base_sketch, current_sketch, settings.robust)
-        report.baseline_drift[name] = distance
-        if distance > settings.threshold:
-            report.add(
-                name,
-                "baseline_drift_check",
-                f"Baseline drift distance: {_number(distance)} exceeds threshold: "
-                f"{_number(settings.threshold)}",
-            )
+        _record_distance(report, name, distance, settings.threshold)
         return
     base_counts, current_counts = _value_counts(baseline), _value_counts(current)
     if not base_counts or not current_counts:
@@ -271,13 +264,17 @@ def _check_drift(
             )
         return
     distance = categorical_linf_distance(base_counts, current_counts, settings.robust)
+    _record_distance(report, name, distance, settings.categorical_threshold)
+
+
+def _record_distance(report: CheckReport, name: str, distance: float, threshold: float) -> None:
+    """An L-infinity drift distance, and SageMaker's violation when it is above the threshold."""
     report.baseline_drift[name] = distance
-    if distance > settings.categorical_threshold:
+    if distance > threshold:
         report.add(
             name,
             "baseline_drift_check",
-            f"Baseline drift distance: {_number(distance)} exceeds threshold: "
-            f"{_number(settings.categorical_threshold)}",
+            f"Baseline drift distance: {_number(distance)} exceeds threshold: {_number(threshold)}",
         )
 
 
