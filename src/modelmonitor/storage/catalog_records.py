@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -33,6 +33,14 @@ __all__ = [
     "execution_record",
     "schedule_record",
 ]
+
+
+@overload
+def _utc(moment: datetime) -> datetime: ...
+
+
+@overload
+def _utc(moment: datetime | None) -> datetime | None: ...
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -183,8 +191,8 @@ def endpoint_record(row: EndpointRow) -> Endpoint:
         variants=tuple(json.loads(row.variants)),
         capture_destination=row.capture_destination,
         source=row.source,
-        created_at=_utc(row.created_at) or row.created_at,
-        modified_at=_utc(row.modified_at) or row.modified_at,
+        created_at=_utc(row.created_at),
+        modified_at=_utc(row.modified_at),
     )
 
 
@@ -198,8 +206,8 @@ def schedule_record(row: ScheduleRow) -> Schedule:
         endpoint_name=row.endpoint_name,
         definition=json.loads(row.definition),
         last_slot=_utc(row.last_slot),
-        created_at=_utc(row.created_at) or row.created_at,
-        modified_at=_utc(row.modified_at) or row.modified_at,
+        created_at=_utc(row.created_at),
+        modified_at=_utc(row.modified_at),
     )
 
 
@@ -209,7 +217,7 @@ def execution_record(row: ExecutionRow) -> Execution:
         schedule_name=row.schedule_name,
         endpoint_name=row.endpoint_name,
         monitoring_type=row.monitoring_type,
-        scheduled_time=_utc(row.scheduled_time) or row.scheduled_time,
+        scheduled_time=_utc(row.scheduled_time),
         status=row.status,
         failure_reason=row.failure_reason,
         exit_message=row.exit_message,
@@ -217,8 +225,8 @@ def execution_record(row: ExecutionRow) -> Execution:
         log_path=row.log_path,
         pid=row.pid,
         violation_count=row.violation_count,
-        created_at=_utc(row.created_at) or row.created_at,
-        modified_at=_utc(row.modified_at) or row.modified_at,
+        created_at=_utc(row.created_at),
+        modified_at=_utc(row.modified_at),
     )
 
 
@@ -230,8 +238,8 @@ def alert_rule_record(row: AlertRuleRow) -> AlertRule:
         evaluation_period=row.evaluation_period,
         webhook_url=row.webhook_url,
         status=row.status,
-        created_at=_utc(row.created_at) or row.created_at,
-        modified_at=_utc(row.modified_at) or row.modified_at,
+        created_at=_utc(row.created_at),
+        modified_at=_utc(row.modified_at),
     )
 
 
@@ -243,5 +251,5 @@ def alert_event_record(row: AlertEventRow) -> AlertEvent:
         execution_id=row.execution_id,
         delivered=bool(row.delivered),
         detail=row.detail,
-        created_at=_utc(row.created_at) or row.created_at,
+        created_at=_utc(row.created_at),
     )
