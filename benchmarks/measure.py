@@ -2,8 +2,9 @@
 
 CPU time (user + system of the process tree, from wait4) is kept beside wall time because it is
 far less disturbed by other work on a shared machine. So that a disturbed run can be seen as such,
-the CPU time the rest of the machine used meanwhile is kept too: busy time from /proc/stat over the
-run, less the CPU time of the command and of this process.
+the CPU time the rest of the machine used meanwhile is kept too (busy time from /proc/stat over the
+run, less the CPU time of the command and of this process), and so is the time the hypervisor stole
+from this virtual machine (/proc/stat steal), which slows every process alike.
 
 Peak memory is taken two ways, and the larger is reported:
 - ru_maxrss from wait4(): exact, but the peak of the largest single process of the tree;
@@ -38,6 +39,7 @@ class RunResult:
     exit_code: int
     cpu_s: float = 0.0
     others_cpu_s: float = 0.0
+    steal_s: float = 0.0
     reported: dict[str, float] = field(default_factory=dict)
     stderr_tail: str = ""
 
@@ -94,12 +96,13 @@ class _TreeSampler(threading.Thread):
         self.join()
 
 
-def machine_busy_s() -> float:
-    """Seconds of CPU all processes of the machine have used since boot (every core, idle excluded)."""
+def machine_cpu_s() -> tuple[float, float]:
+    """CPU seconds since boot, all cores: (used by this machine's processes, stolen by the hypervisor)."""
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    # user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    # user nice system idle iowait irq softirq steal: busy is all but idle, iowait and steal.
     ticks = [int(value) for value in fields[:8]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    hertz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks[:3]) + ticks[5] + ticks[6]) / hertz, ticks[7] / hertz
 
 
 def _own_cpu_s() -> float:
@@ -124,7 +127,7 @@ def run_once(
     command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> RunResult:
     """Run `command` to completion and measure it; a failing command is reported, not raised."""
-    busy_before, own_before = machine_busy_s(), _own_cpu_s()
+    (busy_before, steal_before), own_before = machine_cpu_s(), _own_cpu_s()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
@@ -132,22 +135,22 @@ def run_once(
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall_s = time.perf_counter() - started
+        (busy_after, steal_after), own_after = machine_cpu_s(), _own_cpu_s()
         sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
+    cpu_s = usage.ru_utime + usage.ru_stime
     peak = max(usage.ru_maxrss * 1024, sampler.peak_bytes)  # ru_maxrss is in KiB on Linux
     return RunResult(
         wall_s=wall_s,
         peak_rss_bytes=peak,
         exit_code=process.returncode,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        others_cpu_s=max(
-            0.0,
-            machine_busy_s() - busy_before - (usage.ru_utime + usage.ru_stime) - (_own_cpu_s() - own_before),
-        ),
+        cpu_s=cpu_s,
+        others_cpu_s=max(0.0, busy_after - busy_before - cpu_s - (own_after - own_before)),
+        steal_s=steal_after - steal_before,
         reported=_last_json_line(stdout),
         stderr_tail=stderr[-2000:] if process.returncode else "",
     )

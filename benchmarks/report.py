@@ -26,7 +26,7 @@ def tool_rows(results: dict[str, Any]) -> list[list[str]]:
     for tool in results["tools"]:
         walls = [run["wall_s"] for run in tool["runs"]]
         status = "ok" if tool["ok"] else f"FAILED: {tool['error']}"
-        others = [run.get("others_cpu_s", 0.0) for run in tool["runs"]]
+        others = [_disturbance_s(run) for run in tool["runs"]]
         rows.append(
             [
                 tool["tool"],
@@ -49,7 +49,7 @@ TOOL_HEADER = [
     "wall s (median)",
     "wall s (min–max)",
     "CPU s (median)",
-    "others' CPU s (max)",
+    "others' CPU + steal s (max)",
     "peak RSS MiB",
     "imports s",
     "read+profile+write s",
@@ -103,7 +103,8 @@ def _memory_section(memory: dict[str, Any] | None) -> str:
         f"{len(memory.get('runs', [])) or 1} run(s), peaks {peaks} MiB; the highest counts: "
         f"peak RSS **{memory['peak_rss_bytes'] / MIB:,.0f} MiB** (limit 1024 MiB) in the run that took "
         f"wall time {memory['wall_s']:.1f} s, CPU time {memory.get('cpu_s', 0.0):.1f} s, "
-        f"other processes used {memory.get('others_cpu_s', 0.0):.1f} CPU s meanwhile, {status}."
+        f"other processes used {memory.get('others_cpu_s', 0.0):.1f} CPU s meanwhile and the hypervisor "
+        f"stole {memory.get('steal_s', 0.0):.1f} s, {status}."
     )
 
 
@@ -149,15 +150,19 @@ def _capture_section(capture: dict[str, Any] | None) -> str:
     return "\n".join(lines).strip()
 
 
+def _disturbance_s(run: dict[str, Any]) -> float:
+    """CPU seconds taken from the machine by others during a run: other processes plus steal."""
+    return float(run.get("others_cpu_s", 0.0)) + float(run.get("steal_s", 0.0))
+
+
 def _runs_section(results: dict[str, Any]) -> str:
     """Every run, so a run disturbed by other work on the machine can be told from the others."""
     rows = []
     disturbed = 0
     for tool in results["tools"]:
         for index, run in enumerate(tool["runs"], start=1):
-            others = run.get("others_cpu_s", 0.0)
-            # Disturbed: other processes took more than a tenth of one core over the run.
-            flag = others > 0.1 * run["wall_s"]
+            # Disturbed: other processes and steal took more than a tenth of one core over the run.
+            flag = _disturbance_s(run) > 0.1 * run["wall_s"]
             disturbed += flag
             rows.append(
                 [
@@ -165,16 +170,17 @@ def _runs_section(results: dict[str, Any]) -> str:
                     str(index),
                     f"{run['wall_s']:.2f}",
                     f"{run.get('cpu_s', 0.0):.2f}",
-                    f"{others:.1f}",
+                    f"{run.get('others_cpu_s', 0.0):.1f}",
+                    f"{run['steal_s']:.1f}" if "steal_s" in run else "in others'",
                     f"{run['peak_rss_bytes'] / MIB:,.0f}",
                     "yes" if flag else "",
                 ]
             )
     total = len(rows)
-    header = ["tool", "round", "wall s", "CPU s", "others' CPU s", "peak RSS MiB", "disturbed"]
+    header = ["tool", "round", "wall s", "CPU s", "others' CPU s", "steal s", "peak RSS MiB", "disturbed"]
     summary = (
-        f"{disturbed} of {total} runs were disturbed (other processes used more than 0.1 CPU s per "
-        "second of the run); their wall times are longer than on a quiet machine."
+        f"{disturbed} of {total} runs were disturbed (other processes and hypervisor steal took more "
+        "than 0.1 CPU s per second of the run); their wall times are longer than on a quiet machine."
     )
     return summary + "\n\n" + _markdown_table(header, rows)
 
@@ -232,7 +238,8 @@ def markdown(results: dict[str, Any], notes: str) -> str:
         "for ours, imports s is the wall time of `modelmonitor --version` run after each round.\n"
         "- CPU time is user + system time of the process tree (wait4). The machine may be shared, so "
         "each run also records the CPU seconds every other process used meanwhile (busy time from "
-        "/proc/stat less the run's own): near 0 means an undisturbed run. On a loaded machine wall "
+        "/proc/stat less the run's own) and the time the hypervisor stole from this virtual machine "
+        "(/proc/stat steal): near 0 for both means an undisturbed run. On a loaded machine wall "
         "times grow while CPU times move much less, so the CPU-time ratios are shown beside the "
         "wall-time ones (a multi-threaded tool spends more CPU than wall time, so CPU ratios favour "
         "single-threaded tools).\n"
@@ -258,3 +265,20 @@ def markdown(results: dict[str, Any], notes: str) -> str:
 def write_markdown(results: dict[str, Any], path: Path) -> None:
     """Rewrite BENCHMARKS.md from `results`, keeping the hand-written notes below the marker."""
     path.write_text(markdown(results, _kept_notes(path)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.report RESULTS.json`: rewrite BENCHMARKS.md from a results file."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Rewrite BENCHMARKS.md from a results file.")
+    parser.add_argument("results", type=Path, help="a benchmarks/results/<time>.json file")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    write_markdown(json.loads(args.results.read_text()), args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

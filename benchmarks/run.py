@@ -78,7 +78,8 @@ def _run_rounds(tools: list[Tool], data_path: Path, rows: int, repeats: int) -> 
                 print(
                     f"  round {round_index + 1}/{repeats} {tool.name:<12} wall {result.wall_s:7.2f} s  "
                     f"cpu {result.cpu_s:7.2f} s  {result.peak_rss_bytes / 2**20:6.0f} MiB  "
-                    f"others' cpu {result.others_cpu_s:6.2f} s {'' if not problem else 'FAILED: ' + problem}",
+                    f"others' cpu {result.others_cpu_s:6.2f} s  steal {result.steal_s:5.2f} s"
+                    f"{'' if not problem else '  FAILED: ' + problem}",
                     flush=True,
                 )
     return {
@@ -102,6 +103,7 @@ def _tool_summary(tool: Tool, data_path: Path, runs: list[RunResult], error: str
                 "cpu_s": r.cpu_s,
                 "peak_rss_bytes": r.peak_rss_bytes,
                 "others_cpu_s": r.others_cpu_s,
+                "steal_s": r.steal_s,
                 "exit_code": r.exit_code,
                 **r.reported,
             }
@@ -167,7 +169,8 @@ def _memory_check(rows: int, repeats: int) -> dict[str, Any]:
             runs.append(result)
             print(
                 f"  {rows:,} rows: wall {result.wall_s:7.2f} s  cpu {result.cpu_s:7.2f} s  "
-                f"{result.peak_rss_bytes / 2**20:6.0f} MiB  others' cpu {result.others_cpu_s:6.2f} s",
+                f"{result.peak_rss_bytes / 2**20:6.0f} MiB  others' cpu {result.others_cpu_s:6.2f} s  "
+                f"steal {result.steal_s:5.2f} s",
                 flush=True,
             )
             error = (
@@ -187,6 +190,7 @@ def _memory_check(rows: int, repeats: int) -> dict[str, Any]:
                 "wall_s": r.wall_s,
                 "cpu_s": r.cpu_s,
                 "others_cpu_s": r.others_cpu_s,
+                "steal_s": r.steal_s,
                 "peak_rss_bytes": r.peak_rss_bytes,
             }
             for r in runs
@@ -194,6 +198,7 @@ def _memory_check(rows: int, repeats: int) -> dict[str, Any]:
         "wall_s": worst.wall_s,
         "cpu_s": worst.cpu_s,
         "others_cpu_s": worst.others_cpu_s,
+        "steal_s": worst.steal_s,
         "peak_rss_bytes": worst.peak_rss_bytes,
         "limit_bytes": MEMORY_LIMIT_BYTES,
         "ok": error is None,
