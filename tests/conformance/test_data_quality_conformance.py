@@ -9,11 +9,8 @@
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,6 +19,7 @@ from modelmonitor.constraints.data_quality import check, suggest
 from modelmonitor.dataset.readers import DatasetSpec
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.statistics import StatisticsFile
+from tests.conformance.truncated_statistics import complete_features
 
 pytestmark = pytest.mark.conformance
 
@@ -29,20 +27,6 @@ SDK = "sdk-quality-check-step/data_quality"
 CHURN_CSV = "ex-mm-introduction/test_data/training-dataset-with-header.csv"
 CHURN_STATISTICS = "ex-mm-introduction/notebook-output-extracts/statistics.from-baseline-job-log.PARTIAL.txt"
 CHURN_CONSTRAINTS = "ex-mm-introduction/notebook-output-extracts/constraints.from-baseline-job-log.json"
-
-
-def logged_features(text: str) -> list[dict[str, Any]]:
-    """The complete feature objects of a statistics.json whose log line was cut off."""
-    decoder = json.JSONDecoder()
-    position = text.index('"features" : [') + len('"features" : [')
-    features = []
-    while True:
-        position = re.compile(r"[\s,]*").match(text, position).end()  # type: ignore[union-attr]
-        try:
-            feature, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            return features
-        features.append(feature)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +65,7 @@ def test_churn_constraints_are_byte_identical(
 def test_churn_statistics_match_the_29_logged_features(
     conformance_dir: Path, churn_statistics: StatisticsFile
 ) -> None:
-    logged = logged_features((conformance_dir / CHURN_STATISTICS).read_text(encoding="utf-8"))
+    logged = complete_features((conformance_dir / CHURN_STATISTICS).read_text(encoding="utf-8"))
     assert len(logged) == 29
     assert churn_statistics.dataset.item_count == 2333
     ours = {feature["name"]: feature for feature in churn_statistics.to_dict()["features"]}
@@ -128,7 +112,7 @@ def test_churn_check_against_sagemakers_constraints(conformance_dir: Path, tmp_p
     constraints = ConstraintsFile.from_path(conformance_dir / CHURN_CONSTRAINTS)
     text = (conformance_dir / CHURN_STATISTICS).read_text(encoding="utf-8")
     baseline = StatisticsFile.from_data(
-        {"version": 0.0, "dataset": {"item_count": 2333}, "features": logged_features(text)}
+        {"version": 0.0, "dataset": {"item_count": 2333}, "features": complete_features(text)}
     )
     names = {f"_c{i}": feature.name for i, feature in enumerate(constraints.features)}
     held_out = conformance_dir / "ex-mm-introduction/test_data/validation.csv"

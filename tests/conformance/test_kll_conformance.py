@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from modelmonitor.stats.distance import numerical_linf_distance
 from modelmonitor.stats.kll import KLLSketch
+from tests.conformance.truncated_statistics import complete_features
 
 pytestmark = pytest.mark.conformance
 
@@ -24,21 +24,6 @@ CHURN_LOG = "ex-mm-introduction/notebook-output-extracts/statistics.from-baselin
 CHURN_CSV = "ex-mm-introduction/test_data/training-dataset-with-header.csv"
 SDK_STATISTICS = "sdk-quality-check-step/data_quality/statistics.json"
 SDK_CSV = "sdk-quality-check-step/data_quality/baseline_dataset.csv"
-
-
-def complete_features(text: str) -> list[dict[str, Any]]:
-    """The feature objects of a statistics.json that was cut off, up to the last complete one."""
-    decoder = json.JSONDecoder()
-    position = text.index('"features" : [') + len('"features" : [')
-    separator = re.compile(r"\s*,?\s*")
-    features: list[dict[str, Any]] = []
-    while True:
-        position = separator.match(text, position).end()  # type: ignore[union-attr]  # always matches
-        try:
-            feature, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            return features
-        features.append(feature)
 
 
 def read_columns(path: Path, names: list[str] | None) -> dict[str, np.ndarray]:
