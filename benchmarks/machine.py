@@ -86,3 +86,14 @@ def versions(python: Path, packages: tuple[str, ...]) -> dict[str, str]:
 def machine_dict() -> dict[str, object]:
     """The machine as a plain dict for the results file."""
     return asdict(machine())
+
+
+def source_state(root: Path) -> dict[str, object]:
+    """The commit measured, and whether src/ had uncommitted changes (they would be measured too)."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+    )
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True, check=False
+    )
+    return {"commit": commit.stdout.strip() or "unknown", "src_dirty": bool(status.stdout.strip())}

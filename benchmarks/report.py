@@ -193,6 +193,14 @@ def _versions_section(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _source_text(results: dict[str, Any]) -> str:
+    source = results.get("source")
+    if not source:
+        return ""
+    dirty = " plus uncommitted changes under src/" if source.get("src_dirty") else ""
+    return f"; code at commit {source['commit']}{dirty}"
+
+
 def _kept_notes(path: Path) -> str:
     if not path.exists():
         return ""
@@ -208,10 +216,11 @@ def markdown(results: dict[str, Any], notes: str) -> str:
     sections = [
         "# Benchmarks",
         f"Written by `make bench` (`benchmarks/run.py`) on {results['date_utc']}; results file "
-        f"`{results['results_file']}`. Figures are as measured, misses included.",
+        f"`{results['results_file']}`{_source_text(results)}. Figures are as measured, misses included.",
         "## Reproduce\n\n```\nmake bench\n```\n\nIt creates `.venv-bench` (the peers, pinned in "
         "`benchmarks/requirements-peers.txt`, kept out of the project's `.venv`), generates the data "
-        "sets under `benchmarks/.data/` (seeded, so identical on every machine), runs every tool in "
+        "sets under `benchmarks/.data/` (seeded: the same rows on every run with the "
+        "same NumPy; the sha256 below tells), runs every tool in "
         "interleaved rounds and rewrites this file. `python -m benchmarks.run --help` lists options.",
         "## Machine\n\n"
         f"- CPU: {machine['cpu_model']}, {machine['logical_cores']} logical cores\n"

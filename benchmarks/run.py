@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make bench",
         "duration_s": round(time.time() - started.timestamp(), 1),
         "results_file": f"benchmarks/results/{stamp}.json",
+        "source": machine.source_state(ROOT),
         "machine": machine.machine_dict(),
         "versions": {
             ".venv": machine.versions(PROJECT_VENV / "bin" / "python", machine.PROJECT_PACKAGES),
