@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelmonitor.formats.jackson import dumps_jackson, java_double
+from modelmonitor.formats.jackson import _from_shortest_digits, dumps_jackson, java_double
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,11 @@ def test_java_double_round_trips_every_finite_float(value: float) -> None:
     text = java_double(value)
     assert float(text) == value
     assert math.copysign(1.0, float(text)) == math.copysign(1.0, value)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v != 0.0))
+def test_plain_range_shortcut_agrees_with_the_general_layout(value: float) -> None:
+    assert java_double(value) == _from_shortest_digits(value)
 
 
 def test_pretty_printer_matches_sagemakers_layout() -> None:

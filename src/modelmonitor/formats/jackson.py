@@ -28,6 +28,14 @@ def java_double(value: float) -> str:
         return '"Infinity"' if value > 0 else '"-Infinity"'
     if value == 0.0:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    if 1e-3 <= abs(value) < 1e7:
+        # In this range Python's shortest repr is already Java's plain notation ("3.0", "0.001").
+        return repr(value)
+    return _from_shortest_digits(value)
+
+
+def _from_shortest_digits(value: float) -> str:
+    """Java's layout built from the shortest round-tripping digits: valid for every finite non-zero float."""
     sign = "-" if value < 0 else ""
     digits_tuple = Decimal(repr(abs(value))).normalize().as_tuple()
     digits = "".join(str(d) for d in digits_tuple.digits)
