@@ -7,18 +7,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
+
+if TYPE_CHECKING:
+    from modelmonitor.service import MonitoringService
 
 __all__ = ["echo_json", "service"]
 
 
 @contextmanager
 def service() -> Iterator[MonitoringService]:
+    # Imported on use so that commands without a catalog (baseline, check, capture) never load SQLAlchemy.
+    from modelmonitor.service import MonitoringService
+
     svc = MonitoringService.from_settings(Settings.from_env())
     try:
         yield svc

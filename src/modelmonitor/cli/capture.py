@@ -7,19 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
-import uvicorn
 
-from modelmonitor.capture.batch import write_batch_manifests
 from modelmonitor.capture.config import (
     DEFAULT_CSV_CONTENT_TYPES,
     DEFAULT_JSON_CONTENT_TYPES,
     CaptureSettings,
     capture_modes,
 )
-from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
-from modelmonitor.service import CatalogRegistration
 from modelmonitor.settings import Settings
 
 __all__ = ["capture_app"]
@@ -82,6 +78,12 @@ def proxy(
     log_level: str = typer.Option("warning", help="uvicorn/modelmonitor log level."),
 ) -> None:
     """Run a capturing reverse proxy in front of a model server; SIGTERM/SIGINT stop it, draining capture."""
+    # Imported here, not at the top: every other command would pay for uvicorn, starlette and SQLAlchemy.
+    import uvicorn
+
+    from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
+    from modelmonitor.service import CatalogRegistration
+
     host, port = _listen(listen)
     capture_input, capture_output = capture_modes(_split(capture_options))
     options = _storage_options(storage_option)
@@ -140,6 +142,8 @@ def batch(
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
 ) -> None:
     """Record a batch job's inputs and outputs as SageMaker batch-capture manifests (reference §1.4)."""
+    from modelmonitor.capture.batch import write_batch_manifests
+
     if job_start:
         try:
             start = datetime.fromisoformat(job_start.replace("Z", "+00:00"))

@@ -16,7 +16,6 @@ from rich.table import Table
 from modelmonitor.cli._service import echo_json, service
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
-from modelmonitor.service import default_output_uri
 
 __all__ = ["schedule_app"]
 
@@ -69,6 +68,8 @@ def create(
     """Create a monitoring schedule for an endpoint or for batch-transform capture."""
     if (endpoint is None) == (batch_capture is None):
         raise ConfigurationError("give exactly one of --endpoint and --batch-capture")
+    from modelmonitor.service import default_output_uri  # on use: SQLAlchemy is heavy to import
+
     with service() as svc:
         definition = JobDefinition(
             input_kind="endpoint" if endpoint else "batch_transform",
