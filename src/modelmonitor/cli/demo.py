@@ -3,7 +3,9 @@
 The data is the Wisconsin breast-cancer table that ships inside scikit-learn (nothing is downloaded).
 The demo writes it as a baseline CSV (model output column first, as SageMaker expects), baselines it,
 then checks a drifted sample: larger tumours, missing texture values, a text value in a number column,
-a shifted diagnosis mix and an unexpected extra column. It prints the violations as a table.
+a shifted diagnosis mix and an unexpected extra column. It prints the violations as a table. Last, a
+model trained on the table is served with capture on, the drifted rows are sent to it, and one execution
+of an hourly monitoring schedule runs over the captured traffic (``demo_monitoring``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,14 @@ def demo(
         print_violations(console, result.violations)
         console.print(result.message, highlight=False)
         console.print(f"Files: {', '.join(result.outputs.values())}", highlight=False)
+
+        # Imported here: the catalog and the capture stack are not needed by the other commands.
+        from modelmonitor.cli.demo_monitoring import capture_and_monitor
+
+        console.rule("[bold]3. Capture and monitor[/]: drifted traffic to a served model, one execution")
+        with current_csv.open(newline="", encoding="utf-8") as handle:
+            traffic = [row[:-1] for row in list(csv.reader(handle))[1:]]  # the model never sees "clinic"
+        capture_and_monitor(console, folder, _table()[1], traffic)
         if workdir is None:
             console.print("(temporary folder removed; pass --workdir DIR to keep the files)")
 
