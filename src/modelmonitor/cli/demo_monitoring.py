@@ -24,7 +24,6 @@ from rich.table import Table
 from modelmonitor.cli.baseline import print_violations
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.model_monitor.data_capture_config import DataCaptureConfig
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import Execution
@@ -52,6 +51,7 @@ def _model_app(model: Any, capture_folder: Path) -> Any:
     from starlette.routing import Route
 
     from modelmonitor.capture.asgi import CaptureMiddleware
+    from modelmonitor.capture.config import CaptureSettings
 
     async def invocations(request: Request) -> PlainTextResponse:
         text = (await request.body()).decode("utf-8")
@@ -63,10 +63,11 @@ def _model_app(model: Any, capture_folder: Path) -> Any:
         return PlainTextResponse("\n".join(str(label) for label in labels), media_type="text/csv")
 
     app = Starlette(routes=[Route("/invocations", invocations, methods=["POST"])])
-    config = DataCaptureConfig(
-        enable_capture=True, sampling_percentage=100, destination_s3_uri=str(capture_folder)
+    # what DataCaptureConfig(enable_capture=True, sampling_percentage=100, ...) gives the middleware
+    config = CaptureSettings(
+        endpoint_name=ENDPOINT_NAME, destination=str(capture_folder), sampling_percentage=100
     )
-    app.add_middleware(CaptureMiddleware, config=config, endpoint_name=ENDPOINT_NAME)
+    app.add_middleware(CaptureMiddleware, config=config)
     return app
 
 
