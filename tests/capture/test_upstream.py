@@ -166,3 +166,34 @@ def test_answer_cut_short_is_reported() -> None:
             await _body(response)
 
     asyncio.run(_with_server(handler, client))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n",
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_answer_that_stalls_mid_body_times_out_and_drops_the_connection(head: bytes) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(head)
+        await writer.drain()
+        await asyncio.sleep(5)  # never sends the rest
+
+    async def client(pool: UpstreamPool) -> None:
+        response = await pool.request("POST", b"/", [], b"x")
+        chunks: list[bytes] = []
+
+        async def collect() -> None:
+            async for chunk in response.chunks():
+                chunks.append(chunk)
+
+        with pytest.raises(UpstreamTimeoutError, match="stopped sending"):
+            await collect()
+        assert chunks == [b"abc"]  # what arrived before the stall was passed on
+        assert pool._idle == []  # a half-read connection is never reused
+
+    asyncio.run(_with_server(handler, client))

@@ -84,20 +84,26 @@ class UpstreamResponse:
         reader = connection.reader
         timeout = self._pool.timeout_seconds
         try:
+            # asyncio.timeout, not wait_for: wait_for wraps every read in a new Task, which costs more CPU
+            # than the read of an answer already in the buffer (py-spy on the proxy at 500 req/s).
             if self._chunked:
                 while True:
-                    size_line = await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout)
+                    async with asyncio.timeout(timeout):
+                        size_line = await reader.readuntil(b"\r\n")
                     size = int(size_line.split(b";", 1)[0].strip(), 16)
                     if size == 0:
-                        while await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout) != b"\r\n":
-                            pass  # trailers are dropped, as hop-by-hop metadata
+                        async with asyncio.timeout(timeout):
+                            while await reader.readuntil(b"\r\n") != b"\r\n":
+                                pass  # trailers are dropped, as hop-by-hop metadata
                         break
-                    data = await asyncio.wait_for(reader.readexactly(size + 2), timeout)
+                    async with asyncio.timeout(timeout):
+                        data = await reader.readexactly(size + 2)
                     yield data[:-2]
             elif self._length is not None:
                 remaining = self._length
                 while remaining > 0:
-                    data = await asyncio.wait_for(reader.read(min(remaining, 65536)), timeout)
+                    async with asyncio.timeout(timeout):
+                        data = await reader.read(min(remaining, 65536))
                     if not data:
                         raise UpstreamUnavailableError(
                             "the model closed the connection before the end of its answer"
@@ -105,7 +111,11 @@ class UpstreamResponse:
                     remaining -= len(data)
                     yield data
             else:
-                while data := await asyncio.wait_for(reader.read(65536), timeout):
+                while True:
+                    async with asyncio.timeout(timeout):
+                        data = await reader.read(65536)
+                    if not data:
+                        break
                     yield data
                 self._keep_alive = False
         except TimeoutError as exc:
@@ -205,9 +215,8 @@ class UpstreamPool:
         while True:
             connection = self._idle.pop() if self._idle else await self._connect()
             try:
-                return await asyncio.wait_for(
-                    self._exchange(connection, method, payload), self.timeout_seconds
-                )
+                async with asyncio.timeout(self.timeout_seconds):
+                    return await self._exchange(connection, method, payload)
             except TimeoutError as exc:
                 connection.close()
                 raise UpstreamTimeoutError(
