@@ -30,7 +30,7 @@ lint:
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck:
-	$(BIN)/mypy src
+	$(BIN)/mypy src benchmarks
 
 imports:
 	$(BIN)/lint-imports
