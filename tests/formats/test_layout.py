@@ -25,3 +25,15 @@ def test_execution_output_prefix_with_and_without_endpoint() -> None:
     at = datetime(2026, 11, 21, 10, tzinfo=UTC)
     assert execution_output_prefix("/out", "ep", "sched", at) == "/out/ep/sched/2026/11/21/10"
     assert execution_output_prefix("/out", None, "sched", at) == "/out/sched/2026/11/21/10"
+
+
+def test_split_capture_lines_applies_the_torn_line_rule() -> None:
+    from modelmonitor.formats.capture import split_capture_lines
+
+    split = split_capture_lines(b'{"a":1}\n\n{"b":2}\n{"c"')
+    assert split.lines == [(1, b'{"a":1}'), (3, b'{"b":2}')]
+    assert (split.torn, split.torn_line_number) == (True, 4)
+    only_torn = split_capture_lines(b'{"c"')
+    assert (only_torn.lines, only_torn.torn, only_torn.torn_line_number) == ([], True, 1)
+    whitespace_tail = split_capture_lines(b'{"a":1}\n  ')
+    assert (len(whitespace_tail.lines), whitespace_tail.torn) == (1, False)

@@ -1,8 +1,7 @@
-"""Read capture files back, with the torn-line rule every reader of capture files follows.
+"""Read capture files back under the torn-line rule every reader follows.
 
-The rule: a record is a line ending in ``\\n``. Bytes after the last ``\\n`` of a file are a torn line (a
-writer killed mid-write) and are skipped and counted, never parsed. A complete line that is not a valid
-capture record is counted as bad, with its file and line number, and skipped.
+The rule is ``formats.capture.split_capture_lines``. A complete line that is not a valid capture record
+is counted as bad, with its file and line number, and skipped.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import ValidationError
 
-from modelmonitor.formats.capture import CaptureRecord
+from modelmonitor.formats.capture import CaptureRecord, split_capture_lines
 from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = ["CaptureReadResult", "parse_capture_bytes", "read_capture_tree"]
@@ -35,14 +34,9 @@ class CaptureReadResult:
 def parse_capture_bytes(data: bytes, source: str) -> CaptureReadResult:
     """Records of one capture file's bytes; ``source`` names the file in messages."""
     result = CaptureReadResult(files=1)
-    complete, newline, tail = data.rpartition(b"\n")
-    if tail:
-        result.torn_lines += 1
-    if not newline:
-        return result
-    for number, raw in enumerate(complete.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
+    split = split_capture_lines(data)
+    result.torn_lines += split.torn
+    for number, raw in split.lines:
         try:
             result.records.append(CaptureRecord.model_validate(orjson.loads(raw)))
         except orjson.JSONDecodeError as exc:

@@ -24,6 +24,7 @@ import orjson
 
 from modelmonitor.dataset.window import AnalysisWindow, parse_time
 from modelmonitor.errors import ModelMonitorError
+from modelmonitor.formats.capture import split_capture_lines
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.storage.objects import ObjectStore
 
@@ -108,16 +109,14 @@ def iter_captured_records(
     """Records of ``files`` whose ``inferenceTime`` is in the window; everything else is counted."""
     for path in files:
         report.files += 1
-        data = store.read_bytes(path)
-        complete, _, torn = data.rpartition(b"\n")
-        if torn.strip():
+        split = split_capture_lines(store.read_bytes(path))
+        if split.torn:
             report.torn_lines += 1
-            tail_line = complete.count(b"\n") + (2 if complete else 1)
             if len(report.issues) < MAX_REPORTED_ISSUES:
-                report.issues.append(f"{path}:{tail_line}: torn line (no final newline), skipped")
-        for number, line in enumerate(complete.split(b"\n") if complete else [], start=1):
-            if not line.strip():
-                continue
+                report.issues.append(
+                    f"{path}:{split.torn_line_number}: torn line (no final newline), skipped"
+                )
+        for number, line in split.lines:
             report.lines += 1
             where = CaptureLineRef(path, number)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -17,6 +18,8 @@ __all__ = [
     "GroundTruthData",
     "GroundTruthEventMetadata",
     "GroundTruthRecord",
+    "SplitCaptureFile",
+    "split_capture_lines",
 ]
 
 CaptureEncoding = Literal["CSV", "JSON", "BASE64"]
@@ -71,3 +74,26 @@ class GroundTruthRecord(SageMakerModel):
     groundTruthData: GroundTruthData
     eventMetadata: GroundTruthEventMetadata
     eventVersion: str = Field(default="0")
+
+
+@dataclass(frozen=True)
+class SplitCaptureFile:
+    """A capture file's bytes under the torn-line rule.
+
+    A record is a line ending in ``\\n``; bytes after the last one are a torn line (a writer killed
+    mid-write), skipped and counted by every reader, never parsed. Blank lines are not records.
+    """
+
+    lines: list[tuple[int, bytes]]  # (1-based line number, line without its newline), blank lines left out
+    torn: bool
+    torn_line_number: int  # where the torn bytes start, for messages
+
+
+def split_capture_lines(data: bytes) -> SplitCaptureFile:
+    complete, newline, tail = data.rpartition(b"\n")
+    numbered = list(enumerate(complete.split(b"\n"), start=1)) if newline else []
+    return SplitCaptureFile(
+        lines=[(number, line) for number, line in numbered if line.strip()],
+        torn=bool(tail.strip()),
+        torn_line_number=len(numbered) + 1,
+    )
