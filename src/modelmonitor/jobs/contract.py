@@ -6,22 +6,60 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 ``output_message_file`` (SageMaker: ``/opt/ml/output/message``), ``cloudwatch_metrics_directory``
 (SageMaker: ``/opt/ml/output/metrics/cloudwatch``) — both names come from the analyzer's own input model —
 and ``MODELMONITOR_EXECUTION_ID``.
+
+The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
+name a contract variable (``check_schedule_environment``), and ``execution_environment`` applies the
+contract after the schedule's variables. A custom monitor gets only ``BASIC_VARIABLES`` of the scheduler's
+environment (what running a command needs), never the rest: the scheduler's catalog URL and credentials
+are not the monitor's business. The built-in job is our code and gets the scheduler's whole environment
+(object-store credentials, ``MODELMONITOR_*`` settings).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from modelmonitor.dataset.window import format_time, parse_time
 from modelmonitor.errors import ConfigurationError
 
-__all__ = ["CAPTURE_DATASET_FORMAT", "EXECUTION_ID_VARIABLE", "JobContract"]
+__all__ = [
+    "BASIC_VARIABLES",
+    "CAPTURE_DATASET_FORMAT",
+    "CONTRACT_VARIABLES",
+    "EXECUTION_ID_VARIABLE",
+    "JobContract",
+    "check_schedule_environment",
+    "execution_environment",
+]
 
 EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
+CONTRACT_VARIABLES = frozenset(
+    {
+        "dataset_source",
+        "output_path",
+        "start_time",
+        "end_time",
+        "dataset_format",
+        "output_message_file",
+        "cloudwatch_metrics_directory",
+        "publish_cloudwatch_metrics",
+        "sagemaker_endpoint_name",
+        "sagemaker_monitoring_schedule_name",
+        "sagemaker_endpoint_datacapture_prefix",
+        "baseline_statistics",
+        "baseline_constraints",
+        "record_preprocessor_script",
+        "post_analytics_processor_script",
+        EXECUTION_ID_VARIABLE,
+    }
+)
+# What a custom monitor inherits from the scheduler: finding and running a command, its locale and clock.
+BASIC_VARIABLES = frozenset({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR"})
+BASIC_VARIABLE_PREFIX = "LC_"
 CAPTURE_DATASET_FORMAT: dict[str, Any] = {
     "sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}
 }
@@ -32,6 +70,42 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is missing (SageMaker container contract)")
     return value
+
+
+def check_schedule_environment(environment: Mapping[str, str]) -> None:
+    """Refuse a schedule environment that names a contract variable (the scheduler sets those per run)."""
+    for name in sorted(environment):
+        if name in CONTRACT_VARIABLES:
+            raise ConfigurationError(
+                f"environment variable {name} (set to {environment[name]!r}): it is part of the job "
+                "contract, which the scheduler sets for every execution; expected a variable outside it"
+            )
+
+
+def execution_environment(
+    contract: JobContract,
+    schedule_environment: Mapping[str, str],
+    inherited: Mapping[str, str],
+    *,
+    custom: bool,
+) -> dict[str, str]:
+    """The process environment of one execution: inherited basics, then the schedule's, then the contract.
+
+    ``custom`` monitors inherit only ``BASIC_VARIABLES`` (and ``LC_*``) of ``inherited``; the built-in job
+    inherits all of it. The contract comes last, so nothing overrides it.
+    """
+    if custom:
+        env = {
+            name: value
+            for name, value in inherited.items()
+            if name in BASIC_VARIABLES or name.startswith(BASIC_VARIABLE_PREFIX)
+        }
+    else:
+        env = {name: value for name, value in inherited.items() if name not in CONTRACT_VARIABLES}
+    env.update(schedule_environment)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(contract.to_env())
+    return env
 
 
 @dataclass(frozen=True)
@@ -53,7 +127,6 @@ class JobContract:
     post_analytics_processor_script: str | None = None
     publish_cloudwatch_metrics: bool = True
     execution_id: int | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -77,7 +150,6 @@ class JobContract:
             EXECUTION_ID_VARIABLE: None if self.execution_id is None else str(self.execution_id),
         }
         env.update({k: v for k, v in optional.items() if v})
-        env.update(self.extra)
         return env
 
     @classmethod

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from modelmonitor.dataset.window import AnalysisWindow, check_offsets, parse_offset
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.jobs.contract import check_schedule_environment
 
 __all__ = ["BUILTIN_COMMAND", "DEFAULT_MAX_RUNTIME_SECONDS", "InputKind", "JobDefinition"]
 
@@ -55,6 +56,7 @@ class JobDefinition:
             raise ConfigurationError(
                 f"max_runtime_in_seconds: {self.max_runtime_seconds} is outside 1-86400 (SageMaker's range)"
             )
+        check_schedule_environment(self.environment)
         self.offsets()  # validates the offsets and their order at creation
 
     def offsets(self) -> tuple[timedelta | None, timedelta | None]:

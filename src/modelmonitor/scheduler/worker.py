@@ -22,7 +22,12 @@ from pathlib import Path
 
 from modelmonitor.errors import NotFoundError
 from modelmonitor.formats.layout import execution_output_prefix
-from modelmonitor.jobs.contract import CAPTURE_DATASET_FORMAT, EXECUTION_ID_VARIABLE, JobContract
+from modelmonitor.jobs.contract import (
+    CAPTURE_DATASET_FORMAT,
+    EXECUTION_ID_VARIABLE,
+    JobContract,
+    execution_environment,
+)
 from modelmonitor.jobs.definition import JobDefinition
 from modelmonitor.jobs.states import ExecutionStatus
 from modelmonitor.storage.objects import is_remote, store_for
@@ -209,8 +214,6 @@ def start_execution(
     source = capture_uri if definition.input_kind == "endpoint" else definition.capture_uri
     if source is None:
         raise NotFoundError(f"no captured data location for schedule {schedule_name!r}")
-    extra = dict(definition.environment)
-    extra["PYTHONUNBUFFERED"] = "1"
     contract = JobContract(
         dataset_source=source,
         output_path=output_path,
@@ -229,10 +232,8 @@ def start_execution(
         post_analytics_processor_script=_local(definition.post_analytics_processor_script, paths.inputs),
         publish_cloudwatch_metrics=definition.publish_cloudwatch_metrics,
         execution_id=execution_id,
-        extra=extra,
     )
-    env = {k: v for k, v in os.environ.items() if k != EXECUTION_ID_VARIABLE}
-    env.update(contract.to_env())
+    env = execution_environment(contract, definition.environment, os.environ, custom=definition.is_custom)
     with paths.log.open("ab") as log:
         process = subprocess.Popen(
             definition.argv(),
