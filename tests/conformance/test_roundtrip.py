@@ -19,10 +19,10 @@ from modelmonitor.formats.base import SageMakerFile, UnknownKeyWarning
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.statistics import FeatureStatistics, StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
+from tests.conftest import CONFORMANCE_DIR as CONFORMANCE
 
 pytestmark = pytest.mark.conformance
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
 CHURN_STATISTICS = "ex-mm-introduction/notebook-output-extracts/statistics.from-baseline-job-log.PARTIAL.txt"
 
 # Top-level keys of files that belong to other monitors or are not results at all.
@@ -57,7 +57,7 @@ def data_quality_kind(data: Any) -> type[SageMakerFile] | None:
 
 
 def _json_files() -> list[Path]:
-    return sorted(CONFORMANCE.rglob("*.json")) if CONFORMANCE.is_dir() else []
+    return sorted(CONFORMANCE.rglob("*.json"))
 
 
 def _data_quality_files() -> list[Path]:

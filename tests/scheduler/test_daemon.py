@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,6 +22,8 @@ T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 DRIFT = T0 + timedelta(hours=18)
 
 
+# Tens of seconds: 24 real job subprocesses. e2e so the quick loop can leave it out; make test runs it.
+@pytest.mark.e2e
 def test_a_day_of_hourly_executions(tmp_path: Path) -> None:
     write_capture(tmp_path / "capture", "ep", T0, hours=24, per_hour=10, drift_from=DRIFT)
     statistics, constraints = write_baseline(tmp_path / "baseline")
