@@ -1,4 +1,4 @@
-"""Batch capture: manifests (reference §1.4), the run_batch helper, and `modelmonitor capture batch`."""
+"""Batch capture: manifests (docs/sagemaker.md), the run_batch helper, and `modelmonitor capture batch`."""
 
 from __future__ import annotations
 

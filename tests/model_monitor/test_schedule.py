@@ -1,4 +1,4 @@
-"""The seeds' SDK code (reference §11.3-11.4) runs with only the import (and local paths) changed."""
+"""The seeds' SDK code runs with only the import (and local paths) changed (docs/sagemaker.md#python-sdk)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Data-quality analysis: a data set's rows → a ``DataQualityProfile`` → ``statistics.json`` (reference §3).
+"""Data-quality analysis: a data set's rows → a ``DataQualityProfile`` → ``statistics.json``.
+
+The file's shape: docs/sagemaker.md#statistics.
 
 API for jobs (baselining and monitoring alike)::
 

@@ -2,7 +2,7 @@
 
 - ``CaptureMiddleware``: ASGI middleware for Starlette/FastAPI model apps.
 - ``create_proxy_app``: a capturing reverse proxy in front of any HTTP model server.
-- ``run_batch`` / ``write_batch_manifests``: batch-job capture (manifests, reference §1.4).
+- ``run_batch`` / ``write_batch_manifests``: batch-job capture (manifests, docs/sagemaker.md#batch-capture).
 - ``read_capture_tree``: read capture files back, skipping (and counting) a torn last line.
 """
 

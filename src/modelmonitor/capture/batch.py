@@ -1,6 +1,7 @@
-"""Batch capture (reference §1.4): manifests that point at a batch job's input and output files.
+"""Batch capture: manifests that point at a batch job's input and output files.
 
-SageMaker's batch transform does not copy data for monitoring; it writes standard S3 manifests:
+SageMaker's batch transform does not copy data for monitoring; it writes standard S3 manifests
+(docs/sagemaker.md#batch-capture):
 
     {destination}/input/yyyy/mm/dd/hh/{job}.manifest   [{"prefix": "<common prefix>/"}, "part-0.csv"]
     {destination}/output/yyyy/mm/dd/hh/{job}.manifest  [{"prefix": "<common prefix>/"}, "part-0.csv.out"]

@@ -1,4 +1,6 @@
-"""Turn one request/response pair into one capture line, byte-compatible with SageMaker's (reference §1.2).
+"""Turn one request/response pair into one capture line, byte-compatible with SageMaker's.
+
+The record's shape: docs/sagemaker.md#capture-records.
 
 Key order follows real capture files: ``captureData{endpointInput, endpointOutput}``, ``eventMetadata{eventId,
 [inferenceId], inferenceTime}``, ``eventVersion``; compact JSON; one line per invocation.

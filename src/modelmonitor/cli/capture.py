@@ -141,7 +141,7 @@ def batch(
     job_start: str = typer.Option("", help="Job start, ISO 8601 UTC (default: now); picks the hour folder."),
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
 ) -> None:
-    """Record a batch job's inputs and outputs as SageMaker batch-capture manifests (reference §1.4)."""
+    """Record a batch job's inputs and outputs as SageMaker batch-capture manifests."""
     from modelmonitor.capture.batch import write_batch_manifests
 
     if job_start:

@@ -1,9 +1,9 @@
 """Data-quality constraints: ``suggest`` them from baseline statistics, ``check`` current data against them.
 
-API for jobs::
+SageMaker's files and checks: docs/sagemaker.md#constraints. API for jobs::
 
-    constraints = suggest(baseline_statistics)                       # ConstraintsFile (reference §4)
-    violations = check(current, baseline_statistics, constraints)    # ViolationsFile (reference §5.1)
+    constraints = suggest(baseline_statistics)                       # ConstraintsFile
+    violations = check(current, baseline_statistics, constraints)    # ViolationsFile
     report = evaluate(current, baseline_statistics, constraints)     # the same, plus per-feature numbers
 
 ``current`` is either a ``StatisticsFile`` or anything with ``to_statistics()`` and ``type_counts``
@@ -110,7 +110,9 @@ def _suggest_feature(feature: FeatureStatistics, item_count: int) -> FeatureCons
 def suggest(
     statistics: StatisticsFile, categorical_drift_method: CategoricalDriftMethod | None = None
 ) -> ConstraintsFile:
-    """Constraints the way SageMaker's analyzer suggests them, with its defaults (reference §4.1).
+    """Constraints the way SageMaker's analyzer suggests them, with its defaults.
+
+    Its defaults: docs/sagemaker.md#suggested-constraints.
 
     The categorical keys of ``distribution_constraints`` are written when the data has String features
     or a method is given (real files of all-numeric data leave them out).
@@ -338,7 +340,10 @@ def evaluate(
     baseline_statistics: StatisticsFile | None,
     constraints: ConstraintsFile,
 ) -> CheckReport:
-    """Run the six data-quality checks of reference §4.2 and collect violations and numbers."""
+    """Run the six data-quality checks and collect violations and numbers.
+
+    The checks: docs/sagemaker.md#how-each-check-is-computed.
+    """
     type_counts: Mapping[str, TypeCounts] | None = None
     if isinstance(current, StatisticsFile):
         statistics = current

@@ -1,4 +1,6 @@
-"""Captured JSONL in an analysis window → rows, as SageMaker's analyzer flattens them (reference §1.2, §3.1).
+"""Captured JSONL in an analysis window → rows, as SageMaker's analyzer flattens them.
+
+Records and rows: docs/sagemaker.md#capture-records, #rows-of-a-capture-record.
 
 - Files: ``{destination}/{endpoint}/{variant}/yyyy/mm/dd/hh/*.jsonl`` for every variant and every hour that
   overlaps the window; records are then kept only when ``inferenceTime`` lies in ``[start, end)``.
@@ -218,7 +220,7 @@ def payload_rows(section: dict[str, Any]) -> list[Row]:
 
 
 def flatten_record(raw: dict[str, Any]) -> list[Row]:
-    """Rows of a capture record: output columns first, then input columns (reference §3.1)."""
+    """Rows of a capture record: output columns first, then input columns (docs/sagemaker.md)."""
     capture = raw["captureData"]
     inputs = capture.get("endpointInput")
     outputs = capture.get("endpointOutput") or capture.get("batchTransformOutput")
@@ -250,8 +252,8 @@ def _manifest_entries(data: bytes) -> list[str] | None:
 def transform_input_files(store: ObjectStore, destination: str, window: AnalysisWindow) -> list[str]:
     """Data files of batch-transform capture: ``{destination}/input/yyyy/mm/dd/hh/<manifest>`` resolved.
 
-    Hour folders are those of the transform job's start (reference §1.4). A file in an hour folder that is
-    not a manifest is taken as a data file itself (capture copied by hand).
+    Hour folders are those of the transform job's start (docs/sagemaker.md#batch-capture). A file in an
+    hour folder that is not a manifest is taken as a data file itself (capture copied by hand).
     """
     found: list[str] = []
     for prefix in window.hour_prefixes(join_uri(destination, "input")):

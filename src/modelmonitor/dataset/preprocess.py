@@ -1,4 +1,6 @@
-"""The record preprocessor: a user's ``preprocess_handler`` applied to each captured record (reference §10.5).
+"""The record preprocessor: a user's ``preprocess_handler`` applied to each captured record.
+
+SageMaker's contract: docs/sagemaker.md#record-preprocessor.
 
 The script defines ``preprocess_handler(inference_record)`` or ``preprocess_handler(inference_record,
 logger)`` (``logger`` is passed when the signature names it). ``inference_record`` is a ``CapturedData``

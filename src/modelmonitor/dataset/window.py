@@ -1,4 +1,6 @@
-"""The analysis window of an execution and the capture hour prefixes it touches (reference §9.3).
+"""The analysis window of an execution and the capture hour prefixes it touches.
+
+SageMaker's rule: docs/sagemaker.md#analysis-window.
 
 An execution scheduled at ``T`` reads records whose ``inferenceTime`` lies in
 ``[T + start_offset, T + end_offset)``. Offsets are ISO 8601 durations, normally negative (``-PT1H``,

@@ -1,4 +1,7 @@
-"""Capture and ground-truth records (reference §1.2, §2.1): one JSON object per line, SageMaker's keys."""
+"""Capture and ground-truth records: one JSON object per line, SageMaker's keys.
+
+Shapes: docs/sagemaker.md#capture-records, #ground-truth-records.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""``constraints.json`` of data-quality baselines (reference §4), SageMaker's keys exactly."""
+"""``constraints.json`` of data-quality baselines, SageMaker's keys exactly.
+
+Shape: docs/sagemaker.md#constraints.
+"""
 
 from __future__ import annotations
 

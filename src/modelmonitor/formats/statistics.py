@@ -1,4 +1,7 @@
-"""``statistics.json`` of data-quality baselines and executions (reference §3), SageMaker's keys exactly."""
+"""``statistics.json`` of data-quality baselines and executions, SageMaker's keys exactly.
+
+Shape: docs/sagemaker.md#statistics.
+"""
 
 from __future__ import annotations
 

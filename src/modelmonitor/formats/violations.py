@@ -1,4 +1,7 @@
-"""``constraint_violations.json`` of data-quality executions (reference §5.1)."""
+"""``constraint_violations.json`` of data-quality executions.
+
+Shape: docs/sagemaker.md#violations-and-the-exit-message.
+"""
 
 from __future__ import annotations
 

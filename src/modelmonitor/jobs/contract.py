@@ -1,4 +1,6 @@
-"""SageMaker's container environment contract (reference §10.2), as one value passed to every job.
+"""SageMaker's container environment contract, as one value passed to every job.
+
+The variables: docs/sagemaker.md#environment-variables.
 
 The scheduler's worker turns a ``JobContract`` into environment variables; the built-in monitoring job and
 any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``output_path``,

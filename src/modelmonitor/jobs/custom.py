@@ -55,7 +55,7 @@ def fail(contract: JobContract, reason: str) -> str:
 
 
 def metric_record(name: str, value: float, contract: JobContract, unit: str | None = None) -> dict[str, Any]:
-    """A CloudWatch metric record with the Endpoint/MonitoringSchedule dimensions (reference §10.4)."""
+    """A CloudWatch metric record with Endpoint/MonitoringSchedule dimensions (docs/sagemaker.md#metrics)."""
     dimensions = []
     if contract.endpoint_name:
         dimensions.append({"Name": "Endpoint", "Value": contract.endpoint_name})

@@ -1,4 +1,6 @@
-"""The built-in data-quality monitoring job: one process, SageMaker's container contract (reference §10).
+"""The built-in data-quality monitoring job: one process, SageMaker's container contract.
+
+The contract: docs/sagemaker.md#container-contract.
 
 ``python -m modelmonitor.jobs.monitoring`` reads its whole configuration from the environment
 (``jobs.contract``), so the scheduler runs it exactly as it runs a custom monitor. Steps:

@@ -1,4 +1,4 @@
-"""Statuses of schedules and executions, SageMaker's names exactly (reference §9.4).
+"""Statuses of schedules and executions, SageMaker's names exactly (docs/sagemaker.md#statuses).
 
 Schedule:  Pending → Scheduled ⇄ Stopped; Failed when it cannot run at all.
 Execution: Pending → InProgress → Completed | CompletedWithViolations | Failed | Stopping → Stopped.

@@ -1,4 +1,4 @@
-"""``CronExpressionGenerator``: SageMaker's schedule expressions (reference §9.2)."""
+"""``CronExpressionGenerator``: SageMaker's schedule expressions (docs/sagemaker.md#schedule-expressions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A schedule as SageMaker's ``DescribeMonitoringSchedule`` returns it (reference §9.1, §9.5).
+"""A schedule as SageMaker's ``DescribeMonitoringSchedule`` returns it (docs/sagemaker.md).
 
 The job definition is rendered inline (``MonitoringJobDefinition``) with SageMaker's keys; local paths
 appear where SageMaker would show S3 URIs.

@@ -1,4 +1,7 @@
-"""``MonitoringExecution``: one execution of a schedule, with its result files (reference §11.4)."""
+"""``MonitoringExecution``: one execution of a schedule, with its result files.
+
+The SDK's accessors: docs/sagemaker.md#schedules-and-results-in-the-sdk.
+"""
 
 from __future__ import annotations
 

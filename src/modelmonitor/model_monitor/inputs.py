@@ -1,4 +1,6 @@
-"""``EndpointInput``, ``BatchTransformInput``, ``MonitoringOutput``: the SDK's signatures (reference §11.5).
+"""``EndpointInput``, ``BatchTransformInput``, ``MonitoringOutput``: the SDK's signatures.
+
+The signatures: docs/sagemaker.md#inputs-and-formats-in-the-sdk.
 
 ``destination`` (the container's local path on SageMaker) is kept for the request shape only: a
 process here reads the data where it is.

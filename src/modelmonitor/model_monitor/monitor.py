@@ -1,4 +1,6 @@
-"""``ModelMonitor`` and ``DefaultModelMonitor`` with the SageMaker SDK v2 signatures (reference §11).
+"""``ModelMonitor`` and ``DefaultModelMonitor`` with the SageMaker SDK v2 signatures.
+
+The SDK's surface: docs/sagemaker.md#python-sdk.
 
 Baselining runs in this process on the local engine, so ``wait`` and ``logs`` have nothing to wait
 for (the call returns when the files are written). Arguments that only make sense on AWS (``role``,

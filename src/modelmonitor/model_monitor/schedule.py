@@ -1,4 +1,6 @@
-"""Monitoring schedules on a monitor object, with the SageMaker SDK v2 method names (reference §11.3-11.4).
+"""Monitoring schedules on a monitor object, with the SageMaker SDK v2 method names.
+
+The SDK's methods: docs/sagemaker.md#schedules-and-results-in-the-sdk.
 
 ``ModelMonitor`` inherits ``MonitoringScheduleMixin``. ``DefaultModelMonitor`` runs the built-in
 data-quality job; a ``ModelMonitor`` given an ``entrypoint`` runs that command as a custom monitor with

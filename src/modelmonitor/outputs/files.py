@@ -1,7 +1,8 @@
 """Write and read the data-quality result files in a folder or under a URI (local, ``s3://``, ...).
 
 File names are SageMaker's: ``statistics.json``, ``constraints.json``, ``constraint_violations.json``,
-written in its Jackson text style. The exit message follows the analyzer's wording (reference §5.1).
+written in its Jackson text style. The exit message follows the analyzer's wording
+(docs/sagemaker.md#violations-and-the-exit-message).
 """
 
 from __future__ import annotations

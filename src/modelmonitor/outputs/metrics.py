@@ -1,4 +1,6 @@
-"""Metrics with SageMaker's names (reference §10.4): CloudWatch-style metric files and Prometheus gauges.
+"""Metrics with SageMaker's names: CloudWatch-style metric files and Prometheus gauges.
+
+The names and records: docs/sagemaker.md#metrics.
 
 A monitoring job (built-in or custom) writes CloudWatch metric records, one JSON object per line, to
 ``{cloudwatch_metrics_directory}/*.jsonl``; SageMaker publishes those to CloudWatch. Here the scheduler
@@ -55,7 +57,7 @@ def data_quality_metric_records(
     schedule: str | None,
     timestamp: datetime,
 ) -> list[dict[str, Any]]:
-    """CloudWatch metric records of one data-quality execution (reference §10.4)."""
+    """CloudWatch metric records of one data-quality execution (docs/sagemaker.md#metrics)."""
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     dims = _dimensions(endpoint, schedule)
     records: list[dict[str, Any]] = []

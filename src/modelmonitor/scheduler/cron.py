@@ -1,4 +1,6 @@
-"""Schedule expressions: SageMaker's ``cron(...)`` forms, ``NOW``, and standard 5-field cron (reference §9.2).
+"""Schedule expressions: SageMaker's ``cron(...)`` forms, ``NOW``, and standard 5-field cron.
+
+SageMaker's forms: docs/sagemaker.md#schedule-expressions.
 
 Pure: ``next_run(expression, after)`` is a function of its arguments only (no clock). All times are UTC.
 

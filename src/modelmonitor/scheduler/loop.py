@@ -1,6 +1,6 @@
 """The scheduler loop: due slots → executions (one process each); finished ones → catalog, metrics, alerts.
 
-Rules (reference §9, issue #4):
+Rules (docs/sagemaker.md#monitoring-schedules, issue #4):
 - A cron schedule's slots are the cron times after its anchor (creation, then the last slot run). When
   several slots are due at once (the daemon was down, or a run overran), the earlier ones are reported as
   missed and only the latest runs — once, not once per missed slot. A ``NOW`` schedule runs once, at its

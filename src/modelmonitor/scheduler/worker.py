@@ -2,7 +2,8 @@
 
 - The process runs in its own session (process group), so stopping it ends its children too.
 - stdout and stderr go to the execution's log file; the exit message file decides the status
-  (``Completed``/``CompletedWithViolations``/``Failed: why``, reference §5.1), the exit code otherwise.
+  (``Completed``/``CompletedWithViolations``/``Failed: why``,
+  docs/sagemaker.md#violations-and-the-exit-message), the exit code otherwise.
 - ``max_runtime_seconds`` is measured in real (monotonic) time; past it the group is killed and the
   execution is Failed with that reason.
 - Outputs are written straight to a local output URI; for an object-store URI they are staged locally and
@@ -158,7 +159,7 @@ class RunningExecution:
 
     def _upload(self) -> None:
         if not is_remote(self.output_uri):
-            # Local outputs were written in place; the log joins them (reference §9.6 layout).
+            # Local outputs were written in place; the log joins them (docs/sagemaker.md#output-layout).
             if self.paths.log.exists():
                 target = Path(self.output_uri)
                 target.mkdir(parents=True, exist_ok=True)

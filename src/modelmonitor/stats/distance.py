@@ -1,6 +1,7 @@
 """Distances between a baseline distribution and a current one, as Deequ's ``Distance`` computes them.
 
-SageMaker's ``baseline_drift_check`` compares distributions with these (reference §4.2):
+SageMaker's ``baseline_drift_check`` compares distributions with these
+(docs/sagemaker.md#how-each-check-is-computed):
 
 - numerical features: the L∞ distance between the CDFs of two KLL sketches, evaluated at every item
   either sketch holds (`numerical_linf_distance`);

@@ -81,9 +81,9 @@ class TypeCounts:
 def match_fraction(counts: TypeCounts, expected: InferredType) -> float | None:
     """Fraction of non-null values that are of the ``expected`` type.
 
-    Integral values count as Fractional (reference §4.2). String counts only values that are not
-    numbers (Deequ's String and Boolean classes): SageMaker's own negative test declares a numeric
-    column String and expects a violation. ``None`` when there is nothing to judge.
+    Integral values count as Fractional (docs/sagemaker.md#how-each-check-is-computed). String counts
+    only values that are not numbers (Deequ's String and Boolean classes): SageMaker's own negative test
+    declares a numeric column String and expects a violation. ``None`` when there is nothing to judge.
     """
     present = counts.present
     if present == 0 or expected == "Unknown":
