@@ -27,6 +27,7 @@ from modelmonitor.errors import (
     ScheduleError,
 )
 from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.jobs.staging import stage_scripts
 from modelmonitor.jobs.states import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.scheduler.clock import Clock, SystemClock
@@ -35,7 +36,7 @@ from modelmonitor.scheduler.loop import Scheduler
 from modelmonitor.scheduler.worker import start_execution
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
-from modelmonitor.storage.objects import store_for
+from modelmonitor.storage.objects import absolute_location, store_for
 
 __all__ = ["CatalogRegistration", "MonitoringService", "default_output_uri"]
 
@@ -77,7 +78,13 @@ class MonitoringService:
         source: str = "manual",
     ) -> Endpoint:
         _check_name("endpoint", name)
-        return self.catalog.put_endpoint(name, capture_destination, list(variants), source, self._now())
+        if not capture_destination:
+            raise ConfigurationError(
+                f"endpoint {name!r}: capture destination is empty, expected a folder or URI"
+            )
+        return self.catalog.put_endpoint(
+            name, absolute_location(capture_destination), list(variants), source, self._now()
+        )
 
     def list_endpoints(self) -> list[Endpoint]:
         return self.catalog.list_endpoints()
@@ -104,7 +111,7 @@ class MonitoringService:
         if definition.input_kind == "endpoint":
             assert definition.endpoint_name is not None
             self.catalog.get_endpoint(definition.endpoint_name)
-        _check_files_exist(definition)
+        definition = self._accepted(name, definition)
         now = self._now()
         return self.catalog.add_schedule(
             name,
@@ -116,6 +123,12 @@ class MonitoringService:
             now=now,
             last_slot=None if parsed.is_one_time else now,
         )
+
+    def _accepted(self, name: str, definition: JobDefinition) -> JobDefinition:
+        """Local paths made absolute and scripts copied into the home: the job runs in another folder."""
+        definition = definition.with_absolute_locations()
+        _check_files_exist(definition)
+        return stage_scripts(definition, self.home, name)
 
     def describe_schedule(self, name: str) -> Schedule:
         return self.catalog.get_schedule(name)
@@ -147,7 +160,7 @@ class MonitoringService:
             if definition.input_kind == "endpoint":
                 assert definition.endpoint_name is not None
                 self.catalog.get_endpoint(definition.endpoint_name)
-            _check_files_exist(definition)
+            definition = self._accepted(name, definition)
             changes["definition"] = definition.to_dict()
             changes["endpoint_name"] = (
                 definition.endpoint_name if definition.input_kind == "endpoint" else None

@@ -24,6 +24,26 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        home = Path(env.get("MODELMONITOR_HOME", str(Path.home() / ".modelmonitor"))).expanduser()
-        catalog_url = env.get("MODELMONITOR_CATALOG_URL") or f"sqlite:///{home / 'catalog.sqlite'}"
+        # Absolute at once: jobs run in their execution folder, so a relative home would be read relative
+        # to it (an execution's exit message then landed in home/executions/1/home/executions/1/).
+        home = Path(env.get("MODELMONITOR_HOME", str(Path.home() / ".modelmonitor"))).expanduser().absolute()
+        catalog_url = _absolute_sqlite(env.get("MODELMONITOR_CATALOG_URL") or "") or (
+            f"sqlite:///{home / 'catalog.sqlite'}"
+        )
         return cls(home=home, catalog_url=catalog_url)
+
+
+def _absolute_sqlite(url: str) -> str:
+    """``sqlite:///relative.db`` names a file relative to the working directory: make it absolute."""
+    prefix = "sqlite:///"
+    if (
+        not url.startswith(prefix)
+        or url.startswith(prefix + "/")
+        or url[len(prefix) :].startswith(":memory:")
+    ):
+        return url
+    path, _, query = url[len(prefix) :].partition("?")
+    if not path:
+        return url
+    absolute = f"{prefix}{Path(path).expanduser().absolute()}"
+    return f"{absolute}?{query}" if query else absolute

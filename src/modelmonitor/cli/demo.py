@@ -21,7 +21,9 @@ from rich.console import Console
 
 from modelmonitor.cli.baseline import print_issues, print_violations
 from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.errors import JobError
 from modelmonitor.jobs.baselining import run_baseline, run_check
+from modelmonitor.jobs.states import ExecutionStatus
 
 __all__ = ["demo", "drifted_sample", "register", "write_baseline_data"]
 
@@ -116,9 +118,14 @@ def demo(
         console.rule("[bold]3. Capture and monitor[/]: drifted traffic to a served model, one execution")
         with current_csv.open(newline="", encoding="utf-8") as handle:
             traffic = [row[:-1] for row in list(csv.reader(handle))[1:]]  # the model never sees "clinic"
-        capture_and_monitor(console, folder, _table()[1], traffic)
+        execution = capture_and_monitor(console, folder, _table()[1], traffic)
         if workdir is None:
             console.print("(temporary folder removed; pass --workdir DIR to keep the files)")
+        if execution.status not in (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS):
+            raise JobError(
+                f"the demo's monitoring execution {execution.id} ended {execution.status}: "
+                f"{execution.failure_reason or 'no reason recorded'}"
+            )
 
 
 def register(app: typer.Typer) -> None:

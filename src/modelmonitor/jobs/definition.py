@@ -7,14 +7,16 @@ container") given the same environment contract.
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from modelmonitor.dataset.window import AnalysisWindow, check_offsets, parse_offset
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.jobs.contract import check_schedule_environment
+from modelmonitor.storage.objects import absolute_location
 
 __all__ = ["BUILTIN_COMMAND", "DEFAULT_MAX_RUNTIME_SECONDS", "InputKind", "JobDefinition"]
 
@@ -79,6 +81,26 @@ class JobDefinition:
         base = self.command or BUILTIN_COMMAND
         return [sys.executable if part == "{python}" else part for part in base] + list(self.arguments)
 
+    def with_absolute_locations(self) -> JobDefinition:
+        """Every local path made absolute, as where the definition is accepted: the job runs elsewhere.
+
+        A custom command given as a relative path (``./monitor.sh``, ``bin/check``) is resolved too; a bare
+        program name (``python3``) is left for ``PATH`` to find.
+        """
+        command = self.command
+        if command and os.sep in command[0] and not os.path.isabs(command[0]):
+            command = (os.path.abspath(command[0]), *command[1:])
+        return replace(
+            self,
+            output_uri=absolute_location(self.output_uri),
+            capture_uri=_absolute_or_none(self.capture_uri),
+            baseline_statistics=_absolute_or_none(self.baseline_statistics),
+            baseline_constraints=_absolute_or_none(self.baseline_constraints),
+            record_preprocessor_script=_absolute_or_none(self.record_preprocessor_script),
+            post_analytics_processor_script=_absolute_or_none(self.post_analytics_processor_script),
+            command=command,
+        )
+
     @property
     def is_custom(self) -> bool:
         return self.command is not None
@@ -97,3 +119,7 @@ class JobDefinition:
         values["arguments"] = tuple(values.get("arguments") or ())
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _absolute_or_none(uri: str | None) -> str | None:
+    return absolute_location(uri) if uri else uri

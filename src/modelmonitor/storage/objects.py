@@ -7,6 +7,7 @@ same as its path.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +18,26 @@ import fsspec
 
 from modelmonitor.errors import ConfigurationError, NotFoundError
 
-__all__ = ["ObjectStore", "is_remote", "store_for"]
+__all__ = ["ObjectStore", "absolute_location", "is_remote", "store_for"]
 
 
 def is_remote(uri: str) -> bool:
     """True for URIs with a scheme other than ``file``."""
     return "://" in uri and not uri.startswith("file://")
+
+
+def absolute_location(uri: str) -> str:
+    """``uri`` made independent of the working directory: a local path (or ``file://``) becomes absolute.
+
+    Locations are stored (in the catalog, in job definitions) and used later by another process whose
+    working directory is elsewhere (a job runs in its execution folder), so every local path is resolved
+    where it is accepted. Remote URIs and the empty string are returned unchanged. Symbolic links are kept
+    as given (the user may move what they point at); ``~`` is expanded.
+    """
+    if not uri or is_remote(uri):
+        return uri
+    local = os.path.abspath(os.path.expanduser(_strip_file_scheme(uri)))
+    return local + "/" if uri.endswith("/") and not local.endswith("/") else local
 
 
 def _strip_file_scheme(uri: str) -> str:
