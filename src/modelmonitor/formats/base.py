@@ -41,15 +41,29 @@ def _restore_explicit_nulls(model: BaseModel, data: dict[str, Any]) -> dict[str,
         value = getattr(model, name, None)
         if value is None:
             data[key] = None
-        elif isinstance(value, BaseModel) and isinstance(data.get(key), dict):
-            _restore_explicit_nulls(value, data[key])
-        elif isinstance(value, list) and isinstance(data.get(key), list):
-            for item, dumped in zip(value, data[key], strict=False):
-                if isinstance(item, BaseModel) and isinstance(dumped, dict):
-                    _restore_explicit_nulls(item, dumped)
+        else:
+            _restore_nested(value, data.get(key))
     for key, value in (model.model_extra or {}).items():
         data[key] = to_jsonable_python(value)
+    # A restored null goes back to its field's place, not to the end.
+    declared = [field.alias or name for name, field in type(model).model_fields.items()]
+    rank = {key: index for index, key in enumerate(declared)}
+    ordered = sorted(data.items(), key=lambda item: rank.get(item[0], len(declared)))
+    data.clear()
+    data.update(ordered)
     return data
+
+
+def _restore_nested(value: Any, dumped: Any) -> None:
+    # Models anywhere inside lists and dicts (e.g. Clarify's facet name -> list of facet values).
+    if isinstance(value, BaseModel) and isinstance(dumped, dict):
+        _restore_explicit_nulls(value, dumped)
+    elif isinstance(value, list) and isinstance(dumped, list):
+        for item, dumped_item in zip(value, dumped, strict=False):
+            _restore_nested(item, dumped_item)
+    elif isinstance(value, dict) and isinstance(dumped, dict):
+        for item_key, item in value.items():
+            _restore_nested(item, dumped.get(item_key))
 
 
 def unknown_keys(model: BaseModel, path: str = "") -> list[str]:
