@@ -7,8 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from modelmonitor.analyzers.data_quality import profile_batches, profile_dataset
-from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.analyzers.data_quality import profile_batches, profile_source
+from modelmonitor.dataset.source import DatasetSource
+from modelmonitor.engine.local import LocalEngine
 from modelmonitor.errors import DatasetError
 
 
@@ -68,44 +69,42 @@ def test_renamed_profile_keeps_the_data() -> None:
 def test_bad_rows_are_counted_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_text("a,b\n1,2\n3\n4,5\n")
-    run = profile_dataset(DatasetSpec(str(path), "csv", header=True))
-    assert run.profile.item_count == 2
-    assert run.bad_record_count == 1
-    assert any(issue.kind == "bad_record" and f"{path}:3" in issue.message for issue in run.issues)
+    profile, read = profile_source(DatasetSource.table(str(path), "csv", header=True))
+    assert profile.item_count == 2
+    assert read.bad_record_count == 1
+    assert any(f"{path}:3" in str(bad) for bad in read.bad_records)
 
 
 def test_header_only_file_is_an_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "header.csv"
     path.write_text("a,b\n")
     with pytest.raises(DatasetError, match=r"header\.csv: no data rows to analyse \(0 bad records\)"):
-        profile_dataset(DatasetSpec(str(path), "csv", header=True))
+        profile_source(DatasetSource.table(str(path), "csv", header=True))
 
 
 def test_only_bad_rows_is_an_error_showing_the_first(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text("[1]\n2\n")
     with pytest.raises(DatasetError, match=r"2 bad records; first: .*bad\.jsonl:1: expected a JSON object"):
-        profile_dataset(DatasetSpec(str(path), "json"))
+        profile_source(DatasetSource.table(str(path), "json"))
 
 
 @pytest.mark.parametrize("header", [True, False], ids=["header", "no-header"])
 def test_header_decides_the_names(tmp_path: Path, header: bool) -> None:
     path = tmp_path / "data.csv"
     path.write_text("x,y\n1,2\n")
-    run = profile_dataset(DatasetSpec(str(path), "csv", header=header))
-    assert run.profile.column_names == (["x", "y"] if header else ["_c0", "_c1"])
+    profile, _ = profile_source(DatasetSource.table(str(path), "csv", header=header))
+    assert profile.column_names == (["x", "y"] if header else ["_c0", "_c1"])
 
 
-@pytest.mark.parametrize("batch_rows", [1, 7, 64, 10_000], ids=lambda n: f"batch-{n}")
-def test_statistics_do_not_depend_on_batch_size(tmp_path: Path, batch_rows: int) -> None:
-    from modelmonitor.engine.local import LocalEngine
-
+@pytest.mark.parametrize("batch_bytes", [1, 70, 640, 10_000_000], ids=lambda n: f"batch-{n}B")
+def test_statistics_do_not_depend_on_batch_size(tmp_path: Path, batch_bytes: int) -> None:
     path = tmp_path / "data.csv"
     lines = [f"{i % 13},{(i * 7919) % 101 / 4},{'abc'[i % 3]},{'' if i % 5 == 0 else i}" for i in range(300)]
     path.write_text("\n".join(lines) + "\n")
-    spec = DatasetSpec(str(path), "csv", header=False)
-    whole = profile_dataset(spec, LocalEngine(batch_rows=10_000)).profile.to_statistics().to_dict()
-    split = profile_dataset(spec, LocalEngine(batch_rows=batch_rows)).profile.to_statistics().to_dict()
+    source = DatasetSource.table(str(path), "csv", header=False)
+    whole = profile_source(source, LocalEngine(batch_bytes=10_000_000))[0].to_statistics().to_dict()
+    split = profile_source(source, LocalEngine(batch_bytes=batch_bytes))[0].to_statistics().to_dict()
     for mine, theirs in zip(split["features"], whole["features"], strict=True):
         numbers, expected = mine.get("numerical_statistics"), theirs.get("numerical_statistics")
         if numbers is not None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.analyzers.data_quality import profile_dataset
+from modelmonitor.analyzers.data_quality import profile_source
 from modelmonitor.constraints.data_quality import check, suggest
-from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.statistics import StatisticsFile
 from tests.conformance.truncated_statistics import complete_features
@@ -31,18 +31,18 @@ CHURN_CONSTRAINTS = "ex-mm-introduction/notebook-output-extracts/constraints.fro
 
 @pytest.fixture(scope="module")
 def sdk_statistics(conformance_dir: Path) -> StatisticsFile:
-    run = profile_dataset(
-        DatasetSpec(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
+    profile, read = profile_source(
+        DatasetSource.table(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
     )
-    assert run.bad_record_count == 0
-    return run.profile.to_statistics()
+    assert read.bad_record_count == 0
+    return profile.to_statistics()
 
 
 @pytest.fixture(scope="module")
 def churn_statistics(conformance_dir: Path) -> StatisticsFile:
-    run = profile_dataset(DatasetSpec(str(conformance_dir / CHURN_CSV), "csv", header=True))
-    assert run.bad_record_count == 0
-    return run.profile.to_statistics()
+    profile, read = profile_source(DatasetSource.table(str(conformance_dir / CHURN_CSV), "csv", header=True))
+    assert read.bad_record_count == 0
+    return profile.to_statistics()
 
 
 def test_sdk_statistics_are_byte_identical(conformance_dir: Path, sdk_statistics: StatisticsFile) -> None:
@@ -88,21 +88,21 @@ def test_churn_statistics_match_the_29_logged_features(
 
 
 def test_checking_against_sagemakers_own_baseline_is_clean(conformance_dir: Path) -> None:
-    run = profile_dataset(
-        DatasetSpec(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
+    profile, _ = profile_source(
+        DatasetSource.table(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
     )
     statistics = StatisticsFile.from_path(conformance_dir / SDK / "statistics.json")
     constraints = ConstraintsFile.from_path(conformance_dir / SDK / "good_cases" / "constraints.json")
-    assert check(run.profile, statistics, constraints).violations == []
+    assert check(profile, statistics, constraints).violations == []
 
 
 def test_sagemakers_negative_test_constraints_give_a_violation(conformance_dir: Path) -> None:
-    run = profile_dataset(
-        DatasetSpec(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
+    profile, _ = profile_source(
+        DatasetSource.table(str(conformance_dir / SDK / "baseline_dataset.csv"), "csv", header=False)
     )
     statistics = StatisticsFile.from_path(conformance_dir / SDK / "statistics.json")
     constraints = ConstraintsFile.from_path(conformance_dir / SDK / "bad_cases" / "constraints.json")
-    violations = check(run.profile, statistics, constraints).violations
+    violations = check(profile, statistics, constraints).violations
     assert [(v.feature_name, v.constraint_check_type) for v in violations] == [("_c5", "data_type_check")]
     assert violations[0].description.endswith("Observed: Only 0.0% of data is String.")
 
@@ -116,14 +116,14 @@ def test_churn_check_against_sagemakers_constraints(conformance_dir: Path, tmp_p
     )
     names = {f"_c{i}": feature.name for i, feature in enumerate(constraints.features)}
     held_out = conformance_dir / "ex-mm-introduction/test_data/validation.csv"
-    current = profile_dataset(DatasetSpec(str(held_out), "csv", header=False)).profile.renamed(names)
+    current = profile_source(DatasetSource.table(str(held_out), "csv", header=False))[0].renamed(names)
     assert current.item_count == 666
     assert check(current, baseline, constraints).violations == []
     # Triple every account length: its distribution drifts away from SageMaker's sketch.
     rows = [line.split(",") for line in held_out.read_text(encoding="utf-8").splitlines()]
     shifted = tmp_path / "shifted.csv"
     shifted.write_text("\n".join(",".join([r[0], str(int(r[1]) * 3), *r[2:]]) for r in rows) + "\n")
-    current = profile_dataset(DatasetSpec(str(shifted), "csv", header=False)).profile.renamed(names)
+    current = profile_source(DatasetSource.table(str(shifted), "csv", header=False))[0].renamed(names)
     violations = check(current, baseline, constraints).violations
     assert [(v.feature_name, v.constraint_check_type) for v in violations] == [
         ("Account Length", "baseline_drift_check")

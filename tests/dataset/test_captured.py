@@ -8,15 +8,11 @@ from typing import Any
 
 import pytest
 
-from modelmonitor.dataset.captured import (
-    ReadReport,
-    capture_files,
-    flatten_record,
-    iter_captured_records,
-    transform_input_files,
-)
+from modelmonitor.dataset.captured import capture_files, flatten_record, transform_input_files
+from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.storage.objects import ObjectStore
+from tests.dataset.reading import read_rows
 
 WINDOW = AnalysisWindow(datetime(2026, 11, 21, 9, tzinfo=UTC), datetime(2026, 11, 21, 10, tzinfo=UTC))
 
@@ -62,19 +58,39 @@ def test_window_filter_torn_and_bad_lines_are_counted_not_fatal(tmp_path: Path) 
     store = ObjectStore()
     files = capture_files(store, str(tmp_path), "ep", WINDOW)
     assert files == [str(path)]
-    report = ReadReport()
-    records = list(iter_captured_records(store, files, WINDOW, report))
-    assert [flatten_record(r.raw) for r in records] == [[["1", "1", "2"]], [["1", "7", "8"]]]
-    assert (report.bad_lines, report.torn_lines, report.shadow_records, report.records_outside_window) == (
+    rows, report = read_rows(
+        DatasetSource((str(tmp_path),), DatasetFormat.CAPTURE_JSONL, window=WINDOW, endpoint="ep")
+    )
+    assert rows == [{"_c0": "1", "_c1": "1", "_c2": "2"}, {"_c0": "1", "_c1": "7", "_c2": "8"}]
+    assert (report.bad_record_count, report.torn_lines, report.shadow_records, report.outside_window) == (
         2,
         1,
         1,
         1,
     )
-    assert any(issue.startswith(f"{path}:2: not a JSON object") for issue in report.issues)
-    assert any(issue.startswith(f"{path}:3: field captureData is missing") for issue in report.issues)
-    assert any(issue.startswith(f"{path}:7: torn line") for issue in report.issues)
-    assert str(records[1].where) == f"{path}:6"
+    named = [str(bad) for bad in report.bad_records] + [warning.message for warning in report.warnings]
+    assert any(issue.startswith(f"{path}:2: not a JSON object") for issue in named)
+    assert any(issue.startswith(f"{path}:3: field captureData is missing") for issue in named)
+    assert any(issue.startswith(f"{path}:7: torn line") for issue in named)
+    assert (report.files, report.records, report.records_in_window, report.rows) == (1, 6, 2, 2)
+
+
+def test_a_torn_line_after_a_block_boundary_keeps_its_line_number(tmp_path: Path) -> None:
+    from modelmonitor.dataset import captured
+
+    lines = [json.dumps(_record(f"{i},{i}")) for i in range(40)]
+    path = _write(tmp_path, "09", "a.jsonl", "\n".join(lines) + "\n\n" + '{"captureData"')
+    original = captured._CHUNK_BYTES
+    captured._CHUNK_BYTES = 333  # blocks end mid-line, many times over
+    try:
+        rows, report = read_rows(
+            DatasetSource((str(tmp_path),), DatasetFormat.CAPTURE_JSONL, window=WINDOW, endpoint="ep")
+        )
+    finally:
+        captured._CHUNK_BYTES = original
+    assert [row["_c1"] for row in rows] == [str(i) for i in range(40)]
+    assert report.torn_lines == 1
+    assert report.warnings[0].message.startswith(f"{path}:42: torn line")
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.dataset.captured import CaptureLineRef
-from modelmonitor.dataset.preprocess import RecordPreprocessor
+from modelmonitor.dataset.preprocess import CapturedData, Preprocessor
+from modelmonitor.dataset.report import ReadReport
 from modelmonitor.errors import UserScriptError
 
 RECORD = {
@@ -27,7 +27,10 @@ RECORD = {
     "eventMetadata": {"eventId": "e1", "inferenceId": "i1", "inferenceTime": "2026-11-21T09:00:00Z"},
     "eventVersion": "0",
 }
-WHERE = CaptureLineRef("cap.jsonl", 3)
+
+
+def _apply(pre: Preprocessor, event: dict[str, object], report: ReadReport | None = None) -> object:
+    return pre.apply(CapturedData(event), "cap.jsonl", 3, report or ReadReport())
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -45,7 +48,7 @@ def test_sagemaker_faq_handler_with_zero_padded_keys(tmp_path: Path) -> None:
         "    data = output_data + ',' + input_data\n"
         "    return {str(i).zfill(20): d for i, d in enumerate(data.split(','))}\n",
     )
-    rows = RecordPreprocessor(script, logging.getLogger("t")).apply(RECORD, WHERE)
+    rows = _apply(Preprocessor(script, logging.getLogger("t")), RECORD)
     assert rows == [{"0".zfill(20): "0.9", "1".zfill(20): "5", "2".zfill(20): "-1", "3".zfill(20): "7"}]
 
 
@@ -59,8 +62,8 @@ def test_logger_is_passed_when_named_and_metadata_is_readable(
         "    return [{'a': 1}, {'a': 2}]\n",
     )
     with caplog.at_level(logging.WARNING):
-        rows = RecordPreprocessor(script, logging.getLogger("t")).apply(RECORD, WHERE)
-    assert rows == [{"a": 1}, {"a": 2}]
+        rows = _apply(Preprocessor(script, logging.getLogger("t")), RECORD)
+    assert rows == [{"a": "1"}, {"a": "2"}]
     assert "event e1" in caplog.text
 
 
@@ -72,11 +75,12 @@ def test_empty_list_drops_and_returning_the_record_means_default(tmp_path: Path)
         "        return []\n"
         "    return inference_record\n",
     )
-    pre = RecordPreprocessor(script, logging.getLogger("t"))
-    assert pre.apply(RECORD, WHERE) is None
+    pre = Preprocessor(script, logging.getLogger("t"))
+    report = ReadReport()
+    assert _apply(pre, RECORD, report) is None
     dropped = {**RECORD, "eventMetadata": {**RECORD["eventMetadata"], "inferenceId": "drop"}}  # type: ignore[dict-item]
-    assert pre.apply(dropped, WHERE) == []
-    assert pre.report.dropped == 1
+    assert _apply(pre, dropped, report) == []
+    assert (report.preprocessed, report.preprocess_dropped) == (2, 1)
 
 
 def test_exceptions_are_counted_with_the_script_line(tmp_path: Path) -> None:
@@ -88,14 +92,14 @@ def test_exceptions_are_counted_with_the_script_line(tmp_path: Path) -> None:
         "        raise ValueError('negative sentinel')\n"
         "    return {'x': values[0]}\n",
     )
-    pre = RecordPreprocessor(script, logging.getLogger("t"))
-    assert pre.apply(RECORD, WHERE) == []
-    assert pre.report.failed == 1
-    assert pre.report.errors == [
+    report = ReadReport()
+    assert _apply(Preprocessor(script, logging.getLogger("t")), RECORD, report) == []
+    assert (report.preprocess_failed, report.bad_record_count) == (1, 1)
+    assert [str(bad) for bad in report.bad_records] == [
         f"cap.jsonl:3: preprocess_handler raised ValueError('negative sentinel') at {script}:4"
     ]
 
 
 def test_missing_handler_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UserScriptError, match="no function named preprocess_handler"):
-        RecordPreprocessor(_script(tmp_path, "def handler(r):\n    return r\n"), logging.getLogger("t"))
+        Preprocessor(_script(tmp_path, "def handler(r):\n    return r\n"), logging.getLogger("t"))

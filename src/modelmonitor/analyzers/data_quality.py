@@ -2,28 +2,32 @@
 
 The file's shape: docs/sagemaker.md#statistics.
 
-API for jobs (baselining and monitoring alike)::
+API for jobs (baselining, checks and scheduled executions alike)::
 
-    profile = profile_batches(batches)          # any Iterable[pyarrow.RecordBatch]
-    statistics = profile.to_statistics()        # StatisticsFile, SageMaker's shape
-    profile.type_counts                          # per-column Deequ type counts, for the data-type check
+    profile, report = profile_source(source, engine)  # a DatasetSource read by an engine
+    statistics = profile.to_statistics()  # StatisticsFile, SageMaker's shape
+    profile.type_counts  # per-column Deequ type counts, for the data-type check
 
-Batches may hold raw strings (CSV, as Deequ sees them) or typed columns (JSON, Parquet). Column order
-is first-seen order. ``profile_dataset`` opens a ``DatasetSpec`` with an engine and profiles it,
-returning the bad records and warnings met on the way (never fatal).
+``profile_source`` is the one entry: the engine folds ``stats.summary.summarize_batch`` over the
+source's batches and returns the read report (bad records, warnings; never fatal). Batches may hold
+raw strings (CSV and capture, as Deequ sees them) or typed columns (JSON, Parquet). Column order is
+first-seen order. ``profile_batches`` profiles batches already in hand (tests, small in-memory data).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from modelmonitor.dataset.readers import DatasetIssue, DatasetSpec, check_column_names, open_dataset
-from modelmonitor.engine.base import BadRecord, Engine, fold
-from modelmonitor.errors import DatasetError
+from modelmonitor.dataset.reader import check_read
+from modelmonitor.dataset.report import ReadReport, ReadWarning
+from modelmonitor.dataset.source import DatasetSource
+from modelmonitor.engine.base import Engine, Progress
+from modelmonitor.engine.local import LocalEngine
 from modelmonitor.formats.statistics import (
     CategoricalBucket,
     CategoricalDistribution,
@@ -53,13 +57,14 @@ from modelmonitor.stats.types import TypeCounts
 
 __all__ = [
     "DataQualityProfile",
-    "DataQualityRun",
+    "check_column_names",
     "profile_batches",
-    "profile_dataset",
+    "profile_source",
 ]
 
 BUCKET_COUNT = 10  # SageMaker always writes 10 KLL buckets
 MAX_CATEGORICAL_BUCKETS = 1000  # Deequ Histogram's default maxDetailBins
+_SPARK_SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -96,15 +101,15 @@ class DataQualityProfile:
         features = [_feature(name, column) for name, column in self.summary.columns.items()]
         return StatisticsFile(dataset=DatasetSummary(item_count=self.item_count), features=features)
 
-    def warnings(self) -> list[DatasetIssue]:
+    def warnings(self) -> list[ReadWarning]:
         """Columns that are entirely empty, or whose value counts were cut to bound memory."""
         issues = []
         for name, column in self.summary.columns.items():
             if column.types.present == 0:
-                issues.append(DatasetIssue("empty_column", f"column {name!r}: every value is missing"))
+                issues.append(ReadWarning("empty_column", f"column {name!r}: every value is missing"))
             elif column.types.inferred_type() == "String" and column.values is None:
                 issues.append(
-                    DatasetIssue(
+                    ReadWarning(
                         "truncated_values",
                         f"column {name!r}: more than {MAX_TRACKED_VALUES} distinct values; distinct_count "
                         "is a lower bound and categorical buckets are left out",
@@ -169,45 +174,50 @@ def profile_batches(
     batches: Iterable[pa.RecordBatch], on_batch: Callable[[pa.RecordBatch], None] | None = None
 ) -> DataQualityProfile:
     """Profile rows given as Arrow batches, one batch in memory at a time."""
-    summary = fold(batches, summarize_batch, TableSummary.merge, TableSummary.empty(), on_batch)
+    summary = TableSummary.empty()
+    for batch in batches:
+        summary = summary.merge(summarize_batch(batch))
+        if on_batch is not None:
+            on_batch(batch)
     return DataQualityProfile(summary)
 
 
-@dataclass(frozen=True)
-class DataQualityRun:
-    """A profile plus what went wrong on the way (bad records are counted, never fatal)."""
+def check_column_names(names: list[str]) -> list[ReadWarning]:
+    """One warning naming the columns that are not lowercase letters, digits and underscores."""
+    unsafe = [name for name in names if not _SPARK_SAFE_NAME.match(name)]
+    if not unsafe:
+        return []
+    shown = ", ".join(repr(name) for name in unsafe[:8])
+    more = f" and {len(unsafe) - 8} more" if len(unsafe) > 8 else ""
+    return [
+        ReadWarning(
+            "column_name",
+            f"{len(unsafe)} column name(s) with spaces, capitals or other characters: {shown}{more}; "
+            "SageMaker advises lowercase letters, digits and underscores (Spark-based tools can trip on "
+            "others); names are kept as is",
+        )
+    ]
 
-    profile: DataQualityProfile
-    bad_records: list[BadRecord]
-    issues: list[DatasetIssue]
-    files: list[str]
 
-    @property
-    def bad_record_count(self) -> int:
-        return len(self.bad_records)
-
-
-def profile_dataset(
-    spec: DatasetSpec,
+def profile_source(
+    source: DatasetSource,
     engine: Engine | None = None,
-    on_batch: Callable[[pa.RecordBatch], None] | None = None,
-    on_start: Callable[[int | None], None] | None = None,
-    record_preprocessor_script: str | None = None,
-) -> DataQualityRun:
-    """Read and profile a whole data set; ``on_start`` gets the row total when the format knows it."""
-    with open_dataset(spec, engine, record_preprocessor_script) as dataset:
-        if on_start is not None:
-            on_start(dataset.scan.total_rows)
-        profile = profile_batches(dataset.scan.batches, on_batch)
-        if profile.item_count == 0:
-            bad = len(dataset.scan.bad_records)
-            first = f"; first: {dataset.scan.bad_records[0]}" if bad else ""
-            raise DatasetError(
-                f"{', '.join(dataset.files)}: no data rows to analyse ({bad} bad records{first})"
-            )
-        issues = list(dataset.issues)
-        if spec.format != "csv" or spec.header:
-            issues += check_column_names(profile.column_names)
-        issues += profile.warnings()
-        issues += [DatasetIssue("bad_record", str(bad)) for bad in dataset.scan.bad_records]
-        return DataQualityRun(profile, list(dataset.scan.bad_records), issues, dataset.files)
+    *,
+    progress: Progress | None = None,
+    preprocess_error_threshold: float | None = None,
+) -> tuple[DataQualityProfile, ReadReport]:
+    """Read and profile a whole source: the one data-quality entry of baselines, checks and executions.
+
+    Raises DatasetError when nothing was left to analyse, UserScriptError when the preprocess_handler
+    failed on more than ``preprocess_error_threshold`` of the records (see ``dataset.reader.check_read``).
+    """
+    engine = engine or LocalEngine()
+    summary, report = engine.aggregate(
+        source, summarize_batch, TableSummary.merge, TableSummary.empty(), progress=progress
+    )
+    check_read(source, report, preprocess_error_threshold)
+    profile = DataQualityProfile(summary)
+    if not source.positional:
+        report.warnings.extend(check_column_names(profile.column_names))
+    report.warnings.extend(profile.warnings())
+    return profile, report

@@ -24,7 +24,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from modelmonitor.dataset.readers import DatasetIssue, DatasetSpec
+from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs import baselining
@@ -76,14 +77,17 @@ def reading_progress(console: Console, label: str) -> Iterator[baselining.Progre
         yield baselining.Progress(on_start=on_start, on_batch=on_batch)
 
 
-def print_issues(console: Console, issues: list[DatasetIssue], bad_records: int) -> None:
+def print_issues(console: Console, read: ReadReport) -> None:
+    issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
     for issue in shown:
-        console.print(f"[yellow]warning:[/] {issue.message}", highlight=False)
+        console.print(f"[yellow]warning:[/] {issue}", highlight=False)
     if len(issues) > len(shown):
         console.print(f"[yellow]warning:[/] ... and {len(issues) - len(shown)} more", highlight=False)
-    if bad_records:
-        console.print(f"[yellow]bad_records: {bad_records}[/] (counted, not analysed)", highlight=False)
+    if read.bad_record_count:
+        console.print(
+            f"[yellow]bad_records: {read.bad_record_count}[/] (counted, not analysed)", highlight=False
+        )
 
 
 def _summary_row(feature: FeatureStatistics) -> list[str]:
@@ -141,17 +145,16 @@ def baseline(
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     console = Console(stderr=True)
-    spec = DatasetSpec(uri=data, format=dataset_format.value, header=header)
+    source = DatasetSource.table(data, dataset_format.value, header=header, preprocessor=record_preprocessor)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
     with reading_progress(console, f"reading {data}") as progress:
         result = run_baseline(
-            spec,
+            source,
             out,
             categorical_drift_method=method,  # type: ignore[arg-type]
             progress=progress,
-            record_preprocessor_script=record_preprocessor,
         )
-    print_issues(console, result.issues, result.bad_record_count)
+    print_issues(console, result.read)
     output = Console()
     print_features(
         output, result.statistics.features, f"Baseline of {result.statistics.dataset.item_count} rows"
@@ -187,12 +190,17 @@ def check(
 ) -> None:
     """Check a data set against a baseline: write statistics.json and constraint_violations.json."""
     console = Console(stderr=True)
-    spec = DatasetSpec(uri=data, format=dataset_format.value, header=header)
+    source = DatasetSource.table(data, dataset_format.value, header=header)
     with reading_progress(console, f"reading {data}") as progress:
         result = run_check(
-            spec, baseline_dir, out, statistics_uri=statistics, constraints_uri=constraints, progress=progress
+            source,
+            baseline_dir,
+            out,
+            statistics_uri=statistics,
+            constraints_uri=constraints,
+            progress=progress,
         )
-    print_issues(console, result.issues, result.bad_record_count)
+    print_issues(console, result.read)
     output = Console()
     print_violations(output, result.violations)
     lines = [

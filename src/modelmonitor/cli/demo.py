@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from modelmonitor.cli.baseline import print_issues, print_violations
-from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.errors import JobError
 from modelmonitor.jobs.baselining import run_baseline, run_check
 from modelmonitor.jobs.states import ExecutionStatus
@@ -90,8 +90,10 @@ def demo(
         baseline_csv = write_baseline_data(folder)
         current_csv = drifted_sample(folder)
         console.rule("[bold]1. Baseline[/]: scikit-learn's breast-cancer data (569 rows × 31 columns)")
-        baseline = run_baseline(DatasetSpec(str(baseline_csv), "csv", header=True), str(folder / "baseline"))
-        print_issues(console, baseline.issues, baseline.bad_record_count)
+        baseline = run_baseline(
+            DatasetSource.table(str(baseline_csv), DatasetFormat.CSV, header=True), str(folder / "baseline")
+        )
+        print_issues(console, baseline.read)
         features = baseline.statistics.features
         types = {
             kind: sum(1 for f in features if f.inferred_type == kind)
@@ -105,9 +107,11 @@ def demo(
         )
         console.rule("[bold]2. Check[/]: a drifted sample of 200 rows")
         result = run_check(
-            DatasetSpec(str(current_csv), "csv", header=True), str(folder / "baseline"), str(folder / "check")
+            DatasetSource.table(str(current_csv), DatasetFormat.CSV, header=True),
+            str(folder / "baseline"),
+            str(folder / "check"),
         )
-        print_issues(console, result.issues, result.bad_record_count)
+        print_issues(console, result.read)
         print_violations(console, result.violations)
         console.print(result.message, highlight=False)
         console.print(f"Files: {', '.join(result.outputs.values())}", highlight=False)

@@ -10,6 +10,7 @@ Records and rows: docs/sagemaker.md#capture-records, #rows-of-a-capture-record.
 - A line after the last newline is torn (a writer killed mid-write) and is counted; a complete line that is
   not a capture record is counted with ``file:line``; shadow-variant records are skipped and counted.
   Nothing here is ever fatal for one bad record.
+- Files are streamed through fsspec a block at a time (never copied, never read whole).
 """
 
 from __future__ import annotations
@@ -19,131 +20,134 @@ import binascii
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
+from modelmonitor.dataset.preprocess import CapturedData, Preprocessor
+from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer
+from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow, parse_time
 from modelmonitor.errors import ModelMonitorError
 from modelmonitor.formats.capture import split_capture_lines
 from modelmonitor.formats.layout import join_uri
-from modelmonitor.storage.objects import ObjectStore
+from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = [
-    "CaptureLineRef",
-    "CapturedRecord",
-    "ReadReport",
     "capture_files",
+    "capture_lines",
     "flatten_record",
-    "iter_captured_records",
     "payload_rows",
+    "read_capture_file",
     "transform_input_files",
 ]
 
 Row = list[Any]
 _ROW_KEYS = ("instances", "inputs", "data", "features", "predictions", "outputs", "scores", "results")
-MAX_REPORTED_ISSUES = 50
-
-
-@dataclass(frozen=True)
-class CaptureLineRef:
-    """Where a record came from, for messages: ``path:line``."""
-
-    path: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
-
-
-@dataclass(frozen=True)
-class CapturedRecord:
-    """One parsed capture line and where it was read."""
-
-    raw: dict[str, Any]
-    where: CaptureLineRef
-
-
-@dataclass
-class ReadReport:
-    """Counts of what a read kept and skipped; ``issues`` names the first bad lines (file:line: why)."""
-
-    files: int = 0
-    lines: int = 0
-    records_in_window: int = 0
-    records_outside_window: int = 0
-    shadow_records: int = 0
-    torn_lines: int = 0
-    bad_lines: int = 0
-    issues: list[str] = field(default_factory=list)
-
-    def problem(self, where: CaptureLineRef | str, message: str) -> None:
-        self.bad_lines += 1
-        if len(self.issues) < MAX_REPORTED_ISSUES:
-            self.issues.append(f"{where}: {message}")
+_CHUNK_BYTES = 32 * 2**20  # capture files are read this much at a time, cut at the last newline
 
 
 def capture_files(store: ObjectStore, destination: str, endpoint: str, window: AnalysisWindow) -> list[str]:
     """Every ``*.jsonl`` under any variant of ``endpoint`` in the hours the window overlaps, sorted."""
-    root = join_uri(destination, endpoint)
-    if not store.exists(root):
-        return []
     found: list[str] = []
-    for variant in sorted(store.fs.ls(store._path(root), detail=False)):
-        variant_root = str(variant)
-        if "://" in destination and "://" not in variant_root:
-            variant_root = f"{destination.split('://', 1)[0]}://{variant_root}"
-        for prefix in window.hour_prefixes(variant_root):
-            if store.exists(prefix):
-                names = store.fs.ls(store._path(prefix), detail=False)
-                found.extend(
-                    join_uri(prefix, str(name).rsplit("/", 1)[-1])
-                    for name in names
-                    if str(name).endswith(".jsonl")
-                )
+    for variant in store.list_children(join_uri(destination, endpoint)):
+        if not variant.is_folder:
+            continue
+        for prefix in window.hour_prefixes(variant.uri):
+            found.extend(
+                entry.uri
+                for entry in store.list_children(prefix)
+                if not entry.is_folder and entry.uri.endswith(".jsonl")
+            )
     return sorted(found)
 
 
-def iter_captured_records(
-    store: ObjectStore, files: list[str], window: AnalysisWindow, report: ReadReport
-) -> Iterator[CapturedRecord]:
-    """Records of ``files`` whose ``inferenceTime`` is in the window; everything else is counted."""
-    for path in files:
-        report.files += 1
-        split = split_capture_lines(store.read_bytes(path))
-        if split.torn:
-            report.torn_lines += 1
-            if len(report.issues) < MAX_REPORTED_ISSUES:
-                report.issues.append(
-                    f"{path}:{split.torn_line_number}: torn line (no final newline), skipped"
-                )
-        for number, line in split.lines:
-            report.lines += 1
-            where = CaptureLineRef(path, number)
+def capture_lines(store: ObjectStore, uri: str, report: ReadReport) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of every complete non-blank line, streamed; a torn last line is counted.
+
+    Each block is cut after its last newline and split by ``formats.capture.split_capture_lines``, the
+    torn-line rule every capture reader shares; the bytes after the file's last newline are torn.
+    """
+    base = 0
+    carry = b""
+    with store.open(uri, "rb") as handle:
+        while block := handle.read(_CHUNK_BYTES):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if not cut:
+                continue
+            split = split_capture_lines(data[:cut])
+            for number, line in split.lines:
+                yield base + number, line
+            base += split.torn_line_number - 1
+    tail = split_capture_lines(carry)
+    if tail.torn:
+        report.torn(uri, base + tail.torn_line_number)
+
+
+def read_capture_file(
+    uri: str,
+    source: DatasetSource,
+    report: ReadReport,
+    preprocessor: Preprocessor | None,
+    batch_bytes: int = TARGET_BATCH_BYTES,
+) -> Iterator[pa.RecordBatch]:
+    """Rows of one capture file's records in the window: preprocessed, or flattened output-first."""
+    assert source.window is not None
+    report.files += 1
+    store = store_for(uri)
+    buffer = RowBuffer(batch_bytes)
+    for number, line in capture_lines(store, uri, report):
+        raw = _record_in_window(line, uri, number, source.window, report)
+        if raw is None:
+            continue
+        produced = preprocessor.apply(CapturedData(raw), uri, number, report) if preprocessor else None
+        if produced is None:
             try:
-                raw = orjson.loads(line)
-                metadata = raw["eventMetadata"]
-                moment = parse_time(str(metadata["inferenceTime"]), field="eventMetadata.inferenceTime")
-                if not isinstance(raw.get("captureData"), dict):
-                    raise KeyError("captureData")
-            except (orjson.JSONDecodeError, TypeError) as exc:
-                report.problem(where, f"not a JSON object ({exc})")
+                flat = flatten_record(raw, outputs=source.capture_outputs, inputs=source.capture_inputs)
+            except (ValueError, KeyError, TypeError) as exc:
+                report.bad(BadRecord(uri, number, None, str(exc)))
                 continue
-            except KeyError as exc:
-                report.problem(where, f"field {exc.args[0]} is missing")
-                continue
-            except ModelMonitorError as exc:
-                report.problem(where, str(exc))
-                continue
-            if not window.contains(moment):
-                report.records_outside_window += 1
-                continue
-            if metadata.get("invocationSource") == "ShadowExperiment":
-                report.shadow_records += 1
-                continue
-            report.records_in_window += 1
-            yield CapturedRecord(raw=raw, where=where)
+            produced = [{f"_c{i}": value for i, value in enumerate(row)} for row in flat]
+        batch = buffer.add(produced)
+        if batch is not None:
+            yield batch
+    batch = buffer.flush()
+    if batch is not None:
+        yield batch
+
+
+def _record_in_window(
+    line: bytes, uri: str, number: int, window: AnalysisWindow, report: ReadReport
+) -> dict[str, Any] | None:
+    """The record of a line when its inferenceTime is in the window; everything else is counted."""
+    report.records += 1
+    try:
+        raw: dict[str, Any] = orjson.loads(line)
+        metadata = raw["eventMetadata"]
+        moment = parse_time(str(metadata["inferenceTime"]), field="eventMetadata.inferenceTime")
+        if not isinstance(raw.get("captureData"), dict):
+            raise KeyError("captureData")
+    except (orjson.JSONDecodeError, TypeError) as exc:
+        report.bad(BadRecord(uri, number, None, f"not a JSON object ({exc})"))
+        return None
+    except KeyError as exc:
+        report.bad(BadRecord(uri, number, None, f"field {exc.args[0]} is missing"))
+        return None
+    except ModelMonitorError as exc:
+        report.bad(BadRecord(uri, number, None, str(exc)))
+        return None
+    if not window.contains(moment):
+        report.outside_window += 1
+        return None
+    if metadata.get("invocationSource") == "ShadowExperiment":
+        report.shadow_records += 1
+        return None
+    report.records_in_window += 1
+    return raw
 
 
 def _decode(section: dict[str, Any]) -> tuple[str, str]:
@@ -219,13 +223,15 @@ def payload_rows(section: dict[str, Any]) -> list[Row]:
     ]
 
 
-def flatten_record(raw: dict[str, Any]) -> list[Row]:
+def flatten_record(raw: dict[str, Any], *, outputs: bool = True, inputs: bool = True) -> list[Row]:
     """Rows of a capture record: output columns first, then input columns (docs/sagemaker.md)."""
     capture = raw["captureData"]
-    inputs = capture.get("endpointInput")
-    outputs = capture.get("endpointOutput") or capture.get("batchTransformOutput")
-    input_rows = payload_rows(inputs) if isinstance(inputs, dict) else []
-    output_rows = payload_rows(outputs) if isinstance(outputs, dict) else []
+    input_section = capture.get("endpointInput") if inputs else None
+    output_section = (
+        (capture.get("endpointOutput") or capture.get("batchTransformOutput")) if outputs else None
+    )
+    input_rows = payload_rows(input_section) if isinstance(input_section, dict) else []
+    output_rows = payload_rows(output_section) if isinstance(output_section, dict) else []
     if not input_rows:
         return output_rows
     if not output_rows:
@@ -257,10 +263,9 @@ def transform_input_files(store: ObjectStore, destination: str, window: Analysis
     """
     found: list[str] = []
     for prefix in window.hour_prefixes(join_uri(destination, "input")):
-        if not store.exists(prefix):
-            continue
-        for name in sorted(store.fs.ls(store._path(prefix), detail=False)):
-            path = join_uri(prefix, str(name).rsplit("/", 1)[-1])
-            entries = _manifest_entries(store.read_bytes(path))
-            found.extend(entries if entries is not None else [path])
+        for entry in store.list_children(prefix):
+            if entry.is_folder:
+                continue
+            entries = _manifest_entries(store.read_bytes(entry.uri))
+            found.extend(entries if entries is not None else [entry.uri])
     return found

@@ -10,7 +10,9 @@ sorted order so ``str(i).zfill(20)`` keys keep positions), a list of dicts (seve
 the record) or the record itself (use the default flattening).
 
 Unlike SageMaker, where the first exception fails the job, an exception is counted per record with the
-script's ``file:line`` and logged; the job fails only when the share of failed records passes a threshold.
+script's ``file:line`` and logged; a monitoring execution fails only when the share of failed records
+passes a threshold (``ReadReport.check_preprocess``). Baselines read CSV and JSON Lines through the same
+runner: the handler then receives the line's text or the parsed JSON value.
 """
 
 from __future__ import annotations
@@ -20,24 +22,21 @@ import inspect
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from modelmonitor.dataset.captured import CaptureLineRef
+from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.dataset.rows import cell
 from modelmonitor.errors import UserScriptError
 
 __all__ = [
     "CapturedData",
     "EventData",
     "EventMetadata",
-    "PreprocessReport",
-    "RecordPreprocessor",
+    "Preprocessor",
     "load_script",
 ]
-
-MAX_REPORTED_ERRORS = 50
 
 
 class EventData:
@@ -127,62 +126,58 @@ def _script_line(exc: BaseException, script: str) -> str:
     return where
 
 
-@dataclass
-class PreprocessReport:
-    records: int = 0
-    failed: int = 0
-    dropped: int = 0
-    errors: list[str] = field(default_factory=list)
+class Preprocessor:
+    """The one runner of a script's ``preprocess_handler``, for baselines and monitoring alike.
 
-    @property
-    def failed_fraction(self) -> float:
-        return self.failed / self.records if self.records else 0.0
-
-
-class RecordPreprocessor:
-    """Applies one script's ``preprocess_handler``; counts (never raises) per-record failures."""
+    A record is what the handler receives: a ``CapturedData`` for capture, the line's text for CSV,
+    the parsed object for JSON Lines. Returned values become text as Spark would print them
+    (``dataset.rows.cell``: ``true``, ``{"a":1}``), whichever job runs the script. A handler that
+    raises is counted in the read report as a bad record naming the record and the script's line.
+    """
 
     def __init__(self, path: str, logger: logging.Logger) -> None:
         self.path = path
         self.logger = logger
         _, self._handler = load_script(path, "preprocess_handler")
         self._with_logger = "logger" in inspect.signature(self._handler).parameters
-        self.report = PreprocessReport()
 
-    def apply(self, event: dict[str, Any], where: CaptureLineRef) -> list[dict[str, Any]] | None:
-        """Rows for one record; None when the handler returned the record itself (flatten it as usual)."""
-        self.report.records += 1
-        record = CapturedData(event)
+    def apply(
+        self, record: Any, path: str, line: int, report: ReadReport
+    ) -> list[dict[str, str | None]] | None:
+        """Rows of one record; None when the handler returned the capture record itself (flatten it)."""
+        report.preprocessed += 1
         try:
             result = self._handler(record, self.logger) if self._with_logger else self._handler(record)
-            return self._rows(result, record)
-        except Exception as exc:
-            self.report.failed += 1
-            message = f"{where}: preprocess_handler raised {exc!r} at {_script_line(exc, self.path)}"
-            self.logger.error("%s", message)
-            if len(self.report.errors) < MAX_REPORTED_ERRORS:
-                self.report.errors.append(message)
+            return self._rows(result, record, report)
+        except Exception as exc:  # the user's code: count the record, keep going
+            report.preprocess_failed += 1
+            bad = BadRecord(
+                path, line, None, f"preprocess_handler raised {exc!r} at {_script_line(exc, self.path)}"
+            )
+            self.logger.error("%s", bad)
+            report.bad(bad)
             return []
 
-    def _rows(self, result: Any, record: CapturedData) -> list[dict[str, Any]] | None:
-        if result is record or isinstance(result, CapturedData):
+    def _rows(self, result: Any, record: Any, report: ReadReport) -> list[dict[str, str | None]] | None:
+        if isinstance(record, CapturedData) and (result is record or isinstance(result, CapturedData)):
             return None
         if isinstance(result, dict):
             return [_row(result)]
         if isinstance(result, list):
-            if not result:
-                self.report.dropped += 1
             if not all(isinstance(item, dict) for item in result):
                 raise TypeError("a returned list must hold dicts (one per row)")
+            if not result:
+                report.preprocess_dropped += 1
             return [_row(item) for item in result]
         if result is None:
-            self.report.dropped += 1
+            report.preprocess_dropped += 1
             return []
         raise TypeError(
             f"preprocess_handler must return a dict, a list of dicts or [], got {type(result).__name__}"
         )
 
 
-def _row(mapping: dict[Any, Any]) -> dict[str, Any]:
-    items = sorted(((str(k), v) for k, v in mapping.items()), key=lambda kv: kv[0])
-    return {key: None if value is None else value for key, value in items}
+def _row(mapping: dict[Any, Any]) -> dict[str, str | None]:
+    # Sorted keys: SageMaker's str(i).zfill(20) keys keep their positions.
+    items = sorted(((str(key), value) for key, value in mapping.items()), key=lambda kv: kv[0])
+    return {key: cell(value) for key, value in items}

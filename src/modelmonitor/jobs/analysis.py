@@ -8,18 +8,16 @@ position, as SageMaker's analyzer does; a count mismatch then shows up as missin
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
-from modelmonitor.analyzers.data_quality import profile_batches
+from modelmonitor.analyzers.data_quality import DataQualityProfile
 from modelmonitor.constraints.data_quality import evaluate
+from modelmonitor.dataset.source import positional_names
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 
-__all__ = ["AnalysisResult", "analyze", "positional_names"]
+__all__ = ["AnalysisResult", "analyze"]
 
 
 @dataclass(frozen=True)
@@ -31,23 +29,15 @@ class AnalysisResult:
     emit_metrics: bool = True
 
 
-def positional_names(current: list[str], baseline: list[str]) -> dict[str, str]:
-    """``{_c0: first baseline feature, ...}`` when the current names say nothing about the baseline's."""
-    if not baseline or set(current) & set(baseline):
-        return {}
-    return {name: baseline[index] for index, name in enumerate(current) if index < len(baseline)}
-
-
 def analyze(
-    batches: Iterable[pa.RecordBatch],
+    profile: DataQualityProfile,
     statistics_path: str | None,
     constraints_path: str | None,
     logger: logging.Logger,
 ) -> AnalysisResult:
-    """Profile ``batches`` (one in memory at a time) and check the profile against the baseline."""
+    """Check a profile of the window's rows against the baseline."""
     baseline = StatisticsFile.from_path(statistics_path) if statistics_path else None
     constraints = ConstraintsFile.from_path(constraints_path) if constraints_path else None
-    profile = profile_batches(batches)
     if constraints is not None:
         expected = [feature.name for feature in constraints.features]
     else:
@@ -56,8 +46,6 @@ def analyze(
     if mapping:
         logger.info("matched %d positional columns to baseline features by position", len(mapping))
         profile = profile.renamed(mapping)
-    for issue in profile.warnings():
-        logger.warning("%s", issue.message)
     statistics = profile.to_statistics()
     if constraints is None:
         logger.warning("no baseline constraints given: statistics only, no checks")

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
-from modelmonitor.analyzers.data_quality import DataQualityProfile, DataQualityRun, profile_dataset
+from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
 from modelmonitor.constraints.data_quality import CheckReport, evaluate, suggest
-from modelmonitor.dataset.readers import DatasetIssue, DatasetSpec
-from modelmonitor.engine.base import Engine
+from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.source import DatasetSource, positional_names
+from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
@@ -37,33 +35,22 @@ __all__ = ["BaselineResult", "CheckResult", "Progress", "run_baseline", "run_che
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Callbacks for a progress display: the row total when known, then each batch read."""
-
-    on_start: Callable[[int | None], None] | None = None
-    on_batch: Callable[[pa.RecordBatch], None] | None = None
-
-
 class _ReadCounts:
     """What both results tell about reading the data set: its bad records and warnings."""
 
-    run: DataQualityRun
+    read: ReadReport
 
     @property
     def bad_record_count(self) -> int:
-        return self.run.bad_record_count
-
-    @property
-    def issues(self) -> list[DatasetIssue]:
-        return self.run.issues
+        return self.read.bad_record_count
 
 
 @dataclass(frozen=True)
 class BaselineResult(_ReadCounts):
     statistics: StatisticsFile
     constraints: ConstraintsFile
-    run: DataQualityRun
+    profile: DataQualityProfile
+    read: ReadReport
     outputs: dict[str, str]
     seconds: float
 
@@ -73,7 +60,8 @@ class CheckResult(_ReadCounts):
     statistics: StatisticsFile
     violations: ViolationsFile
     report: CheckReport
-    run: DataQualityRun
+    profile: DataQualityProfile
+    read: ReadReport
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -83,55 +71,42 @@ class CheckResult(_ReadCounts):
 
 
 def _profile(
-    spec: DatasetSpec, engine: Engine | None, progress: Progress | None, preprocessor: str | None = None
-) -> DataQualityRun:
-    progress = progress or Progress()
-    run = profile_dataset(
-        spec,
-        engine,
-        on_batch=progress.on_batch,
-        on_start=progress.on_start,
-        record_preprocessor_script=preprocessor,
-    )
-    for issue in run.issues:
-        _log.warning("%s", issue.message)
-    if run.bad_record_count:
-        _log.warning("bad_records=%d (not analysed; see the warnings above)", run.bad_record_count)
-    return run
+    source: DatasetSource, engine: Engine | None, progress: Progress | None
+) -> tuple[DataQualityProfile, ReadReport]:
+    profile, read = profile_source(source, engine, progress=progress)
+    for warning in read.warnings:
+        _log.warning("%s", warning.message)
+    for bad in read.bad_records:
+        _log.warning("bad record: %s", bad)
+    if read.bad_record_count:
+        _log.warning("bad_records=%d (not analysed; see the warnings above)", read.bad_record_count)
+    return profile, read
 
 
 def run_baseline(
-    spec: DatasetSpec,
+    source: DatasetSource,
     output_uri: str,
     *,
     categorical_drift_method: CategoricalDriftMethod | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
-    record_preprocessor_script: str | None = None,
 ) -> BaselineResult:
-    """Profile ``spec`` and write its statistics and suggested constraints under ``output_uri``."""
+    """Profile ``source`` and write its statistics and suggested constraints under ``output_uri``."""
     started = time.perf_counter()
-    run = _profile(spec, engine, progress, record_preprocessor_script)
-    statistics = run.profile.to_statistics()
+    profile, read = _profile(source, engine, progress)
+    statistics = profile.to_statistics()
     constraints = suggest(statistics, categorical_drift_method)
     outputs = {
         STATISTICS_FILE: write_file(output_uri, STATISTICS_FILE, statistics),
         CONSTRAINTS_FILE: write_file(output_uri, CONSTRAINTS_FILE, constraints),
     }
     seconds = time.perf_counter() - started
-    _log.info("baseline of %d rows written to %s in %.2f s", run.profile.item_count, output_uri, seconds)
-    return BaselineResult(statistics, constraints, run, outputs, seconds)
-
-
-def _positional_names(profile: DataQualityProfile, constraints: ConstraintsFile) -> DataQualityProfile:
-    """Headerless current data (``_c0.._cN``) takes the baseline's feature names by position."""
-    names = [feature.name for feature in constraints.features]
-    mapping = {f"_c{index}": name for index, name in enumerate(names)}
-    return profile.renamed(mapping)
+    _log.info("baseline of %d rows written to %s in %.2f s", profile.item_count, output_uri, seconds)
+    return BaselineResult(statistics, constraints, profile, read, outputs, seconds)
 
 
 def run_check(
-    spec: DatasetSpec,
+    source: DatasetSource,
     baseline_uri: str,
     output_uri: str | None,
     *,
@@ -140,14 +115,14 @@ def run_check(
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """Profile ``spec`` and check it against the baseline files (folder ``baseline_uri`` by default)."""
+    """Profile ``source`` and check it against the baseline files (folder ``baseline_uri`` by default)."""
     started = time.perf_counter()
     constraints = read_constraints(constraints_uri or baseline_uri)
     baseline = read_statistics(statistics_uri or baseline_uri)
-    run = _profile(spec, engine, progress)
-    profile = run.profile
-    if spec.format == "csv" and not spec.header:
-        profile = _positional_names(profile, constraints)
+    profile, read = _profile(source, engine, progress)
+    profile = profile.renamed(
+        positional_names(profile.column_names, [feature.name for feature in constraints.features])
+    )
     report = evaluate(profile, baseline, constraints)
     statistics = profile.to_statistics()
     violations = report.to_violations()
@@ -156,13 +131,6 @@ def run_check(
         outputs[STATISTICS_FILE] = write_file(output_uri, STATISTICS_FILE, statistics)
         outputs[VIOLATIONS_FILE] = write_file(output_uri, VIOLATIONS_FILE, violations)
     seconds = time.perf_counter() - started
-    result = CheckResult(
-        statistics,
-        violations,
-        report,
-        DataQualityRun(profile, run.bad_records, run.issues, run.files),
-        outputs,
-        seconds,
-    )
+    result = CheckResult(statistics, violations, report, profile, read, outputs, seconds)
     _log.info("%s", result.message)
     return result

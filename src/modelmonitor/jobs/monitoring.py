@@ -24,8 +24,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from modelmonitor.analyzers.data_quality import profile_source
+from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
-from modelmonitor.dataset.window_reader import WindowReader
 from modelmonitor.errors import ModelMonitorError
 from modelmonitor.jobs.analysis import AnalysisResult, analyze
 from modelmonitor.jobs.contract import JobContract
@@ -60,24 +61,20 @@ def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -
         contract.start_time.isoformat(),
         contract.end_time.isoformat(),
     )
-    reader = WindowReader(
-        source=contract.dataset_source,
-        dataset_format=contract.dataset_format,
+    source = DatasetSource.for_job(
+        contract.dataset_source,
+        contract.dataset_format,
         window=AnalysisWindow(contract.start_time, contract.end_time),
-        endpoint_name=contract.endpoint_name,
-        preprocessor_script=contract.record_preprocessor_script,
-        logger=logger,
+        endpoint=contract.endpoint_name,
+        preprocessor=contract.record_preprocessor_script,
     )
-    result = analyze(reader.batches(), contract.baseline_statistics, contract.baseline_constraints, logger)
-    logger.info("read %d rows (%s)", reader.rows, reader.summary())
-    if reader.preprocess is not None:
-        logger.info(
-            "preprocess_handler: %d records, %d failed, %d dropped",
-            reader.preprocess.records,
-            reader.preprocess.failed,
-            reader.preprocess.dropped,
-        )
-    reader.check(error_threshold)
+    profile, read = profile_source(source, preprocess_error_threshold=error_threshold)
+    logger.info("read %s", read.summary())
+    for warning in read.warnings:
+        logger.warning("%s", warning.message)
+    for bad in read.bad_records:
+        logger.warning("skipped: %s", bad)
+    result = analyze(profile, contract.baseline_statistics, contract.baseline_constraints, logger)
     output = Path(contract.output_path)
     output.mkdir(parents=True, exist_ok=True)
     result.statistics.write(output / "statistics.json")

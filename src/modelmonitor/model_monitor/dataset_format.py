@@ -2,17 +2,18 @@
 
 ``DatasetFormat`` describes a baselining data set (``{"csv": {"header": true, ...}}``);
 ``MonitoringDatasetFormat`` a batch-transform monitoring input (``{"Csv": {"Header": true}}``).
-``dataset_spec`` turns either into the reader's ``DatasetSpec``.
+``dataset_source`` turns either into the reader's ``DatasetSource``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from modelmonitor.dataset.readers import DatasetSpec
+from modelmonitor.dataset.source import DatasetFormat as SourceFormat
+from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.errors import ConfigurationError
 
-__all__ = ["DatasetFormat", "MonitoringDatasetFormat", "dataset_spec"]
+__all__ = ["DatasetFormat", "MonitoringDatasetFormat", "dataset_source"]
 
 
 class DatasetFormat:
@@ -61,8 +62,10 @@ def _flag(options: Any, *names: str, default: bool) -> bool:
     return default
 
 
-def dataset_spec(uri: str, dataset_format: dict[str, Any]) -> DatasetSpec:
-    """The reader's spec for ``uri`` in either SDK spelling of a format."""
+def dataset_source(
+    uri: str, dataset_format: dict[str, Any], preprocessor: str | None = None
+) -> DatasetSource:
+    """The reader's source for ``uri`` in either SDK spelling of a format."""
     if not isinstance(dataset_format, dict) or len(dataset_format) != 1:
         raise ConfigurationError(
             f"dataset_format: expected one of DatasetFormat.csv()/json()/parquet(), got {dataset_format!r}"
@@ -70,13 +73,18 @@ def dataset_spec(uri: str, dataset_format: dict[str, Any]) -> DatasetSpec:
     ((kind, options),) = dataset_format.items()
     key = kind.lower()
     if key == "csv":
-        return DatasetSpec(uri=uri, format="csv", header=_flag(options, "header", "Header", default=False))
+        return DatasetSource.table(
+            uri,
+            SourceFormat.CSV,
+            header=_flag(options, "header", "Header", default=False),
+            preprocessor=preprocessor,
+        )
     if key == "json":
         if not _flag(options, "lines", "line", "Line", default=True):
             raise ConfigurationError("dataset_format json(lines=False) is not supported; use JSON Lines")
-        return DatasetSpec(uri=uri, format="json")
+        return DatasetSource.table(uri, SourceFormat.JSON_LINES, preprocessor=preprocessor)
     if key == "parquet":
-        return DatasetSpec(uri=uri, format="parquet")
+        return DatasetSource.table(uri, SourceFormat.PARQUET, preprocessor=preprocessor)
     raise ConfigurationError(
         f"dataset_format {kind!r} is not supported for baselining; expected csv, json or parquet "
         "(captured data is read by monitoring jobs)"

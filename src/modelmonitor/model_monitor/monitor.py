@@ -19,7 +19,7 @@ from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.jobs.baselining import BaselineResult, run_baseline
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
-from modelmonitor.model_monitor.dataset_format import dataset_spec
+from modelmonitor.model_monitor.dataset_format import dataset_source
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
 from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
 from modelmonitor.settings import Settings
@@ -194,13 +194,12 @@ class DefaultModelMonitor(ModelMonitor):
         """Compute ``statistics.json`` and suggest ``constraints.json`` for ``baseline_dataset``."""
         name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
         output = output_s3_uri or str(Settings.from_env().home / "baselining" / name / "results")
-        spec = dataset_spec(baseline_dataset, dataset_format)
+        source = dataset_source(baseline_dataset, dataset_format, record_preprocessor_script)
         method = monitoring_config_override.categorical_drift_method if monitoring_config_override else None
         result = run_baseline(
-            spec,
+            source,
             output,
             categorical_drift_method=method,  # type: ignore[arg-type]
-            record_preprocessor_script=record_preprocessor_script,
         )
         if post_analytics_processor_script is not None:
             from modelmonitor.outputs.postprocess import run_postprocess

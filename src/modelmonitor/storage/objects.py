@@ -18,7 +18,7 @@ import fsspec
 
 from modelmonitor.errors import ConfigurationError, NotFoundError
 
-__all__ = ["ObjectStore", "absolute_location", "is_remote", "store_for"]
+__all__ = ["ObjectEntry", "ObjectStore", "absolute_location", "is_remote", "store_for"]
 
 
 def is_remote(uri: str) -> bool:
@@ -42,6 +42,15 @@ def absolute_location(uri: str) -> str:
 
 def _strip_file_scheme(uri: str) -> str:
     return uri[len("file://") :] if uri.startswith("file://") else uri
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    """A listed object: its URI (with the store's scheme, a plain path for local files) and size."""
+
+    uri: str
+    size: int
+    is_folder: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,37 @@ class ObjectStore:
         if self.protocol == "file":
             return files
         return [f if "://" in f else f"{self.protocol}://{f}" for f in files]
+
+    def _uri(self, path: str) -> str:
+        return path if self.protocol == "file" or "://" in path else self.fs.unstrip_protocol(path)
+
+    def list_entries(self, prefix: str) -> list[ObjectEntry]:
+        """Every file below ``prefix`` (or ``prefix`` itself when it is a file) with its size, sorted."""
+        path = self._path(prefix)
+        fs = self.fs
+        if not fs.exists(path):
+            return []
+        if fs.isfile(path):
+            return [ObjectEntry(prefix, int(fs.size(path) or 0))]
+        found = fs.find(path, detail=True)
+        return sorted(
+            (ObjectEntry(self._uri(str(name)), int(info.get("size") or 0)) for name, info in found.items()),
+            key=lambda entry: entry.uri,
+        )
+
+    def list_children(self, prefix: str) -> list[ObjectEntry]:
+        """The files and folders directly below ``prefix``, sorted; none when it does not exist."""
+        path = self._path(prefix)
+        fs = self.fs
+        if not fs.exists(path) or fs.isfile(path):
+            return []
+        entries = [
+            ObjectEntry(
+                self._uri(str(info["name"])), int(info.get("size") or 0), info.get("type") == "directory"
+            )
+            for info in fs.ls(path, detail=True)
+        ]
+        return sorted(entries, key=lambda entry: entry.uri)
 
     def delete(self, uri: str) -> None:
         path = self._path(uri)

@@ -1,0 +1,190 @@
+"""One file of a table (CSV, JSON Lines, Parquet) → Arrow batches, bad rows named in the read report.
+
+CSV is read as text (``all_varchar``) by DuckDB, the way SageMaker's Spark job hands strings to Deequ,
+so type inference sees what SageMaker sees; an empty field is null. Rows DuckDB cannot read (too few
+or too many fields, bytes that are not UTF-8) are rejected with their line and counted as bad records;
+the read goes on. JSON Lines take DuckDB's fast path when every line is an object; when some line is
+not, the file is read line by line so each bad line is named. Parquet is streamed by pyarrow.
+
+Remote files are read through fsspec where they are: DuckDB is handed the fsspec filesystem, pyarrow
+an fsspec file; nothing is copied to a temporary folder first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer, sized_batches
+from modelmonitor.dataset.source import DatasetFormat
+from modelmonitor.errors import DatasetError
+from modelmonitor.storage.objects import is_remote, store_for
+
+__all__ = ["DUCKDB_MEMORY_LIMIT", "connect", "parquet_rows", "parse_json_line", "read_table_file"]
+
+# A streaming scan needs little of DuckDB's buffer pool, and without a cap its cache grows with the
+# input (default: 80 % of RAM).
+DUCKDB_MEMORY_LIMIT = "512MB"
+_READER_ROWS = 8192  # rows per batch DuckDB hands over; sized_batches joins them by bytes
+
+
+def connect(uri: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for reading; remote URIs are served by their fsspec filesystem."""
+    con = duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET memory_limit = ?", [DUCKDB_MEMORY_LIMIT])
+    con.execute("SET enable_progress_bar = false")  # progress is the caller's to show
+    if uri is not None and is_remote(uri):
+        con.register_filesystem(store_for(uri).fs)
+    return con
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_table_file(
+    uri: str,
+    format: DatasetFormat,
+    header: bool,
+    report: ReadReport,
+    *,
+    threads: int | None = None,
+    batch_bytes: int = TARGET_BATCH_BYTES,
+) -> Iterator[pa.RecordBatch]:
+    """The rows of one file, in order, in batches of about ``batch_bytes``; bad rows go to ``report``."""
+    report.files += 1
+    if format is DatasetFormat.CSV:
+        yield from _csv(uri, header, report, threads, batch_bytes)
+    elif format is DatasetFormat.JSON_LINES:
+        yield from _json_lines(uri, report, threads, batch_bytes)
+    elif format is DatasetFormat.PARQUET:
+        yield from _parquet(uri, report, batch_bytes)
+    else:
+        raise DatasetError(f"{uri}: {format.value} is not a table format; expected csv, json or parquet")
+
+
+def _csv(
+    uri: str, header: bool, report: ReadReport, threads: int | None, batch_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    con = connect(uri, threads)
+    query = (
+        f"SELECT * FROM read_csv({_sql_text(uri)}, all_varchar = true, "
+        f"header = {'true' if header else 'false'}, "
+        "delim = ',', quote = '\"', escape = '\"', null_padding = false, "
+        "store_rejects = true, ignore_errors = true)"
+    )
+    try:
+        try:
+            reader = con.sql(query).to_arrow_reader(_READER_ROWS)
+        except duckdb.Error as exc:
+            raise DatasetError(f"{uri}: cannot read as CSV: {exc}") from exc
+        names = list(reader.schema.names)
+        if not header:
+            names = [f"_c{index}" for index in range(len(names))]
+        rows = 0
+        for batch in sized_batches(reader, batch_bytes):
+            rows += batch.num_rows
+            yield batch.rename_columns(names)
+        report.records += rows
+        rejects = con.execute(
+            "SELECT e.line, e.column_name, e.error_type, e.error_message FROM reject_errors e ORDER BY e.line"
+        ).fetchall()
+        for line, column, error_type, message in rejects:
+            report.records += 1
+            report.bad(BadRecord(uri, int(line), column, f"{str(error_type).lower()}: {message}"))
+        if header and rows == 0 and not rejects:
+            report.warn("empty_file", f"{uri}: has a header line but no data rows")
+    finally:
+        con.close()
+
+
+def _json_lines(
+    uri: str, report: ReadReport, threads: int | None, batch_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    con = connect(uri, threads)
+    try:
+        try:
+            row = con.execute(
+                "SELECT count(*) FILTER (WHERE json IS NULL OR json_type(json) <> 'OBJECT') "
+                f"FROM read_ndjson_objects({_sql_text(uri)}, ignore_errors = true)"
+            ).fetchone()
+            clean = row is not None and row[0] == 0
+        except duckdb.Error:
+            clean = False
+        if clean:
+            try:
+                # Types are inferred from every line (not a sample), so no row fails to convert later.
+                reader = con.sql(
+                    f"SELECT * FROM read_json({_sql_text(uri)}, "
+                    "format = 'newline_delimited', sample_size = -1)"
+                ).to_arrow_reader(_READER_ROWS)
+            except duckdb.Error:
+                clean = False
+        if clean:
+            for batch in sized_batches(reader, batch_bytes):
+                report.records += batch.num_rows
+                yield batch
+            return
+    finally:
+        con.close()
+    yield from _json_lines_one_by_one(uri, report, batch_bytes)
+
+
+def _json_lines_one_by_one(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.RecordBatch]:
+    buffer = RowBuffer(batch_bytes)
+    with store_for(uri).open(uri, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            record = parse_json_line(raw, uri, number, report)
+            if record is not None:
+                batch = buffer.add([record])
+                if batch is not None:
+                    yield batch
+    batch = buffer.flush()
+    if batch is not None:
+        yield batch
+
+
+def parse_json_line(raw: bytes, uri: str, number: int, report: ReadReport) -> dict[str, Any] | None:
+    """A JSON Lines line's object; None for a blank line, or a bad record counted in ``report``."""
+    if not raw.strip():
+        return None
+    report.records += 1
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        reason = "not UTF-8 text" if "utf-8" in str(exc).lower() else f"not valid JSON ({exc})"
+        report.bad(BadRecord(uri, number, None, reason))
+        return None
+    if not isinstance(value, dict):
+        report.bad(BadRecord(uri, number, None, f"expected a JSON object, got {type(value).__name__}"))
+        return None
+    return value
+
+
+def _parquet(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.RecordBatch]:
+    with store_for(uri).open(uri, "rb") as handle:
+        try:
+            parquet = pq.ParquetFile(handle)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
+        # Row groups are decoded a slice at a time, so memory holds one batch, not a whole row group.
+        for batch in sized_batches(parquet.iter_batches(batch_size=_READER_ROWS * 4), batch_bytes):
+            report.records += batch.num_rows
+            yield batch
+
+
+def parquet_rows(uri: str) -> int:
+    """The row count in a Parquet file's footer."""
+    with store_for(uri).open(uri, "rb") as handle:
+        try:
+            return int(pq.ParquetFile(handle).metadata.num_rows)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
