@@ -60,14 +60,22 @@ def start_model_server(port: int) -> subprocess.Popen[bytes]:
 
 
 def start_proxy(
-    upstream_port: int, port: int, destination: str, extra: Sequence[str] = (), log_path: Path | None = None
+    upstream_port: int,
+    port: int,
+    destination: str,
+    extra: Sequence[str] = (),
+    log_path: Path | None = None,
+    *,
+    upstream_url: str | None = None,
+    ready_url: str | None = None,
 ) -> subprocess.Popen[bytes]:
+    """The proxy CLI in a subprocess; ready once ``ready_url`` (default: its /metrics) answers."""
     command = [
         MODELMONITOR,
         "capture",
         "proxy",
         "--upstream",
-        f"http://127.0.0.1:{upstream_port}",
+        upstream_url or f"http://127.0.0.1:{upstream_port}",
         "--listen",
         f"127.0.0.1:{port}",
         "--endpoint-name",
@@ -84,7 +92,7 @@ def start_proxy(
     env = {**os.environ, "MODELMONITOR_HOME": home}
     env.pop("MODELMONITOR_CATALOG_URL", None)
     process = subprocess.Popen(command, cwd=REPO_ROOT, stderr=stderr, env=env)
-    wait_http(f"http://127.0.0.1:{port}/metrics", process)
+    wait_http(ready_url or f"http://127.0.0.1:{port}/metrics", process)
     return process
 
 

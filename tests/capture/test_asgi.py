@@ -59,14 +59,31 @@ def test_middleware_captures_with_the_sdk_config(tmp_path: Path) -> None:
         assert client.post("/boom", content="x").status_code == 400
     result = read_capture_tree(str(tmp_path / "churn" / "AllTraffic"))
     records = {r.eventMetadata.inferenceId: r for r in result.records}
-    assert sorted(records) == ["a", "b"]
+    assert sorted(records) == ["a"]  # GET /stream is not an inference call by default (SageMaker: POST only)
     first = records["a"].captureData
     assert first.endpointInput is not None
     assert first.endpointOutput is not None
     assert (first.endpointInput.data, first.endpointOutput.data) == ("1,2", "3.0")
     assert first.endpointOutput.observedContentType == "text/csv; charset=utf-8"
-    assert records["b"].captureData.endpointOutput is not None
-    assert records["b"].captureData.endpointOutput.data == "0,1,2,"
+
+
+def test_middleware_captures_streamed_answers_of_the_methods_and_paths_listed(tmp_path: Path) -> None:
+    app = _model_app()
+    settings = CaptureSettings(
+        endpoint_name="churn",
+        destination=str(tmp_path),
+        sampling_percentage=100,
+        capture_methods=("GET", "POST"),
+        capture_paths=("/stream",),
+    )
+    app.add_middleware(CaptureMiddleware, config=settings)
+    with TestClient(app) as client:
+        assert client.get("/stream", headers={"X-Inference-Id": "b"}).text == "0,1,2,"
+        client.post("/invocations", content="1", headers={"content-type": "text/csv", "X-Inference-Id": "c"})
+    (record,) = read_capture_tree(str(tmp_path)).records
+    assert record.eventMetadata.inferenceId == "b"
+    assert record.captureData.endpointOutput is not None
+    assert record.captureData.endpointOutput.data == "0,1,2,"
 
 
 def test_lifespan_can_run_twice(tmp_path: Path) -> None:

@@ -132,13 +132,13 @@ def test_error_status_is_not_captured(tmp_path: Path) -> None:
 
 def test_sampling_counts_sampled_out(tmp_path: Path) -> None:
     pipeline = CapturePipeline(_settings(tmp_path, sampling_percentage=0))
-    assert not any(pipeline.should_capture() for _ in range(50))
+    assert not any(pipeline.should_capture("POST", "/invocations") for _ in range(50))
     assert pipeline.stats.sampled_out == 50
 
 
 def test_disabled_capture_never_samples(tmp_path: Path) -> None:
     pipeline = CapturePipeline(_settings(tmp_path, enabled=False))
-    assert not pipeline.should_capture()
+    assert not pipeline.should_capture("POST", "/invocations")
     pipeline.start()
     assert not pipeline.writer.running
 

@@ -191,7 +191,7 @@ def test_answer_that_stalls_mid_body_times_out_and_drops_the_connection(head: by
             async for chunk in response.chunks():
                 chunks.append(chunk)
 
-        with pytest.raises(UpstreamTimeoutError, match="stopped sending"):
+        with pytest.raises(UpstreamTimeoutError, match=r"no complete answer within 1\.0 s"):
             await collect()
         assert chunks == [b"abc"]  # what arrived before the stall was passed on
         assert pool._idle == []  # a half-read connection is never reused

@@ -2,7 +2,8 @@
 
     app.add_middleware(CaptureMiddleware, config=DataCaptureConfig(...), endpoint_name="churn")
 
-A pure ASGI middleware (no ``BaseHTTPMiddleware``): requests that are sampled out pass through untouched;
+A pure ASGI middleware (no ``BaseHTTPMiddleware``): requests that are not inference calls (by default
+anything but POST, see ``CaptureSettings.capture_methods``) or are sampled out pass through untouched;
 for captured ones the request and response bodies are collected as they stream (bounded by
 ``max_payload_bytes``) and the record is queued just before the last body chunk is sent, so every
 response a client has fully received is already in the capture queue. The writer starts with the app's
@@ -69,7 +70,7 @@ class CaptureMiddleware:
         if kind == "http":
             if not self._started:
                 self._ensure_started()
-            if self.pipeline.should_capture():
+            if self.pipeline.should_capture(scope["method"], scope["path"]):
                 await self._capture_call(scope, receive, send)
             else:
                 await self.app(scope, receive, send)

@@ -75,6 +75,10 @@ class CaptureSettings:
     disk_usage_threshold: float = 0.75
     disk_check_interval: timedelta = timedelta(seconds=1)
     spool_dir: str | None = None
+    # Which calls are inference calls: SageMaker captures only InvokeEndpoint (a POST), so health checks
+    # (GET /ping) and other methods are not captured unless listed. Paths are fnmatch patterns; () is all.
+    capture_methods: tuple[str, ...] = ("POST",)
+    capture_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.endpoint_name or "/" in self.endpoint_name:
@@ -98,6 +102,16 @@ class CaptureSettings:
         for name in ("max_payload_bytes", "queue_size", "max_file_bytes"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name}: got {getattr(self, name)}, expected a positive number")
+        if not self.capture_methods or any(not m.isalpha() or m != m.upper() for m in self.capture_methods):
+            raise ConfigurationError(
+                f"capture methods: got {list(self.capture_methods)}, "
+                "expected upper-case HTTP methods such as POST"
+            )
+        if any(not pattern.startswith(("/", "*")) for pattern in self.capture_paths):
+            raise ConfigurationError(
+                f"capture paths: got {list(self.capture_paths)}, "
+                "expected patterns such as /invocations or /models/*"
+            )
         if self.flush_interval <= timedelta(0):
             raise ConfigurationError(
                 f"flush interval: got {self.flush_interval}, expected a positive duration"

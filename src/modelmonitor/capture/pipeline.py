@@ -1,8 +1,8 @@
 """The capture pipeline of one process: sample → encode → bounded queue → writer thread.
 
 Proxy, ASGI middleware and tests drive capture only through this class. The request path calls
-``should_capture`` before collecting payloads and ``submit`` once the response is complete; neither blocks,
-raises, nor touches the disk.
+``should_capture(method, path)`` before collecting payloads and ``submit`` once the response is complete;
+neither blocks, raises, nor touches the disk.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 
 from prometheus_client.registry import CollectorRegistry
 
@@ -72,9 +73,16 @@ class CapturePipeline:
             registry, self.stats, self.buffer.__len__, s.endpoint_name, s.variant_name
         )
 
-    def should_capture(self) -> bool:
-        """Decide, before any payload is kept, whether this request is captured (counts sampled-out ones)."""
-        if not self.settings.enabled:
+    def should_capture(self, method: str, path: str) -> bool:
+        """Decide, before any payload is kept, whether this request is captured (counts sampled-out ones).
+
+        Only inference calls are captured: ``capture_methods`` (default POST) and, when set,
+        ``capture_paths``; other calls (health checks) are neither captured nor counted as sampled out.
+        """
+        s = self.settings
+        if not s.enabled or method not in s.capture_methods:
+            return False
+        if s.capture_paths and not any(fnmatchcase(path, pattern) for pattern in s.capture_paths):
             return False
         if self._sampler.keep():
             return True

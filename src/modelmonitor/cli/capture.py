@@ -14,6 +14,7 @@ from modelmonitor.capture.config import (
     CaptureSettings,
     capture_modes,
 )
+from modelmonitor.capture.limits import ProxyLimits
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
 from modelmonitor.settings import Settings
@@ -40,10 +41,10 @@ def _storage_options(values: list[str] | None) -> dict[str, Any]:
     return options
 
 
-def _listen(address: str) -> tuple[str, int]:
+def _listen(address: str, flag: str = "--listen") -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
-        raise ConfigurationError(f"--listen: got {address!r}, expected HOST:PORT such as 127.0.0.1:8081")
+        raise ConfigurationError(f"{flag}: got {address!r}, expected HOST:PORT such as 127.0.0.1:8081")
     return host or "127.0.0.1", int(port)
 
 
@@ -72,16 +73,54 @@ def proxy(
     spool_dir: str = typer.Option("", help="Local spool for object-store destinations (default: temp dir)."),
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
     timeout_seconds: float = typer.Option(
-        60.0, help="Upstream answer time limit; beyond it clients get 504."
+        60.0, help="Time limit for the model's whole answer, head and body; past it clients get 504."
     ),
     metrics_path: str = typer.Option("/metrics", help="Path of the proxy's Prometheus metrics."),
+    metrics_listen: str = typer.Option(
+        "", help="HOST:PORT serving /metrics apart from the model's port (then every path goes to the model)."
+    ),
+    capture_methods: list[str] = typer.Option(
+        ["POST"], help="HTTP methods of inference calls, the only ones captured (repeat or comma-separate)."
+    ),
+    capture_paths: list[str] = typer.Option(
+        [], help="Captured paths, fnmatch patterns such as /invocations (default: every path)."
+    ),
+    max_request_body_bytes: int = typer.Option(
+        ProxyLimits.max_request_body_bytes, help="Larger request bodies get 413 and are not read."
+    ),
+    max_request_headers: int = typer.Option(
+        ProxyLimits.max_request_headers, help="More request headers get 431 and the connection closed."
+    ),
+    max_request_head_bytes: int = typer.Option(
+        ProxyLimits.max_request_head_bytes, help="A larger request head gets 431 and the connection closed."
+    ),
+    max_response_headers: int = typer.Option(
+        ProxyLimits.max_response_headers, help="A model answer with more headers is refused (502)."
+    ),
+    max_response_head_bytes: int = typer.Option(
+        ProxyLimits.max_response_head_bytes, help="A model answer with a larger head is refused (502)."
+    ),
+    client_header_timeout_seconds: float = typer.Option(
+        ProxyLimits.client_header_timeout.total_seconds(),
+        help="A client must send its request head within this time (else 408, closed).",
+    ),
+    client_body_timeout_seconds: float = typer.Option(
+        ProxyLimits.client_body_timeout.total_seconds(),
+        help="A client must send its request body within this time after the head (else 408, closed).",
+    ),
+    idle_timeout_seconds: int = typer.Option(
+        round(ProxyLimits.idle_timeout.total_seconds()),
+        help="Idle kept-alive client connections are closed after this many seconds.",
+    ),
+    max_client_connections: int = typer.Option(
+        ProxyLimits.max_client_connections, help="Open client connections beyond this get 503 and are closed."
+    ),
     log_level: str = typer.Option("warning", help="uvicorn/modelmonitor log level."),
 ) -> None:
     """Run a capturing reverse proxy in front of a model server; SIGTERM/SIGINT stop it, draining capture."""
     # Imported here, not at the top: every other command would pay for uvicorn, starlette and SQLAlchemy.
-    import uvicorn
-
     from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
+    from modelmonitor.capture.serving import serve_proxy
     from modelmonitor.service import CatalogRegistration
 
     host, port = _listen(listen)
@@ -108,6 +147,19 @@ def proxy(
         max_file_age=age,
         disk_usage_threshold=disk_usage_threshold,
         spool_dir=spool_dir or None,
+        capture_methods=tuple(m.upper() for m in _split(capture_methods)),
+        capture_paths=tuple(_split(capture_paths)),
+    )
+    limits = ProxyLimits(
+        max_request_body_bytes=max_request_body_bytes,
+        max_request_headers=max_request_headers,
+        max_request_head_bytes=max_request_head_bytes,
+        max_response_headers=max_response_headers,
+        max_response_head_bytes=max_response_head_bytes,
+        client_header_timeout=timedelta(seconds=client_header_timeout_seconds),
+        client_body_timeout=timedelta(seconds=client_body_timeout_seconds),
+        idle_timeout=timedelta(seconds=idle_timeout_seconds),
+        max_client_connections=max_client_connections,
     )
     settings = ProxySettings(
         upstream=upstream,
@@ -115,18 +167,20 @@ def proxy(
         listen_url=f"http://{host}:{port}",
         timeout=timedelta(seconds=timeout_seconds),
         metrics_path=metrics_path,
+        metrics_listen=_listen(metrics_listen, "--metrics-listen") if metrics_listen else None,
+        limits=limits,
     )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_proxy_app(settings, registration=CatalogRegistration(Settings.from_env()))
-    uvicorn.run(
+    serve_proxy(
         app,
         host=host,
         port=port,
-        log_level=log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        server_header=False,
-        date_header=False,
+        limits=limits,
+        refusals=app.state.refusals,
+        log_level=log_level,
+        metrics_listen=settings.metrics_listen,
+        metrics_registry=app.state.registry,
     )
 
 
