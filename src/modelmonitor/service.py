@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -26,14 +25,14 @@ from modelmonitor.errors import (
     NotFoundError,
     ScheduleError,
 )
-from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.staging import stage_scripts
-from modelmonitor.jobs.states import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
+from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.formats.statuses import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
+from modelmonitor.jobs.schedule_window import offsets
+from modelmonitor.jobs.staging import absolute_locations, stage_scripts
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import parse_expression
 from modelmonitor.scheduler.loop import Scheduler
-from modelmonitor.scheduler.worker import start_execution
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
 from modelmonitor.storage.objects import absolute_location, store_for
@@ -57,12 +56,15 @@ class MonitoringService:
     catalog: Catalog
     home: Path
     clock: Clock
+    _scheduler: Scheduler | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> MonitoringService:
         return cls(Catalog(settings.catalog_url), settings.home, clock or SystemClock())
 
     def close(self) -> None:
+        if self._scheduler is not None and self._scheduler.alerts is not None:
+            self._scheduler.alerts.close()
         self.catalog.close()
 
     def _now(self) -> datetime:
@@ -116,7 +118,7 @@ class MonitoringService:
         return self.catalog.add_schedule(
             name,
             status=str(ScheduleStatus.SCHEDULED),
-            monitoring_type=definition.monitoring_type,
+            monitoring_type=definition.monitoring_type.value,
             expression=parsed.text,
             endpoint_name=definition.endpoint_name if definition.input_kind == "endpoint" else None,
             definition=definition.to_dict(),
@@ -126,7 +128,8 @@ class MonitoringService:
 
     def _accepted(self, name: str, definition: JobDefinition) -> JobDefinition:
         """Local paths made absolute and scripts copied into the home: the job runs in another folder."""
-        definition = definition.with_absolute_locations()
+        offsets(definition)
+        definition = absolute_locations(definition)
         _check_files_exist(definition)
         return stage_scripts(definition, self.home, name)
 
@@ -154,6 +157,7 @@ class MonitoringService:
             new_definition.data_analysis_start_time and new_definition.data_analysis_end_time
         ):
             raise ScheduleError("a NOW schedule needs data_analysis_start_time and data_analysis_end_time")
+        offsets(new_definition)
         if expression:
             changes["expression"] = new_expression
         if definition is not None:
@@ -221,14 +225,14 @@ class MonitoringService:
             raise ConflictError(f"monitoring execution {execution_id} has already ended ({execution.status})")
         return self.catalog.update_execution(execution_id, self._now(), status=str(ExecutionStatus.STOPPING))
 
-    def run_now(
-        self,
-        name: str,
-        start_offset: str | None = None,
-        end_offset: str | None = None,
-        poll_seconds: float = 0.2,
+    def start_execution(
+        self, name: str, start_offset: str | None = None, end_offset: str | None = None
     ) -> Execution:
-        """Run one execution of a schedule now, in the foreground, with an optional window override."""
+        """Start one execution of a schedule now, with an optional window override; don't wait for it.
+
+        The daemon's own start path (``Scheduler.start``): an execution that cannot start is Failed with
+        the reason, alerts included, never left Pending. ``wait_for_execution`` waits for it to end.
+        """
         schedule = self.catalog.get_schedule(name)
         busy = self.catalog.list_executions(schedule_name=name, statuses=UNFINISHED_STATUSES, limit=1)
         if busy:
@@ -247,41 +251,33 @@ class MonitoringService:
                 data_analysis_end_time=end_offset or definition.data_analysis_end_time or "-PT0H",
             )
             definition = JobDefinition.from_dict(values)
-        now = self._now()
-        scheduler = Scheduler(self.catalog, self.home, self.clock)
-        execution = scheduler.add_pending_execution(schedule, now, now)
-        capture_uri = (
-            self.catalog.get_endpoint(definition.endpoint_name).capture_destination
-            if definition.input_kind == "endpoint" and definition.endpoint_name
-            else None
-        )
-        running = start_execution(
-            execution_id=execution.id,
-            definition=definition,
-            schedule_name=name,
-            scheduled_time=now,
-            capture_uri=capture_uri,
-            home=self.home,
-        )
-        scheduler.mark_started(execution.id, now, running)
-        outcome = running.poll()
-        while outcome is None:
-            time.sleep(poll_seconds)
-            outcome = running.poll()
-        scheduler.finalize(running, outcome)
-        return self.catalog.get_execution(execution.id)
+            offsets(definition)
+        return self.scheduler().start(schedule, self._now(), definition)
+
+    def wait_for_execution(self, execution_id: int) -> Execution:
+        """Wait (on the service's clock) until an execution started by ``start_execution`` has ended."""
+        return self.scheduler().wait(execution_id)
+
+    def run_now(self, name: str, start_offset: str | None = None, end_offset: str | None = None) -> Execution:
+        """Run one execution of a schedule now and wait for it: ``start_execution``, then the wait."""
+        execution = self.start_execution(name, start_offset, end_offset)
+        return self.wait_for_execution(execution.id)
 
     # -- scheduler and alerts -------------------------------------------------------------------------
 
-    def scheduler(self, *, poll_seconds: float = 1.0, max_idle_seconds: float = 60.0) -> Scheduler:
-        return Scheduler(
-            self.catalog,
-            self.home,
-            self.clock,
-            alerts=AlertDispatcher(self.catalog),
-            poll_seconds=poll_seconds,
-            max_idle_seconds=max_idle_seconds,
-        )
+    def scheduler(
+        self, *, poll_seconds: float | None = None, max_idle_seconds: float | None = None
+    ) -> Scheduler:
+        """The service's one scheduler: it starts executions for ``run-now`` and is the daemon's loop."""
+        if self._scheduler is None:
+            self._scheduler = Scheduler(
+                self.catalog, self.home, self.clock, alerts=AlertDispatcher(self.catalog), poll_seconds=0.2
+            )
+        if poll_seconds is not None:
+            self._scheduler.poll_seconds = poll_seconds
+        if max_idle_seconds is not None:
+            self._scheduler.max_idle_seconds = max_idle_seconds
+        return self._scheduler
 
     def put_alert(
         self,

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog, Execution

@@ -12,9 +12,9 @@ import pytest
 
 from modelmonitor.cli.main import main
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.jobs.contract import CONTRACT_VARIABLES, JobContract, execution_environment
-from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import ExecutionStatus
+from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, JobDefinition
+from modelmonitor.formats.statuses import ExecutionStatus
+from modelmonitor.jobs.contract import JobContract, execution_environment
 from modelmonitor.scheduler.worker import start_execution
 
 DUMP_ENVIRONMENT = """\

@@ -11,7 +11,6 @@ from modelmonitor.formats.base import UnknownKeyWarning
 from modelmonitor.formats.statistics import DatasetSummary, StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.outputs.files import (
-    exit_message,
     read_constraints,
     read_statistics,
     read_violations,
@@ -55,8 +54,3 @@ def test_unknown_key_warns_with_its_path_and_is_kept(tmp_path: Path) -> None:
     with pytest.warns(UnknownKeyWarning, match="unknown key 'extra_setting'"):
         constraints = read_constraints(str(tmp_path))
     assert constraints.to_dict()["extra_setting"] == 1
-
-
-def test_exit_messages() -> None:
-    assert exit_message(0) == "Completed: Job completed successfully with no violations."
-    assert exit_message(60) == "CompletedWithViolations: Job completed successfully with 60 violations."

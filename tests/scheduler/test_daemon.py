@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SteppingClock, SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog

@@ -22,8 +22,8 @@ from rich.console import Console
 from modelmonitor.cli.baseline import print_issues, print_violations
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.errors import JobError
+from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.baselining import run_baseline, run_check
-from modelmonitor.jobs.states import ExecutionStatus
 
 __all__ = ["demo", "drifted_sample", "register", "write_baseline_data"]
 

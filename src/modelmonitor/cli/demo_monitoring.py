@@ -22,8 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from modelmonitor.cli.baseline import print_violations
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.jobs.definition import JobDefinition
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import Execution

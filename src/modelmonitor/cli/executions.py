@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from modelmonitor.cli._service import echo_json, service
+from modelmonitor.formats.statuses import ExecutionStatus
 
 __all__ = ["executions_app", "register"]
 
@@ -66,7 +67,7 @@ def run_now(
     with service() as svc:
         execution = svc.run_now(schedule, start, end)
     echo_json(execution)
-    if execution.status == "Failed":
+    if execution.status == ExecutionStatus.FAILED:
         raise typer.Exit(1)
 
 

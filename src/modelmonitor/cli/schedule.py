@@ -15,7 +15,7 @@ from rich.table import Table
 
 from modelmonitor.cli._service import echo_json, service
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
 
 __all__ = ["schedule_app"]
 

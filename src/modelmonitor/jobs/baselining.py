@@ -18,13 +18,13 @@ from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
+from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.outputs.files import (
     CONSTRAINTS_FILE,
     STATISTICS_FILE,
     VIOLATIONS_FILE,
-    exit_message,
     read_constraints,
     read_statistics,
     write_file,
@@ -67,7 +67,7 @@ class CheckResult(_ReadCounts):
 
     @property
     def message(self) -> str:
-        return exit_message(len(self.violations.violations))
+        return ExitMessage.completed(len(self.violations.violations)).text
 
 
 def _profile(

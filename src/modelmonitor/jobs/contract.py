@@ -10,8 +10,8 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 and ``MODELMONITOR_EXECUTION_ID``.
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
-name a contract variable (``check_schedule_environment``), and ``execution_environment`` applies the
-contract after the schedule's variables. A custom monitor gets only ``BASIC_VARIABLES`` of the scheduler's
+name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
+``execution_environment`` applies the contract after the schedule's variables. A custom monitor gets only ``BASIC_VARIABLES`` of the scheduler's
 environment (what running a command needs), never the rest: the scheduler's catalog URL and credentials
 are not the monitor's business. The built-in job is our code and gets the scheduler's whole environment
 (object-store credentials, ``MODELMONITOR_*`` settings).
@@ -27,38 +27,15 @@ from typing import Any
 
 from modelmonitor.dataset.window import format_time, parse_time
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, EXECUTION_ID_VARIABLE
 
 __all__ = [
     "BASIC_VARIABLES",
     "CAPTURE_DATASET_FORMAT",
-    "CONTRACT_VARIABLES",
-    "EXECUTION_ID_VARIABLE",
     "JobContract",
-    "check_schedule_environment",
     "execution_environment",
 ]
 
-EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
-CONTRACT_VARIABLES = frozenset(
-    {
-        "dataset_source",
-        "output_path",
-        "start_time",
-        "end_time",
-        "dataset_format",
-        "output_message_file",
-        "cloudwatch_metrics_directory",
-        "publish_cloudwatch_metrics",
-        "sagemaker_endpoint_name",
-        "sagemaker_monitoring_schedule_name",
-        "sagemaker_endpoint_datacapture_prefix",
-        "baseline_statistics",
-        "baseline_constraints",
-        "record_preprocessor_script",
-        "post_analytics_processor_script",
-        EXECUTION_ID_VARIABLE,
-    }
-)
 # What a custom monitor inherits from the scheduler: finding and running a command, its locale and clock.
 BASIC_VARIABLES = frozenset({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR"})
 BASIC_VARIABLE_PREFIX = "LC_"
@@ -72,16 +49,6 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is missing (SageMaker container contract)")
     return value
-
-
-def check_schedule_environment(environment: Mapping[str, str]) -> None:
-    """Refuse a schedule environment that names a contract variable (the scheduler sets those per run)."""
-    for name in sorted(environment):
-        if name in CONTRACT_VARIABLES:
-            raise ConfigurationError(
-                f"environment variable {name} (set to {environment[name]!r}): it is part of the job "
-                "contract, which the scheduler sets for every execution; expected a variable outside it"
-            )
 
 
 def execution_environment(

@@ -10,6 +10,9 @@ SageMaker only needs to read the two paths SageMaker fixes from the environment 
     ...                                         # read contract.dataset_source between start and end
     write_metrics(contract, [metric_record("my_score", 0.3, contract)])
     finish(contract, violations=2)              # "CompletedWithViolations: ... with 2 violations."
+
+``finish`` and ``fail`` write the message through ``formats.exit_message`` — the same writer the built-in
+job uses — so the violation count reaches the scheduler as data.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from modelmonitor.dataset.window import format_time
+from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.jobs.contract import JobContract
 
 __all__ = ["fail", "finish", "metric_record", "read_contract", "write_metrics"]
@@ -31,27 +35,18 @@ def read_contract(environ: Mapping[str, str] | None = None) -> JobContract:
     return JobContract.from_env(os.environ if environ is None else environ)
 
 
-def _write_message(contract: JobContract, text: str) -> None:
-    path = Path(contract.output_message_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
 def finish(contract: JobContract, violations: int = 0) -> str:
     """Write SageMaker's success message; the execution becomes Completed or CompletedWithViolations."""
-    if violations:
-        text = f"CompletedWithViolations: Job completed successfully with {violations} violations."
-    else:
-        text = "Completed: Job completed successfully with no violations."
-    _write_message(contract, text)
-    return text
+    message = ExitMessage.completed(violations)
+    message.write(Path(contract.output_message_file))
+    return message.text
 
 
 def fail(contract: JobContract, reason: str) -> str:
     """Write a failure message; the execution becomes Failed with ``reason`` (exit non-zero as well)."""
-    text = f"Failed: {reason}".splitlines()[0]
-    _write_message(contract, text)
-    return text
+    message = ExitMessage.failed(reason)
+    message.write(Path(contract.output_message_file))
+    return message.text
 
 
 def metric_record(name: str, value: float, contract: JobContract, unit: str | None = None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from modelmonitor.analyzers.data_quality import profile_source
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.errors import ModelMonitorError
+from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.jobs.analysis import AnalysisResult, analyze
 from modelmonitor.jobs.contract import JobContract
 from modelmonitor.outputs.metrics import data_quality_metric_records, write_cloudwatch_metrics
@@ -37,19 +38,6 @@ __all__ = ["DEFAULT_PREPROCESS_ERROR_THRESHOLD", "main", "run"]
 
 DEFAULT_PREPROCESS_ERROR_THRESHOLD = 0.1
 THRESHOLD_VARIABLE = "MODELMONITOR_PREPROCESS_ERROR_THRESHOLD"
-
-
-def _exit_message(result: AnalysisResult) -> str:
-    count = len(result.violations.violations)
-    if count == 0:
-        return "Completed: Job completed successfully with no violations."
-    return f"CompletedWithViolations: Job completed successfully with {count} violations."
-
-
-def _write_message(contract: JobContract, text: str) -> None:
-    path = Path(contract.output_message_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n", encoding="utf-8")
 
 
 def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -> AnalysisResult:
@@ -109,11 +97,11 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         result = run(contract, logger, threshold)
     except ModelMonitorError as exc:
         logger.error("%s", exc)
-        _write_message(contract, f"Failed: {exc}".splitlines()[0])
+        ExitMessage.failed(str(exc)).write(Path(contract.output_message_file))
         return 1
-    message = _exit_message(result)
-    logger.info("%s", message)
-    _write_message(contract, message)
+    message = ExitMessage.completed(len(result.violations.violations))
+    logger.info("%s", message.text)
+    message.write(Path(contract.output_message_file))
     return 0
 
 

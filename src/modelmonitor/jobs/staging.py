@@ -16,10 +16,35 @@ from dataclasses import replace
 from pathlib import Path
 
 from modelmonitor.errors import NotFoundError
-from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.storage.objects import is_remote
+from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.storage.objects import absolute_location, is_remote
 
-__all__ = ["stage_scripts"]
+__all__ = ["absolute_locations", "stage_scripts"]
+
+
+def absolute_locations(definition: JobDefinition) -> JobDefinition:
+    """Every local path made absolute, as where the definition is accepted: the job runs elsewhere.
+
+    A custom command given as a relative path (``./monitor.sh``, ``bin/check``) is resolved too; a bare
+    program name (``python3``) is left for ``PATH`` to find.
+    """
+    command = definition.command
+    if command and os.sep in command[0] and not os.path.isabs(command[0]):
+        command = (os.path.abspath(command[0]), *command[1:])
+    return replace(
+        definition,
+        output_uri=absolute_location(definition.output_uri),
+        capture_uri=_absolute_or_none(definition.capture_uri),
+        baseline_statistics=_absolute_or_none(definition.baseline_statistics),
+        baseline_constraints=_absolute_or_none(definition.baseline_constraints),
+        record_preprocessor_script=_absolute_or_none(definition.record_preprocessor_script),
+        post_analytics_processor_script=_absolute_or_none(definition.post_analytics_processor_script),
+        command=command,
+    )
+
+
+def _absolute_or_none(uri: str | None) -> str | None:
+    return absolute_location(uri) if uri else uri
 
 
 def _staged(script: str | None, what: str, folder: Path) -> str | None:

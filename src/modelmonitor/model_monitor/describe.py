@@ -6,9 +6,10 @@ appear where SageMaker would show S3 URIs.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from modelmonitor.jobs.definition import JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.model_monitor.execution import execution_summary
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.storage.catalog import Execution, Schedule
@@ -28,12 +29,14 @@ def describe_schedule_response(
         schedule_config["DataAnalysisStartTime"] = definition.data_analysis_start_time
     if definition.data_analysis_end_time:
         schedule_config["DataAnalysisEndTime"] = definition.data_analysis_end_time
+    attributes = asdict(definition.attributes)
     if definition.input_kind == "endpoint":
         assert definition.endpoint_name is not None
         monitoring_input = EndpointInput(
             endpoint_name=definition.endpoint_name,
             start_time_offset=definition.start_time_offset,
             end_time_offset=definition.end_time_offset,
+            **attributes,
         )._to_request_dict()
     else:
         assert definition.capture_uri is not None
@@ -43,6 +46,7 @@ def describe_schedule_response(
             dataset_format=definition.dataset_format or {},
             start_time_offset=definition.start_time_offset,
             end_time_offset=definition.end_time_offset,
+            **attributes,
         )._to_request_dict()
     app: dict[str, Any] = {}
     if definition.command is not None:

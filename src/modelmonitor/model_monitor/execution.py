@@ -10,6 +10,7 @@ from typing import Any
 
 from modelmonitor.errors import JobError, NotFoundError
 from modelmonitor.formats.layout import join_uri
+from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
 from modelmonitor.storage.catalog import Execution
 
@@ -65,7 +66,10 @@ class MonitoringExecution:
         try:
             return kind.from_s3_uri(uri)
         except NotFoundError as exc:
-            if self.execution.status not in ("Completed", "CompletedWithViolations"):
+            if self.execution.status not in (
+                ExecutionStatus.COMPLETED,
+                ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+            ):
                 raise JobError(
                     f"execution {self.execution.id} is {self.execution.status}, and {uri} does not exist: "
                     f"{self.execution.failure_reason or ''}"

@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.layout import join_uri
+from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
 from modelmonitor.jobs.baselining import BaselineResult, run_baseline
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
 from modelmonitor.model_monitor.dataset_format import dataset_source
@@ -47,7 +49,7 @@ class BaseliningJob:
 
     def describe(self) -> dict[str, Any]:
         """A ``DescribeProcessingJob``-like summary."""
-        status = "Completed" if self.result is not None else "Unknown"
+        status = str(ExecutionStatus.COMPLETED) if self.result is not None else "Unknown"
         described: dict[str, Any] = {
             "ProcessingJobName": self.job_name,
             "ProcessingJobStatus": status,
@@ -56,7 +58,7 @@ class BaseliningJob:
             },
         }
         if self.result is not None:
-            described["ExitMessage"] = "Completed: Job completed successfully with no violations."
+            described["ExitMessage"] = ExitMessage.completed(0).text
             described["BadRecords"] = self.result.bad_record_count
         return described
 
@@ -177,7 +179,7 @@ class DefaultModelMonitor(ModelMonitor):
 
     @staticmethod
     def monitoring_type() -> str:
-        return "DataQuality"
+        return MonitoringType.DATA_QUALITY.value
 
     def suggest_baseline(
         self,

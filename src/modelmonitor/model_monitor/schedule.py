@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.jobs.definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, InputAttributes, JobDefinition
+from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.model_monitor.describe import describe_schedule_response
 from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
@@ -27,8 +28,10 @@ __all__ = ["MonitoringScheduleMixin"]
 
 _log = logging.getLogger(__name__)
 _JOB_DEFINITION_BASES = {
-    "DataQuality": "data-quality-job-definition",
-    "ModelQuality": "model-quality-job-definition",
+    MonitoringType.DATA_QUALITY: "data-quality-job-definition",
+    MonitoringType.MODEL_QUALITY: "model-quality-job-definition",
+    MonitoringType.MODEL_BIAS: "model-bias-job-definition",
+    MonitoringType.MODEL_EXPLAINABILITY: "model-explainability-job-definition",
 }
 
 
@@ -72,9 +75,9 @@ class MonitoringScheduleMixin:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _monitoring_type(self) -> str:
+    def _monitoring_type(self) -> MonitoringType:
         kind = getattr(type(self), "monitoring_type", None)
-        return str(kind()) if callable(kind) else "DataQuality"
+        return MonitoringType(str(kind())) if callable(kind) else MonitoringType.DATA_QUALITY
 
     def _command(self) -> tuple[str, ...] | None:
         entrypoint = getattr(self, "entrypoint", None)
@@ -129,16 +132,13 @@ class MonitoringScheduleMixin:
         if isinstance(endpoint_input, str):
             endpoint_input = EndpointInput(endpoint_name=endpoint_input)
         source: EndpointInput | BatchTransformInput | None = endpoint_input or batch_transform_input
-        for attribute in (
-            "features_attribute",
-            "inference_attribute",
-            "probability_attribute",
-            "probability_threshold_attribute",
-            "exclude_features_attribute",
-        ):
-            value = getattr(source, attribute, None)
-            if value is not None:
-                environment[attribute] = str(value)
+        common["attributes"] = InputAttributes(
+            features_attribute=getattr(source, "features_attribute", None),
+            inference_attribute=getattr(source, "inference_attribute", None),
+            probability_attribute=getattr(source, "probability_attribute", None),
+            probability_threshold_attribute=getattr(source, "probability_threshold_attribute", None),
+            exclude_features_attribute=getattr(source, "exclude_features_attribute", None),
+        )
         if endpoint_input is not None:
             return JobDefinition(
                 input_kind="endpoint",
@@ -264,6 +264,7 @@ class MonitoringScheduleMixin:
                     "dataset_format",
                     "start_time_offset",
                     "end_time_offset",
+                    "attributes",
                 ):
                     values[key] = replaced[key]
             updates = {

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from modelmonitor.formats.statuses import FINISHED_STATUSES, ExecutionStatus
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Execution
 
 __all__ = ["AlertDispatcher", "AlertNotice", "breaches"]
@@ -27,13 +28,11 @@ logger = logging.getLogger("modelmonitor.alerts")
 
 IN_ALERT = "InAlert"
 OK = "OK"
-_BREACHING = {"CompletedWithViolations"}
-_FINISHED = ["Completed", "CompletedWithViolations", "Failed", "Stopped"]
 
 
 def breaches(executions: list[Execution]) -> int:
     """How many of ``executions`` found violations."""
-    return sum(1 for e in executions if e.status in _BREACHING)
+    return sum(1 for e in executions if e.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS)
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class AlertDispatcher:
         for rule in self.catalog.list_alert_rules(schedule_name=schedule_name):
             recent = self.catalog.list_executions(
                 schedule_name=schedule_name,
-                statuses=_FINISHED,
+                statuses=[str(s) for s in FINISHED_STATUSES],
                 newest_first=True,
                 limit=rule.evaluation_period,
             )

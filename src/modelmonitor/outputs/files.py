@@ -1,8 +1,7 @@
 """Write and read the data-quality result files in a folder or under a URI (local, ``s3://``, ...).
 
 File names are SageMaker's: ``statistics.json``, ``constraints.json``, ``constraint_violations.json``,
-written in its Jackson text style. The exit message follows the analyzer's wording
-(docs/sagemaker.md#violations-and-the-exit-message).
+written in its Jackson text style.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ __all__ = [
     "CONSTRAINTS_FILE",
     "STATISTICS_FILE",
     "VIOLATIONS_FILE",
-    "exit_message",
     "read_constraints",
     "read_statistics",
     "read_violations",
@@ -68,10 +66,3 @@ def read_constraints(uri: str) -> ConstraintsFile:
 def read_violations(uri: str) -> ViolationsFile:
     path = _file_uri(uri, VIOLATIONS_FILE)
     return ViolationsFile.from_json_text(_read_text(path), source=path)
-
-
-def exit_message(violation_count: int) -> str:
-    """The analyzer's one-line outcome (its first word becomes the execution status)."""
-    if violation_count == 0:
-        return "Completed: Job completed successfully with no violations."
-    return f"CompletedWithViolations: Job completed successfully with {violation_count} violations."

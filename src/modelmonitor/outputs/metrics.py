@@ -25,6 +25,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge
 
 from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.formats.statuses import FINISHED_STATUSES
 
 __all__ = [
     "DATA_QUALITY_NAMESPACE",
@@ -191,5 +192,5 @@ class MetricsExporter:
         labels = {"endpoint": endpoint or "", "monitoring_schedule": schedule}
         if violations is not None:
             self.violations.labels(**labels).set(violations)
-        for known in ("Completed", "CompletedWithViolations", "Failed", "Stopped"):
-            self.status.labels(**labels, status=known).set(1 if known == status else 0)
+        for known in FINISHED_STATUSES:
+            self.status.labels(**labels, status=known.value).set(1 if known == status else 0)

@@ -25,9 +25,15 @@ from typing import IO
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelmonitor.dataset.window import format_time
-from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError
-from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus
+from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError, ScheduleError
+from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.formats.statuses import (
+    FINISHED_STATUSES,
+    UNFINISHED_STATUSES,
+    ExecutionStatus,
+    ScheduleStatus,
+    is_terminal,
+)
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
 from modelmonitor.scheduler.clock import Clock
@@ -132,15 +138,7 @@ class Scheduler:
 
     def prime_metrics(self) -> None:
         """Load each schedule's latest finished execution into the gauges, so /metrics is whole at start."""
-        finished = [
-            str(s)
-            for s in (
-                ExecutionStatus.COMPLETED,
-                ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
-                ExecutionStatus.FAILED,
-                ExecutionStatus.STOPPED,
-            )
-        ]
+        finished = [str(s) for s in FINISHED_STATUSES]
         for schedule in self.catalog.list_schedules():
             latest = self.catalog.list_executions(
                 schedule_name=schedule.name, statuses=finished, newest_first=True, limit=1
@@ -167,21 +165,13 @@ class Scheduler:
         return report
 
     def _collect(self, report: TickReport) -> None:
-        for name, running in list(self.running.items()):
-            outcome: Outcome | None
-            current = self.catalog.get_execution(running.execution_id)
-            if current.status == ExecutionStatus.STOPPING:
-                outcome = running.stop("stopped on request (modelmonitor executions stop)")
-            else:
-                outcome = running.poll()
-            if outcome is None:
-                continue
-            del self.running[name]
-            self.finalize(running, outcome)
-            report.finished.append((running.execution_id, str(outcome.status)))
+        for name in list(self.running):
+            ended = self._poll(name)
+            if ended is not None:
+                report.finished.append((ended.id, ended.status))
 
     def add_pending_execution(self, schedule: Schedule, scheduled_time: datetime, now: datetime) -> Execution:
-        """The catalog row of an execution about to start (also used by ``run-now``)."""
+        """The catalog row of an execution about to start."""
         return self.catalog.add_execution(
             schedule_name=schedule.name,
             endpoint_name=schedule.endpoint_name,
@@ -202,11 +192,11 @@ class Scheduler:
             log_path=str(running.paths.log),
         )
 
-    def finalize(self, running: RunningExecution, outcome: Outcome) -> None:
-        now = self.clock.now()
+    def finalize(self, running: RunningExecution, outcome: Outcome) -> Execution:
+        """Record a process's outcome: catalog, metrics from its files, alerts."""
         execution = self.catalog.update_execution(
             running.execution_id,
-            now,
+            self.clock.now(),
             status=str(outcome.status),
             failure_reason=outcome.failure_reason,
             exit_message=outcome.exit_message,
@@ -216,8 +206,12 @@ class Scheduler:
         for problem in problems:
             logger.warning("execution %s metrics: %s", execution.id, problem)
         self.exporter.record_points(points, execution.endpoint_name, execution.schedule_name)
+        return self._finished(execution)
+
+    def _finished(self, execution: Execution) -> Execution:
+        """What every ended execution gets, whether it ran or could not start: gauges, a log line, alerts."""
         self.exporter.record_execution(
-            execution.endpoint_name, execution.schedule_name, execution.status, outcome.violation_count
+            execution.endpoint_name, execution.schedule_name, execution.status, execution.violation_count
         )
         logger.info(
             "execution %s of %s at %s: %s%s",
@@ -229,9 +223,10 @@ class Scheduler:
         )
         if self.alerts is not None:
             try:
-                self.alerts.evaluate(execution.schedule_name, now)
+                self.alerts.evaluate(execution.schedule_name, self.clock.now())
             except ModelMonitorError as exc:
                 logger.error("alerts of %s: %s", execution.schedule_name, exc)
+        return execution
 
     def _unfinished(self, schedule_name: str) -> bool:
         # An execution started elsewhere (``run-now`` in another process) also blocks the next slot.
@@ -275,49 +270,96 @@ class Scheduler:
             )
         self._start(schedule, slot, report)
 
-    def _start(self, schedule: Schedule, slot: datetime, report: TickReport) -> None:
+    def start(self, schedule: Schedule, slot: datetime, definition: JobDefinition | None = None) -> Execution:
+        """Start one execution of ``schedule`` for ``slot``, without waiting for it: the one start path.
+
+        Used by the daemon's ticks and by ``run-now`` (which may pass an overridden ``definition``).
+        Returns the execution InProgress — its process watched by this scheduler — or Failed with the
+        reason when it could not start (a deleted baseline, an unregistered endpoint, ...), recorded with
+        the same metrics and alerts as any ended execution, so nothing is left Pending.
+        """
         now = self.clock.now()
-        try:
-            definition = JobDefinition.from_dict(schedule.definition)
-        except (ModelMonitorError, TypeError) as exc:
-            # A definition that no longer validates cannot run at any slot: the schedule itself fails.
-            reason = f"the monitoring job definition is invalid: {exc}"
-            self.catalog.update_schedule(
-                schedule.name, now, status=str(ScheduleStatus.FAILED), failure_reason=reason
-            )
-            logger.error("schedule %s: %s", schedule.name, reason)
-            return
+        if definition is None:
+            try:
+                definition = JobDefinition.from_dict(schedule.definition)
+            except (ModelMonitorError, TypeError) as exc:
+                # A definition that no longer validates cannot run at any slot: the schedule itself fails.
+                reason = f"the monitoring job definition is invalid: {exc}"
+                self.catalog.update_schedule(
+                    schedule.name, now, status=str(ScheduleStatus.FAILED), failure_reason=reason
+                )
+                logger.error("schedule %s: %s", schedule.name, reason)
+                raise ScheduleError(f"schedule {schedule.name}: {reason}") from exc
         execution = self.add_pending_execution(schedule, slot, now)
         try:
-            capture_uri = None
-            if definition.input_kind == "endpoint":
-                assert definition.endpoint_name is not None
-                try:
-                    capture_uri = self.catalog.get_endpoint(definition.endpoint_name).capture_destination
-                except NotFoundError as exc:
-                    raise NotFoundError(
-                        f"endpoint {definition.endpoint_name!r} is not registered, so its captured data "
-                        "cannot be found; start its capture proxy or run 'modelmonitor endpoint register'"
-                    ) from exc
             running = start_execution(
                 execution_id=execution.id,
                 definition=definition,
                 schedule_name=schedule.name,
                 scheduled_time=slot,
-                capture_uri=capture_uri,
+                capture_uri=self._capture_uri(definition),
                 home=self.home,
             )
         except (ModelMonitorError, OSError) as exc:
-            self.catalog.update_execution(
+            failed = self.catalog.update_execution(
                 execution.id, now, status=str(ExecutionStatus.FAILED), failure_reason=str(exc)
             )
-            self.exporter.record_execution(schedule.endpoint_name, schedule.name, "Failed", None)
-            logger.error("execution %s of %s could not start: %s", execution.id, schedule.name, exc)
-            report.finished.append((execution.id, str(ExecutionStatus.FAILED)))
-            return
+            return self._finished(failed)
         self.mark_started(execution.id, now, running)
         self.running[schedule.name] = running
-        report.started.append(execution.id)
+        return self.catalog.get_execution(execution.id)
+
+    def _capture_uri(self, definition: JobDefinition) -> str | None:
+        if definition.input_kind != "endpoint":
+            return None
+        assert definition.endpoint_name is not None
+        try:
+            return self.catalog.get_endpoint(definition.endpoint_name).capture_destination
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"endpoint {definition.endpoint_name!r} is not registered, so its captured data "
+                "cannot be found; start its capture proxy or run 'modelmonitor endpoint register'"
+            ) from exc
+
+    def _start(self, schedule: Schedule, slot: datetime, report: TickReport) -> None:
+        try:
+            execution = self.start(schedule, slot)
+        except ScheduleError:
+            return
+        if is_terminal(execution.status):
+            report.finished.append((execution.id, execution.status))
+        else:
+            report.started.append(execution.id)
+
+    def _poll(self, name: str) -> Execution | None:
+        """Check the running execution of schedule ``name`` once; its record once it has ended."""
+        running = self.running[name]
+        outcome: Outcome | None
+        if self.catalog.get_execution(running.execution_id).status == ExecutionStatus.STOPPING:
+            outcome = running.stop("stopped on request (modelmonitor executions stop)")
+        else:
+            outcome = running.poll()
+        if outcome is None:
+            return None
+        del self.running[name]
+        return self.finalize(running, outcome)
+
+    def wait(self, execution_id: int) -> Execution:
+        """Wait on the injected clock until an execution this scheduler started has ended."""
+        name = next((n for n, r in self.running.items() if r.execution_id == execution_id), None)
+        if name is None:
+            execution = self.catalog.get_execution(execution_id)
+            if is_terminal(execution.status):
+                return execution
+            raise ConflictError(
+                f"monitoring execution {execution_id} ({execution.status}) was not started by this process, "
+                "so it cannot be waited on here"
+            )
+        while True:
+            ended = self._poll(name)
+            if ended is not None:
+                return ended
+            self.clock.sleep(self.poll_seconds)
 
     # -- the loop -----------------------------------------------------------------------------------
 

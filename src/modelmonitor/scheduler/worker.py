@@ -16,27 +16,30 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from modelmonitor.errors import NotFoundError
+from modelmonitor.errors import FormatError, NotFoundError
+from modelmonitor.formats.exit_message import ExitMessage
+from modelmonitor.formats.job_definition import EXECUTION_ID_VARIABLE, JobDefinition
 from modelmonitor.formats.layout import execution_output_prefix
+from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.contract import (
     CAPTURE_DATASET_FORMAT,
-    EXECUTION_ID_VARIABLE,
     JobContract,
     execution_environment,
 )
-from modelmonitor.jobs.definition import JobDefinition
-from modelmonitor.jobs.states import ExecutionStatus
+from modelmonitor.jobs.schedule_window import analysis_window
 from modelmonitor.storage.objects import is_remote, store_for
 
 __all__ = ["ExecutionPaths", "Outcome", "RunningExecution", "kill_orphan", "start_execution"]
 
 KILL_GRACE_SECONDS = 5.0
 LOG_FILE = "log.txt"
+BUILTIN_COMMAND = (sys.executable, "-m", "modelmonitor.jobs.monitoring")
 
 
 @dataclass(frozen=True)
@@ -141,21 +144,24 @@ class RunningExecution:
         self._upload()
         if self._forced is not None:
             return self._forced
-        message = self.paths.message.read_text("utf-8").strip() if self.paths.message.exists() else None
         code = self.process.returncode
-        violations = _violation_count(message)
-        if message and message.startswith("CompletedWithViolations") and code == 0:
-            return Outcome(ExecutionStatus.COMPLETED_WITH_VIOLATIONS, None, message, violations)
-        if message and message.startswith("Completed") and code == 0:
-            return Outcome(ExecutionStatus.COMPLETED, None, message, 0)
-        if code == 0 and not message:
-            return Outcome(ExecutionStatus.COMPLETED, None, None, None)
-        reason = message.split(":", 1)[1].strip() if message and message.startswith("Failed:") else message
-        if not reason:
+        try:
+            message = ExitMessage.read(self.paths.message)
+        except FormatError as exc:
+            # No message, or one we cannot read: the job did not say it completed, so it did not.
             reason = (
-                f"the monitoring process exited with code {code}; last log line: {_last_line(self.paths.log)}"
+                f"{exc}; the process exited with code {code}; last log line: {_last_line(self.paths.log)}"
             )
-        return Outcome(ExecutionStatus.FAILED, reason, message, None)
+            return Outcome(ExecutionStatus.FAILED, reason, None, None)
+        if message.status == ExecutionStatus.FAILED:
+            return Outcome(ExecutionStatus.FAILED, message.reason or message.text, message.text, None)
+        if code != 0:
+            reason = (
+                f"the monitoring process exited with code {code} after writing {message.text!r}; "
+                f"last log line: {_last_line(self.paths.log)}"
+            )
+            return Outcome(ExecutionStatus.FAILED, reason, message.text, None)
+        return Outcome(message.status, None, message.text, message.violation_count)
 
     def _upload(self) -> None:
         if not is_remote(self.output_uri):
@@ -176,21 +182,16 @@ class RunningExecution:
             store.write_bytes(f"{self.output_uri.rstrip('/')}/{LOG_FILE}", self.paths.log.read_bytes())
 
 
-def _violation_count(message: str | None) -> int | None:
-    if not message:
-        return None
-    words = message.split()
-    for index, word in enumerate(words):
-        if word == "with" and index + 1 < len(words) and words[index + 1].isdigit():
-            return int(words[index + 1])
-    return None
-
-
 def _last_line(path: Path) -> str:
     if not path.exists():
         return "(no log)"
     lines = [line for line in path.read_text("utf-8", errors="replace").splitlines() if line.strip()]
     return lines[-1] if lines else "(empty log)"
+
+
+def _argv(definition: JobDefinition) -> list[str]:
+    """The custom monitor's command, or the built-in job (which reads the monitoring type from the env)."""
+    return list(definition.command or BUILTIN_COMMAND) + list(definition.arguments)
 
 
 def start_execution(
@@ -208,7 +209,7 @@ def start_execution(
         # Left by a catalog that was since replaced (ids restart): a stale exit message would lie.
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True)
-    window = definition.window(scheduled_time)
+    window = analysis_window(definition, scheduled_time)
     endpoint = definition.endpoint_name if definition.input_kind == "endpoint" else None
     output_uri = execution_output_prefix(definition.output_uri, endpoint, schedule_name, scheduled_time)
     output_path = str(paths.staging) if is_remote(output_uri) else output_uri
@@ -234,10 +235,11 @@ def start_execution(
         publish_cloudwatch_metrics=definition.publish_cloudwatch_metrics,
         execution_id=execution_id,
     )
-    env = execution_environment(contract, definition.environment, os.environ, custom=definition.is_custom)
+    schedule_environment = {**definition.environment, **definition.attributes.to_env()}
+    env = execution_environment(contract, schedule_environment, os.environ, custom=definition.is_custom)
     with paths.log.open("ab") as log:
         process = subprocess.Popen(
-            definition.argv(),
+            _argv(definition),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,7 +1,7 @@
 """The catalog: endpoints, schedules, executions and alerts, in SQLite (WAL) or PostgreSQL (SQLAlchemy 2).
 
 The catalog stores plain values (status strings, JSON text of the job definition); what they mean is
-decided above it (``jobs.states``, ``jobs.definition``). Every read returns a frozen record
+decided above it (``formats.statuses``, ``formats.job_definition``). Every read returns a frozen record
 (``storage.catalog_records``); callers never hold ORM objects. Times are stored as UTC datetimes.
 
 Concurrency: several processes share one catalog (the scheduler daemon, the CLI, the API). SQLite runs in

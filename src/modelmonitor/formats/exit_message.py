@@ -1,0 +1,134 @@
+"""The exit message of a job: SageMaker's one-line outcome, with the violation count as data (reference §5.1).
+
+A job writes it to ``output_message_file`` (SageMaker: ``/opt/ml/output/message``); the scheduler reads it
+back to decide the execution's status. This module is the only writer and the only reader. The file holds
+SageMaker's sentence on its first line — all a SageMaker custom container writes — and, when written here,
+a second line with the data as JSON (``{"violation_count": 2}``), so the count is never read out of prose::
+
+    CompletedWithViolations: Job completed successfully with 2 violations.
+    {"violation_count": 2}
+
+The sentence's first word (before ``:``) is the status: ``Completed``, ``CompletedWithViolations`` or
+``Failed``; anything else, or a malformed data line, is unreadable (``FormatError``), which the scheduler
+records as Failed — an execution never completes on a message it could not read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modelmonitor.errors import FormatError
+from modelmonitor.formats.statuses import ExecutionStatus
+
+__all__ = ["ExitMessage"]
+
+_OUTCOMES = (
+    ExecutionStatus.COMPLETED,
+    ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+    ExecutionStatus.FAILED,
+)
+
+
+@dataclass(frozen=True)
+class ExitMessage:
+    """``status`` is Completed, CompletedWithViolations or Failed; ``reason`` says why a job failed.
+
+    ``sentence`` is the first line as read from a file (a custom monitor's own words are kept as written).
+    """
+
+    status: ExecutionStatus
+    violation_count: int | None = None
+    reason: str | None = None
+    sentence: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def completed(cls, violation_count: int) -> ExitMessage:
+        """The outcome of an analysis that ran: Completed, or CompletedWithViolations when it found any."""
+        if violation_count < 0:
+            raise ValueError(f"violation_count: got {violation_count}, expected 0 or more")
+        status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violation_count else ExecutionStatus.COMPLETED
+        return cls(status, violation_count)
+
+    @classmethod
+    def failed(cls, reason: str) -> ExitMessage:
+        """A failed job; only the first line of ``reason`` is kept (the message is one line)."""
+        lines = str(reason).strip().splitlines()
+        return cls(ExecutionStatus.FAILED, None, lines[0] if lines else "the job failed")
+
+    @property
+    def text(self) -> str:
+        """SageMaker's sentence, e.g. ``Completed: Job completed successfully with no violations.``"""
+        if self.sentence is not None:
+            return self.sentence
+        if self.status == ExecutionStatus.FAILED:
+            return f"Failed: {self.reason or 'the job failed'}"
+        if self.violation_count:
+            return f"{self.status}: Job completed successfully with {self.violation_count} violations."
+        return f"{self.status}: Job completed successfully with no violations."
+
+    def render(self) -> str:
+        """The file's text: the sentence, then the data line when there is data."""
+        data = "" if self.violation_count is None else json.dumps({"violation_count": self.violation_count})
+        return self.text + "\n" + (data + "\n" if data else "")
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.render(), encoding="utf-8")
+
+    @classmethod
+    def parse(cls, text: str, *, source: str = "exit message") -> ExitMessage:
+        """Read a message file's text; raise FormatError naming ``source`` when it is not one."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
+            raise FormatError(
+                "the exit message is empty; expected 'Completed: ...' or 'Failed: ...'", path=source
+            )
+        word, colon, rest = lines[0].partition(":")
+        status = next((s for s in _OUTCOMES if s.value == word.strip()), None)
+        if status is None or not colon:
+            raise FormatError(
+                f"got {lines[0][:120]!r}, expected a line starting with Completed:, "
+                "CompletedWithViolations: or Failed:",
+                path=source,
+                line=1,
+            )
+        if status == ExecutionStatus.FAILED:
+            return cls(status, None, rest.strip() or None, lines[0])
+        count = cls._count(lines[1:], source)
+        if count is None and status == ExecutionStatus.COMPLETED:
+            count = 0
+        if count is not None and (count > 0) != (status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS):
+            raise FormatError(f"status {status} disagrees with violation_count {count}", path=source, line=2)
+        return cls(status, count, None, lines[0])
+
+    @staticmethod
+    def _count(data_lines: list[str], source: str) -> int | None:
+        if not data_lines:
+            return None  # a SageMaker container writes the sentence only: the count is unknown
+        try:
+            data = json.loads(data_lines[0])
+            count = data["violation_count"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FormatError(
+                f"got {data_lines[0][:120]!r}, expected a JSON object with violation_count ({exc!r})",
+                path=source,
+                line=2,
+            ) from exc
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise FormatError(
+                f"violation_count: got {count!r}, expected an integer >= 0", path=source, line=2
+            )
+        return count
+
+    @classmethod
+    def read(cls, path: Path) -> ExitMessage:
+        """The message a job wrote to ``path``; FormatError when it is missing or unreadable."""
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError as exc:
+            raise FormatError("the job wrote no exit message", path=str(path)) from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FormatError(f"the exit message cannot be read ({exc})", path=str(path)) from exc
+        return cls.parse(text, source=str(path))

@@ -1,0 +1,159 @@
+"""What a schedule runs: its monitoring job definition (SageMaker's MonitoringJobDefinition, in our words).
+
+Stored as JSON in the catalog; ``to_dict``/``from_dict`` are the only (de)serialisation. The job is the
+built-in monitor of ``monitoring_type`` unless ``command`` is set: then it is a custom monitor ("bring your
+own container") given the same environment contract. The attributes of the endpoint or batch input that
+model-quality, bias and explainability monitors need (``inference_attribute``, ...) are typed here as
+``InputAttributes``; the job turns them into SageMaker's environment variables, nothing else does.
+
+Offsets are kept as the ISO 8601 text the user wrote; ``jobs.schedule_window`` parses and validates them
+(the service does so when a schedule is created or changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.statuses import MonitoringType
+
+__all__ = [
+    "CONTRACT_VARIABLES",
+    "DEFAULT_MAX_RUNTIME_SECONDS",
+    "EXECUTION_ID_VARIABLE",
+    "InputAttributes",
+    "InputKind",
+    "JobDefinition",
+    "check_schedule_environment",
+]
+
+DEFAULT_MAX_RUNTIME_SECONDS = 3600
+InputKind = Literal["endpoint", "batch_transform"]
+# The container contract's variables (jobs.contract sets them for every run; a schedule may not).
+EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
+CONTRACT_VARIABLES = frozenset(
+    {
+        "dataset_source",
+        "output_path",
+        "start_time",
+        "end_time",
+        "dataset_format",
+        "output_message_file",
+        "cloudwatch_metrics_directory",
+        "publish_cloudwatch_metrics",
+        "sagemaker_endpoint_name",
+        "sagemaker_monitoring_schedule_name",
+        "sagemaker_endpoint_datacapture_prefix",
+        "baseline_statistics",
+        "baseline_constraints",
+        "record_preprocessor_script",
+        "post_analytics_processor_script",
+        EXECUTION_ID_VARIABLE,
+    }
+)
+
+
+def check_schedule_environment(environment: Mapping[str, str]) -> None:
+    """Refuse a schedule environment that names a contract variable (the scheduler sets those per run)."""
+    for name in sorted(environment):
+        if name in CONTRACT_VARIABLES:
+            raise ConfigurationError(
+                f"environment variable {name} (set to {environment[name]!r}): it is part of the job "
+                "contract, which the scheduler sets for every execution; expected a variable outside it"
+            )
+
+
+@dataclass(frozen=True)
+class InputAttributes:
+    """Where a record's features, inference and probability are (SageMaker's EndpointInput attributes)."""
+
+    features_attribute: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold_attribute: float | None = None
+    exclude_features_attribute: str | None = None
+
+    def to_env(self) -> dict[str, str]:
+        """SageMaker's container variables of the attributes that are set."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.to_env()
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """One schedule's job. Offsets are SageMaker's ISO 8601 strings, kept as the user wrote them."""
+
+    input_kind: InputKind
+    output_uri: str
+    endpoint_name: str | None = None
+    capture_uri: str | None = None
+    dataset_format: dict[str, Any] | None = None
+    start_time_offset: str | None = None
+    end_time_offset: str | None = None
+    data_analysis_start_time: str | None = None
+    data_analysis_end_time: str | None = None
+    baseline_statistics: str | None = None
+    baseline_constraints: str | None = None
+    record_preprocessor_script: str | None = None
+    post_analytics_processor_script: str | None = None
+    publish_cloudwatch_metrics: bool = True
+    max_runtime_seconds: int = DEFAULT_MAX_RUNTIME_SECONDS
+    command: tuple[str, ...] | None = None
+    arguments: tuple[str, ...] = ()
+    environment: dict[str, str] = field(default_factory=dict)
+    monitoring_type: MonitoringType = MonitoringType.DATA_QUALITY
+    attributes: InputAttributes = field(default_factory=InputAttributes)
+
+    def __post_init__(self) -> None:
+        if self.input_kind == "endpoint" and not self.endpoint_name:
+            raise ConfigurationError("an endpoint input needs endpoint_name")
+        if self.input_kind == "batch_transform" and not self.capture_uri:
+            raise ConfigurationError("a batch-transform input needs data_captured_destination_s3_uri")
+        if not 1 <= self.max_runtime_seconds <= 86400:
+            raise ConfigurationError(
+                f"max_runtime_in_seconds: {self.max_runtime_seconds} is outside 1-86400 (SageMaker's range)"
+            )
+        if not isinstance(self.monitoring_type, MonitoringType):
+            raise ConfigurationError(
+                f"monitoring_type: got {self.monitoring_type!r}, expected one of "
+                f"{', '.join(t.value for t in MonitoringType)}"
+            )
+        check_schedule_environment(self.environment)
+
+    @property
+    def is_custom(self) -> bool:
+        return self.command is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["command"] = list(self.command) if self.command is not None else None
+        data["arguments"] = list(self.arguments)
+        data["monitoring_type"] = self.monitoring_type.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobDefinition:
+        values = dict(data)
+        if values.get("command") is not None:
+            values["command"] = tuple(values["command"])
+        values["arguments"] = tuple(values.get("arguments") or ())
+        kind = values.get("monitoring_type", MonitoringType.DATA_QUALITY)
+        try:
+            values["monitoring_type"] = MonitoringType(kind)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"monitoring_type: got {kind!r}, expected one of {', '.join(t.value for t in MonitoringType)}"
+            ) from exc
+        attributes = values.get("attributes") or {}
+        if not isinstance(attributes, InputAttributes):
+            known_attributes = {f.name for f in fields(InputAttributes)}
+            values["attributes"] = InputAttributes(
+                **{k: v for k, v in attributes.items() if k in known_attributes}
+            )
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

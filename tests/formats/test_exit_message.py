@@ -1,0 +1,66 @@
+"""The exit message: SageMaker's sentence, the violation count as data, one writer and one reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelmonitor.errors import FormatError
+from modelmonitor.formats.exit_message import ExitMessage
+from modelmonitor.formats.statuses import ExecutionStatus
+
+
+def test_sentences_are_sagemakers() -> None:
+    assert ExitMessage.completed(0).text == "Completed: Job completed successfully with no violations."
+    assert (
+        ExitMessage.completed(60).text
+        == "CompletedWithViolations: Job completed successfully with 60 violations."
+    )
+    assert ExitMessage.failed("baseline missing\nsecond line").text == "Failed: baseline missing"
+
+
+@pytest.mark.parametrize("count", [0, 1, 60], ids=["none", "one", "many"])
+def test_round_trip_carries_the_count_as_data(tmp_path: Path, count: int) -> None:
+    path = tmp_path / "message"
+    ExitMessage.completed(count).write(path)
+    assert path.read_text().splitlines()[1] == f'{{"violation_count": {count}}}'
+    assert ExitMessage.read(path) == ExitMessage.completed(count)
+
+
+def test_the_count_is_not_read_from_the_sentence() -> None:
+    # A SageMaker container writes the sentence only: the count is unknown, not guessed from the words.
+    text = "CompletedWithViolations: Job completed successfully with 5 violations.\n"
+    message = ExitMessage.parse(text)
+    assert message.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
+    assert message.violation_count is None
+    assert ExitMessage.parse("Completed: fine").violation_count == 0
+
+
+def test_failed_keeps_the_reason() -> None:
+    assert ExitMessage.parse("Failed: the baseline is gone\n") == ExitMessage(
+        ExecutionStatus.FAILED, None, "the baseline is gone"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("", "empty"),
+        ("Done: all good", "expected a line starting with Completed:"),
+        ("Completed", "expected a line starting with Completed:"),
+        ("Completed: ok\nnot json", "JSON object with violation_count"),
+        ('Completed: ok\n{"violation_count": -1}', "expected an integer >= 0"),
+        ('Completed: ok\n{"violation_count": 2}', "disagrees"),
+        ('CompletedWithViolations: x\n{"violation_count": 0}', "disagrees"),
+    ],
+    ids=["empty", "unknown-word", "no-colon", "bad-data", "negative", "completed-with-count", "cwv-zero"],
+)
+def test_unreadable_messages_are_errors(text: str, match: str) -> None:
+    with pytest.raises(FormatError, match=match):
+        ExitMessage.parse(text, source="exec/7/message")
+
+
+def test_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"message: the job wrote no exit message"):
+        ExitMessage.read(tmp_path / "message")
