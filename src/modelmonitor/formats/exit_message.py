@@ -1,4 +1,6 @@
-"""The exit message of a job: SageMaker's one-line outcome, with the violation count as data (reference §5.1).
+"""The exit message of a job: SageMaker's one-line outcome, with the violation count as data.
+
+SageMaker's wording: docs/sagemaker.md#violations-and-the-exit-message.
 
 A job writes it to ``output_message_file`` (SageMaker: ``/opt/ml/output/message``); the scheduler reads it
 back to decide the execution's status. This module is the only writer and the only reader. The file holds

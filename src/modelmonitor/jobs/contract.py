@@ -11,10 +11,10 @@ and ``MODELMONITOR_EXECUTION_ID``.
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
-``execution_environment`` applies the contract after the schedule's variables. A custom monitor gets only ``BASIC_VARIABLES`` of the scheduler's
-environment (what running a command needs), never the rest: the scheduler's catalog URL and credentials
-are not the monitor's business. The built-in job is our code and gets the scheduler's whole environment
-(object-store credentials, ``MODELMONITOR_*`` settings).
+``execution_environment`` applies the contract after the schedule's variables. A custom monitor gets
+only ``BASIC_VARIABLES`` of the scheduler's environment (what running a command needs), never the rest:
+the scheduler's catalog URL and credentials are not the monitor's business. The built-in job is our code
+and gets the scheduler's whole environment (object-store credentials, ``MODELMONITOR_*`` settings).
 """
 
 from __future__ import annotations
