@@ -62,7 +62,7 @@ class FacetConfig(SageMakerModel):
     that make its sensitive group; no values means one group per distinct value."""
 
     name_or_index: str | int
-    value_or_threshold: list[Scalar] | None = None
+    value_or_threshold: list[Scalar] | Scalar | None = None  # the SDK passes a lone value through as is
 
 
 class BiasMethods(SageMakerModel):
@@ -130,6 +130,10 @@ class AnalysisConfig(ClarifyFile):
     group_variable: str | int | None = None
     excluded_columns: list[str] | list[int] | None = None
     joinsource_name_or_index: str | int | None = None
+    facet_dataset_uri: str | None = None
+    facet_headers: list[str] | None = None
+    predicted_label_dataset_uri: str | None = None
+    predicted_label_headers: list[str] | None = None
     methods: MethodsConfig | None = None
     predictor: PredictorConfig | None = None
 
