@@ -55,6 +55,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._reading_head = False
         self._head_bytes = 0
+        self._unfinished_head_bytes = 0
         self._header_count = 0
         self._refused = False
 
@@ -94,7 +95,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
             if isinstance(exc.__context__, _HeadTooLargeError):
-                self._refuse_head(f"over {self._limits.max_request_headers} request headers")
+                self._refuse_head(
+                    f"request head over {self._limits.max_request_headers} headers "
+                    f"or {self._limits.max_request_head_bytes} bytes"
+                )
                 return
             self.logger.warning("Invalid HTTP request received.")
             self.send_400_response("Invalid HTTP request received.")
@@ -108,26 +112,37 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.send_400_response("Upgrade requests are not relayed.")
             return
         if self._reading_head:
-            # Counted once the head is still incomplete after a read, so a head and body sent together
-            # never count the body; llhttp keeps at most one read's worth of an unfinished head.
-            self._head_bytes += len(data)
-            if self._head_bytes > self._limits.max_request_head_bytes:
+            # A head still incomplete after a read counts the whole read (never a body sent with it), so a
+            # head trickled in over many reads cannot grow httptools' buffers without bound.
+            self._unfinished_head_bytes += len(data)
+            if self._unfinished_head_bytes > self._limits.max_request_head_bytes:
                 self._refuse_head(f"request head over {self._limits.max_request_head_bytes} bytes")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._reading_head = True
         self._header_count = 0
+        self._head_bytes = 0
+        self._unfinished_head_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._head_bytes += len(url)
+        if self._head_bytes > self._limits.max_request_head_bytes:
+            raise _HeadTooLargeError
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
-        if self._header_count > self._limits.max_request_headers:
+        self._head_bytes += len(name) + len(value) + 4
+        if (
+            self._header_count > self._limits.max_request_headers
+            or self._head_bytes > self._limits.max_request_head_bytes
+        ):
             raise _HeadTooLargeError
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._reading_head = False
-        self._head_bytes = 0
         self._arm(self._limits.client_body_timeout.total_seconds(), "body_timeout")
         super().on_headers_complete()
 
@@ -202,6 +217,9 @@ def serve_proxy(
         http=protocol,  # type: ignore[arg-type]
         log_level=log_level.lower(),
         access_log=False,
+        # uvicorn would otherwise take the client address from X-Forwarded-For when the peer is loopback;
+        # the proxy appends the real peer to that header itself (capture/inbound.py).
+        proxy_headers=False,
         timeout_keep_alive=max(1, round(limits.idle_timeout.total_seconds())),  # uvicorn takes whole seconds
         timeout_graceful_shutdown=30,
         server_header=False,
