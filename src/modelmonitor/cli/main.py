@@ -55,6 +55,10 @@ app.add_typer(endpoint_app, name="endpoint")
 register_executions(app)
 register_scheduler(app)
 
+from modelmonitor.cli.ground_truth import ground_truth_app  # noqa: E402
+
+app.add_typer(ground_truth_app, name="ground-truth")
+
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors into one line on stderr and their exit code."""

@@ -8,6 +8,7 @@ from modelmonitor.model_monitor.data_quality_monitoring_config import (
 )
 from modelmonitor.model_monitor.dataset_format import DatasetFormat, MonitoringDatasetFormat
 from modelmonitor.model_monitor.execution import MonitoringExecution
+from modelmonitor.model_monitor.ground_truth import upload_ground_truth
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.monitor import BaseliningJob, DefaultModelMonitor, ModelMonitor
 from modelmonitor.model_monitor.monitoring_files import Constraints, ConstraintViolations, Statistics
@@ -29,4 +30,5 @@ __all__ = [
     "MonitoringExecution",
     "MonitoringOutput",
     "Statistics",
+    "upload_ground_truth",
 ]
