@@ -41,6 +41,7 @@ __all__ = [
     "flatten_record",
     "payload_rows",
     "read_capture_file",
+    "record_in_window",
     "transform_input_files",
 ]
 
@@ -101,7 +102,7 @@ def read_capture_file(
     store = store_for(uri)
     buffer = RowBuffer(batch_bytes)
     for number, line in capture_lines(store, uri, report):
-        raw = _record_in_window(line, uri, number, source.window, report)
+        raw = record_in_window(line, uri, number, source.window, report)
         if raw is None:
             continue
         produced = preprocessor.apply(CapturedData(raw), uri, number, report) if preprocessor else None
@@ -120,7 +121,7 @@ def read_capture_file(
         yield batch
 
 
-def _record_in_window(
+def record_in_window(
     line: bytes, uri: str, number: int, window: AnalysisWindow, report: ReadReport
 ) -> dict[str, Any] | None:
     """The record of a line when its inferenceTime is in the window; everything else is counted."""

@@ -1,0 +1,282 @@
+"""Captured predictions joined to their ground-truth labels: SageMaker's merge step.
+
+SageMaker's rule (docs/sagemaker.md#ground-truth-records): a capture record in the analysis window is
+joined to the label whose ``eventMetadata.eventId`` equals the capture's ``inferenceId``, or its
+``eventId`` when the call had no inference id. Labels are read from the ground-truth hour folders from
+the window's start up to the execution time (labels are collected after the predictions).
+
+- Several labels for one id: the latest collection wins (the last hour folder, then the last file name,
+  which starts with the upload's minute, second and millisecond, then the last line); the others are
+  counted as ``duplicate_labels``.
+- Predictions without a label (``unmatched_predictions``) and labels without a prediction in the window
+  (``orphan_labels``) are counted, and the first ``MAX_LISTED_IDS`` ids of each are listed.
+- Merged records are written as SageMaker writes them, the capture record plus ``groundTruthData``, under
+  ``{output}/merge/{endpoint}/{variant}/yyyy/mm/dd/hh/part-00000-{uuid}.c000.jsonl`` (the capture's hour).
+
+Two passes over the capture files keep memory flat: the first collects only (id, file, line) for the
+join, which DuckDB runs as a hash join; the second streams the files again and writes the matched
+records. Unreadable records are bad records of the ``ReadReport``s, as everywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any, cast
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from modelmonitor.dataset.captured import capture_files, capture_lines, record_in_window
+from modelmonitor.dataset.ground_truth import read_ground_truth_lines
+from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.formats.layout import hour_path, join_uri
+from modelmonitor.storage.objects import ObjectStore, store_for
+
+__all__ = [
+    "MAX_LISTED_IDS",
+    "MergeReport",
+    "MergedRecord",
+    "ground_truth_files",
+    "merge_ground_truth",
+    "read_merged",
+]
+
+MAX_LISTED_IDS = 1000
+_RECORDS_PER_PART = 100_000
+
+
+@dataclass
+class MergeReport:
+    """What the merge joined, and what it could not."""
+
+    captured: int = 0
+    labels: int = 0
+    matched: int = 0
+    unmatched_predictions: int = 0
+    orphan_labels: int = 0
+    duplicate_labels: int = 0
+    unmatched_ids: list[str] = field(default_factory=list)
+    orphan_ids: list[str] = field(default_factory=list)
+    capture_read: ReadReport = field(default_factory=ReadReport)
+    label_read: ReadReport = field(default_factory=ReadReport)
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.matched} matched of {self.captured} prediction(s) and {self.labels} label(s): "
+            f"{self.unmatched_predictions} prediction(s) without a label, {self.orphan_labels} label(s) "
+            f"without a prediction, {self.duplicate_labels} duplicate label(s) superseded; "
+            f"captures: {self.capture_read.summary()}; labels: {self.label_read.summary()}"
+        )
+
+
+@dataclass(frozen=True)
+class MergedRecord:
+    """One merged record as read back: its place (for messages) and the parsed record."""
+
+    uri: str
+    line: int
+    record: dict[str, Any]
+
+
+def ground_truth_files(store: ObjectStore, prefix: str, start: datetime, until: datetime) -> list[str]:
+    """Every ``*.jsonl`` of the ground-truth hour folders from ``start``'s hour to ``until``'s, sorted."""
+    found: list[str] = []
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    while hour <= until:
+        folder = join_uri(prefix, hour_path(hour))
+        found.extend(
+            e.uri for e in store.list_children(folder) if not e.is_folder and e.uri.endswith(".jsonl")
+        )
+        hour += timedelta(hours=1)
+    return found
+
+
+def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
+    tables = []
+    sequence = 0
+    for uri in files:
+        report.files += 1
+        table = read_ground_truth_lines(uri, store_for(uri).read_bytes(uri), report).table
+        # a running number in collection order: the highest one of an id is its latest label
+        order = pa.array(range(sequence, sequence + table.num_rows), type=pa.int64())
+        sequence += table.num_rows
+        tables.append(table.append_column("seq", order))
+    if not tables:
+        empty = {"event_id": pa.string(), "data": pa.string(), "encoding": pa.string(), "seq": pa.int64()}
+        return pa.table({k: pa.array([], type=t) for k, t in empty.items()})
+    return pa.concat_tables(tables)
+
+
+def _captures_table(files: list[str], window: AnalysisWindow, report: ReadReport) -> pa.Table:
+    keys: list[str] = []
+    file_ids: list[int] = []
+    lines: list[int] = []
+    for file_id, uri in enumerate(files):
+        report.files += 1
+        for number, line in capture_lines(store_for(uri), uri, report):
+            raw = record_in_window(line, uri, number, window, report)
+            if raw is None:
+                continue
+            metadata = raw["eventMetadata"]
+            keys.append(str(metadata.get("inferenceId") or metadata.get("eventId") or ""))
+            file_ids.append(file_id)
+            lines.append(number)
+    report.rows += len(keys)
+    return pa.table(
+        {
+            "key": pa.array(keys, type=pa.string()),
+            "file_id": pa.array(file_ids, type=pa.int32()),
+            "line": pa.array(lines, type=pa.int64()),
+        }
+    )
+
+
+_JOIN = """
+WITH ranked AS (
+    SELECT event_id, data, encoding,
+           count(*) OVER (PARTITION BY event_id) AS copies,
+           row_number() OVER (PARTITION BY event_id ORDER BY seq DESC) AS rank
+    FROM labels
+), latest AS (SELECT event_id, data, encoding, copies FROM ranked WHERE rank = 1)
+"""
+
+
+def _join(captures: pa.Table, labels: pa.Table, report: MergeReport) -> pa.Table:
+    with duckdb.connect() as db:
+        db.register("captures", captures)
+        db.register("labels", labels)
+        matched = cast(
+            pa.Table,
+            db.sql(
+                _JOIN + "SELECT c.file_id, c.line, l.data, l.encoding "
+                "FROM captures c JOIN latest l ON c.key = l.event_id ORDER BY c.file_id, c.line"
+            ).to_arrow_table(),
+        )
+        report.matched = matched.num_rows
+        report.duplicate_labels = int(
+            db.execute(_JOIN + "SELECT coalesce(sum(copies - 1), 0) FROM latest").fetchone()[0]  # type: ignore[index]
+        )
+        unmatched = "FROM captures c ANTI JOIN latest l ON c.key = l.event_id"
+        orphans = "FROM latest l ANTI JOIN captures c ON c.key = l.event_id"
+        report.unmatched_predictions = int(db.execute(_JOIN + f"SELECT count(*) {unmatched}").fetchone()[0])  # type: ignore[index]
+        report.orphan_labels = int(db.execute(_JOIN + f"SELECT count(*) {orphans}").fetchone()[0])  # type: ignore[index]
+        listed = f"ORDER BY 1 LIMIT {MAX_LISTED_IDS}"
+        report.unmatched_ids = [
+            r[0] for r in db.execute(_JOIN + f"SELECT c.key {unmatched} {listed}").fetchall()
+        ]
+        report.orphan_ids = [
+            r[0] for r in db.execute(_JOIN + f"SELECT l.event_id {orphans} {listed}").fetchall()
+        ]
+    return matched
+
+
+def _merged_line(line: bytes, data: str, encoding: str) -> bytes:
+    record = orjson.loads(line)
+    # SageMaker's merged records put the label before the capture data
+    merged = {
+        "eventVersion": record.get("eventVersion", "0"),
+        "groundTruthData": {"data": data, "encoding": encoding},
+    }
+    merged.update((k, v) for k, v in record.items() if k != "eventVersion")
+    return orjson.dumps(merged)
+
+
+class _PartWriter:
+    """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour."""
+
+    def __init__(self, store: ObjectStore, prefix: str) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.run = uuid.uuid4()
+        self.pending: dict[str, list[bytes]] = defaultdict(list)
+        self.parts: dict[str, int] = defaultdict(int)
+        self.written: list[str] = []
+
+    def add(self, folder: str, line: bytes) -> None:
+        self.pending[folder].append(line)
+        if len(self.pending[folder]) >= _RECORDS_PER_PART:
+            self._flush(folder)
+
+    def _flush(self, folder: str) -> None:
+        lines = self.pending.pop(folder, [])
+        if not lines:
+            return
+        name = f"part-{self.parts[folder]:05d}-{self.run}.c000.jsonl"
+        self.parts[folder] += 1
+        uri = join_uri(self.prefix, folder, name)
+        self.store.write_bytes(uri, b"\n".join(lines) + b"\n")
+        self.written.append(uri)
+
+    def close(self) -> list[str]:
+        for folder in list(self.pending):
+            self._flush(folder)
+        return sorted(self.written)
+
+
+def _capture_folder(uri: str) -> str:
+    # {destination}/{endpoint}/{variant}/yyyy/mm/dd/hh/file.jsonl -> {endpoint}/{variant}/yyyy/mm/dd/hh
+    return "/".join(PurePosixPath(uri).parts[-7:-1])
+
+
+def merge_ground_truth(
+    capture_destination: str,
+    endpoint: str,
+    window: AnalysisWindow,
+    ground_truth_uri: str,
+    until: datetime,
+    merge_output_uri: str,
+) -> MergeReport:
+    """Join the window's captures to their labels and write the merged records under ``merge_output_uri``."""
+    report = MergeReport()
+    capture_store = store_for(capture_destination)
+    files = capture_files(capture_store, capture_destination, endpoint, window)
+    captures = _captures_table(files, window, report.capture_read)
+    labels = _labels_table(
+        ground_truth_files(store_for(ground_truth_uri), ground_truth_uri, window.start, until),
+        report.label_read,
+    )
+    report.captured = captures.num_rows
+    report.labels = labels.num_rows
+    matched = _join(captures, labels, report)
+    by_file: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    for file_id, line, data, encoding in zip(
+        *(matched.column(c).to_pylist() for c in ("file_id", "line", "data", "encoding")), strict=True
+    ):
+        by_file[file_id][line] = (data, encoding)
+    writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
+    for file_id, wanted in sorted(by_file.items()):
+        uri = files[file_id]
+        folder = _capture_folder(uri)
+        for number, line in capture_lines(capture_store, uri, ReadReport()):
+            label = wanted.get(number)
+            if label is not None:
+                writer.add(folder, _merged_line(line, *label))
+    report.files = writer.close()
+    return report
+
+
+def read_merged(uris: list[str], report: ReadReport) -> Iterator[MergedRecord]:
+    """The merged records of ``uris``, in order; lines that are not JSON objects are bad records."""
+    for uri in uris:
+        report.files += 1
+        for number, line in capture_lines(store_for(uri), uri, report):
+            report.records += 1
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                report.bad(BadRecord(uri, number, None, f"not valid JSON ({exc})"))
+                continue
+            if not isinstance(record, dict):
+                report.bad(
+                    BadRecord(uri, number, None, f"expected a JSON object, got {type(record).__name__}")
+                )
+                continue
+            yield MergedRecord(uri, number, record)

@@ -1,0 +1,134 @@
+"""The merge of captured predictions with ground truth, on real files in SageMaker's layouts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from modelmonitor.dataset.merge import ground_truth_files, merge_ground_truth, read_merged
+from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.storage.objects import ObjectStore
+
+T0 = datetime(2026, 11, 26, 10, tzinfo=UTC)
+
+
+def _capture(event_id: str, inference_id: str | None, minute: int, output: str = "0.9") -> str:
+    metadata = {"eventId": event_id, "inferenceTime": f"2026-11-26T10:{minute:02d}:00Z"}
+    if inference_id is not None:
+        metadata["inferenceId"] = inference_id
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": "text/csv",
+                    "mode": "INPUT",
+                    "data": "1,2",
+                    "encoding": "CSV",
+                },
+                "endpointOutput": {
+                    "observedContentType": "text/csv",
+                    "mode": "OUTPUT",
+                    "data": output,
+                    "encoding": "CSV",
+                },
+            },
+            "eventMetadata": metadata,
+            "eventVersion": "0",
+        }
+    )
+
+
+def _label(event_id: str, label: str) -> str:
+    truth = {"data": label, "encoding": "CSV"}
+    return json.dumps({"groundTruthData": truth, "eventMetadata": {"eventId": event_id}, "eventVersion": "0"})
+
+
+def _setup(tmp_path: Path) -> tuple[Path, Path]:
+    captures = tmp_path / "capture/ep/AllTraffic/2026/11/26/10"
+    captures.mkdir(parents=True)
+    (captures / "00-00-000-a.jsonl").write_text(
+        "\n".join(
+            [
+                _capture("e1", "1", 0),
+                _capture("e2", None, 1),  # no inference id: joined by its event id
+                "not json",
+                _capture("e3", "3", 2),  # never labelled
+                _capture("e4", "4", 3),
+                _capture("e5", "5", 59).replace("10:59", "11:30"),  # outside the window
+            ]
+        )
+        + "\n"
+    )
+    gt = tmp_path / "gt"
+    (gt / "2026/11/26/12").mkdir(parents=True)
+    (gt / "2026/11/27/09").mkdir(parents=True)
+    (gt / "2026/11/26/12/00-00-000-x.jsonl").write_text(
+        "\n".join(
+            [_label("1", "0"), _label("e2", "1"), _label("4", "0"), _label("4", "1"), _label("99", "1")]
+        )
+        + "\n"
+    )
+    # collected the next day: the latest label of "1" wins
+    (gt / "2026/11/27/09/30-00-000-y.jsonl").write_text(_label("1", "1"))
+    # collected before the window: not read
+    (gt / "2026/11/26/09").mkdir(parents=True)
+    (gt / "2026/11/26/09/00.jsonl").write_text(_label("3", "1") + "\n")
+    return tmp_path / "capture", gt
+
+
+def test_merge_joins_counts_and_writes_sagemakers_merged_records(tmp_path: Path) -> None:
+    capture, gt = _setup(tmp_path)
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    report = merge_ground_truth(str(capture), "ep", window, str(gt), datetime(2026, 11, 27, 10, tzinfo=UTC),
+                                str(tmp_path / "out/merge"))  # fmt: skip
+    assert report.captured == 4
+    assert report.labels == 6
+    assert report.matched == 3
+    assert report.unmatched_predictions == 1
+    assert report.unmatched_ids == ["3"]
+    assert report.orphan_labels == 1
+    assert report.orphan_ids == ["99"]
+    assert report.duplicate_labels == 2  # "1" twice, "4" twice
+    assert report.capture_read.bad_record_count == 1
+    assert str(report.capture_read.bad_records[0]).startswith(
+        f"{capture}/ep/AllTraffic/2026/11/26/10/00-00-000-a.jsonl:3"
+    )
+    assert report.capture_read.outside_window == 1
+    assert len(report.files) == 1
+    part = Path(report.files[0])
+    assert part.parent == tmp_path / "out/merge/ep/AllTraffic/2026/11/26/10"
+    assert part.name.startswith("part-00000-")
+    assert part.name.endswith(".c000.jsonl")
+    lines = part.read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [list(r) for r in records] == [
+        ["eventVersion", "groundTruthData", "captureData", "eventMetadata"]
+    ] * 3
+    assert [(r["eventMetadata"]["eventId"], r["groundTruthData"]["data"]) for r in records] == [
+        ("e1", "1"),  # the later collection
+        ("e2", "1"),
+        ("e4", "1"),  # the later line of the same file
+    ]
+    assert records[0]["captureData"]["endpointOutput"]["data"] == "0.9"
+    read_report = ReadReport()
+    assert [m.line for m in read_merged(report.files, read_report)] == [1, 2, 3]
+    assert read_report.records == 3
+    assert "3 matched of 4 prediction(s) and 6 label(s)" in report.summary()
+
+
+def test_ground_truth_hours_run_from_the_window_start_to_the_execution(tmp_path: Path) -> None:
+    _, gt = _setup(tmp_path)
+    found = ground_truth_files(ObjectStore(), str(gt), T0, datetime(2026, 11, 26, 12, 5, tzinfo=UTC))
+    assert [Path(f).name for f in found] == ["00-00-000-x.jsonl"]
+
+
+def test_no_labels_yet_matches_nothing_and_writes_nothing(tmp_path: Path) -> None:
+    capture, _ = _setup(tmp_path)
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    report = merge_ground_truth(str(capture), "ep", window, str(tmp_path / "nothing"), T0.replace(hour=11),
+                                str(tmp_path / "out/merge"))  # fmt: skip
+    assert (report.matched, report.labels, report.unmatched_predictions) == (0, 0, 4)
+    assert report.files == []
+    assert not (tmp_path / "out").exists()
