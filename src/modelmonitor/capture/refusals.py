@@ -29,6 +29,7 @@ RefusalReason = Literal[
     "head_too_large",
     "header_timeout",
     "too_many_connections",
+    "upgrade",
     "upstream_protocol",
 ]
 

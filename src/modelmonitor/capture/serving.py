@@ -7,6 +7,7 @@
 - a header-read deadline: the request head must be complete within ``client_header_timeout`` of the
   connection opening or of the request's first byte (slowloris), else the connection is closed (``408``);
 - a body-read deadline: the body must be complete within ``client_body_timeout`` of the head (``408``);
+- upgrade requests (WebSocket, h2c) get ``400``: the proxy relays HTTP/1.1 only;
 - limits on the request head: more than ``max_request_headers`` headers or ``max_request_head_bytes``
   bytes get ``431`` and the connection is closed;
 - a client that disconnects before its answer is complete cancels the proxy's call for it (the forwarder
@@ -38,7 +39,12 @@ __all__ = ["CLIENT_GONE_KEY", "CLIENT_TASK_KEY", "GuardedHttpToolsProtocol", "se
 CLIENT_TASK_KEY = "modelmonitor.task"
 CLIENT_GONE_KEY = "modelmonitor.client_gone"
 
-_STATUS_TEXT = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
+_STATUS_TEXT = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
 
 
 class _HeadTooLargeError(Exception):
@@ -108,9 +114,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.send_400_response("Invalid HTTP request received.")
             return
         except httptools.HttpParserUpgrade:
-            self.logger.warning("Upgrade requests are not relayed by the capture proxy.")
-            self.send_400_response("Upgrade requests are not relayed.")
-            return
+            return  # refused in on_headers_complete, before any app ran
         if self._reading_head:
             # A head still incomplete after a read counts the whole read (never a body sent with it), so a
             # head trickled in over many reads cannot grow httptools' buffers without bound.
@@ -142,6 +146,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        if self.parser.should_upgrade():
+            # llhttp stops at the head of an upgrade request, so its body would be lost if it ran as a
+            # plain request; the proxy relays HTTP/1.1 only.
+            self._refusals.refuse("upgrade", "an upgrade request (WebSocket, h2c, ...)")
+            self._answer_and_close(400)
+            return
         self._reading_head = False
         self._arm(self._limits.client_body_timeout.total_seconds(), "body_timeout")
         super().on_headers_complete()
@@ -215,6 +225,7 @@ def serve_proxy(
         host=host,
         port=port,
         http=protocol,  # type: ignore[arg-type]
+        ws="none",  # the proxy relays HTTP/1.1 requests only
         log_level=log_level.lower(),
         access_log=False,
         # uvicorn would otherwise take the client address from X-Forwarded-For when the peer is loopback;

@@ -327,3 +327,16 @@ def test_credentials_go_to_the_model_as_basic_auth_and_metrics_can_live_apart(tm
     finally:
         stop(process)
         upstream.close()
+
+
+def test_an_upgrade_request_gets_400(proxy: tuple[int, RawUpstream, Path]) -> None:
+    port, upstream, _ = proxy
+    before = len(upstream.seen)
+    request = (
+        b"POST /invocations HTTP/1.1\r\nhost: p\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
+        b"sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n"
+        b"content-length: 2\r\n\r\nup"
+    )
+    assert send_raw(port, request, timeout_seconds=3).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert len(upstream.seen) == before
+    assert _refusals(port)["upgrade"] == 1
