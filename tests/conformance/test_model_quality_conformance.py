@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from modelmonitor.analyzers.model_quality import ModelQualitySettings, observations_from_csv, statistics_of
 from modelmonitor.constraints.model_quality import check, suggest
+from modelmonitor.dataset.report import ReadReport
 from modelmonitor.formats.model_quality import (
     MetricValue,
     ModelQualityConstraintsFile,
@@ -171,3 +173,18 @@ def test_violation_descriptions_word_for_word(conformance_dir: Path) -> None:
         "f2",
     }
     assert all(f"was {v.constraint_check_type} '" in v.description for v in ours)
+
+
+def test_the_baseline_analysis_of_the_csv_gives_the_same_statistics(conformance_dir: Path) -> None:
+    settings = ModelQualitySettings(
+        "BinaryClassification",
+        inference_attribute="prediction",
+        probability_attribute="probability",
+        ground_truth_attribute="label",
+        variant="sagemaker",
+    )
+    report = ReadReport()
+    path = conformance_dir / CHURN / "test_data/validation_with_predictions.csv"
+    analysed = statistics_of(observations_from_csv(str(path), settings, report))
+    assert report.bad_record_count == 0
+    assert analysed == _churn_metrics(conformance_dir)
