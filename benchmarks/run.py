@@ -222,6 +222,16 @@ def _capture_bench() -> dict[str, Any] | None:
     return result
 
 
+def _model_quality_bench(records: int) -> dict[str, Any]:
+    """Run benchmarks/merge_bench.py (merge + metrics against a DuckDB join); its failure is recorded."""
+    print(f"model-quality benchmark (benchmarks/merge_bench.py), {records:,} records", flush=True)
+    try:
+        figures = importlib.import_module("benchmarks.merge_bench").main(["--records", str(records)])
+    except (Exception, SystemExit) as exc:  # a separate benchmark: its failure must not sink this run
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": "error" not in figures, "figures": figures}
+
+
 def _dataset_info(path: Path, rows: int) -> dict[str, Any]:
     integer = sum(1 for c in data.NUMERIC_COLUMNS if str(c.arrow_type).startswith("int"))
     return {
@@ -248,6 +258,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-repeats", type=int, default=2, help="the highest peak counts")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-capture", action="store_true")
+    parser.add_argument("--skip-model-quality", action="store_true")
+    parser.add_argument("--model-quality-records", type=int, default=1_000_000)
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     return parser.parse_args(argv)
 
@@ -279,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"peak-memory check: modelmonitor baseline on {args.memory_rows:,} rows", flush=True)
         memory = _memory_check(args.memory_rows, args.memory_repeats)
     capture = None if args.skip_capture else _capture_bench()
+    model_quality = None if args.skip_model_quality else _model_quality_bench(args.model_quality_records)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -297,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": _targets(summaries),
         "memory_check": memory,
         "capture_bench": capture,
+        "model_quality_bench": model_quality,
     }
     if memory is not None:
         results["targets"].append(

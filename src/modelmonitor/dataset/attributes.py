@@ -41,6 +41,10 @@ def compile_attribute(expression: str) -> Any:
 
 
 def _scalar(value: Any, attribute: str | None) -> str:
+    if type(value) is str and value:  # the common case first: a CSV field
+        stripped = value.strip()
+        if stripped:
+            return stripped
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int | float):
@@ -54,8 +58,15 @@ def _scalar(value: Any, attribute: str | None) -> str:
     raise AttributeValueError(f"{where} gives {shown}; expected one number or label")
 
 
+def _csv_rows(text: str) -> list[list[str]]:
+    if '"' in text:
+        return [row for row in csv.reader(io.StringIO(text)) if any(field.strip() for field in row)]
+    # no quoting: a plain split is what the csv module would do, several times faster per record
+    return [line.rstrip("\r").split(",") for line in text.split("\n") if line.strip(" \r\t,")]
+
+
 def _csv_value(text: str, attribute: str | None) -> str:
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(field.strip() for field in row)]
+    rows = _csv_rows(text)
     if len(rows) != 1:
         raise AttributeValueError(f"expected one CSV row in the payload, got {len(rows)}")
     row = rows[0]

@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 from typing import Any, cast
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -190,29 +191,38 @@ def _merged_line(line: bytes, data: str, encoding: str) -> bytes:
 
 
 class _PartWriter:
-    """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour."""
+    """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour.
+
+    Each part is gathered in one ``bytearray``, not as a list of small ``bytes``: small objects kept
+    alive among the parser's temporaries pin Python's memory pools, and the process would keep them all.
+    """
 
     def __init__(self, store: ObjectStore, prefix: str) -> None:
         self.store = store
         self.prefix = prefix
         self.run = uuid.uuid4()
-        self.pending: dict[str, list[bytes]] = defaultdict(list)
+        self.pending: dict[str, bytearray] = {}
+        self.counts: dict[str, int] = defaultdict(int)
         self.parts: dict[str, int] = defaultdict(int)
         self.written: list[str] = []
 
     def add(self, folder: str, line: bytes) -> None:
-        self.pending[folder].append(line)
-        if len(self.pending[folder]) >= _RECORDS_PER_PART:
+        buffer = self.pending.setdefault(folder, bytearray())
+        buffer += line
+        buffer += b"\n"
+        self.counts[folder] += 1
+        if self.counts[folder] >= _RECORDS_PER_PART:
             self._flush(folder)
 
     def _flush(self, folder: str) -> None:
-        lines = self.pending.pop(folder, [])
-        if not lines:
+        buffer = self.pending.pop(folder, None)
+        self.counts[folder] = 0
+        if not buffer:
             return
         name = f"part-{self.parts[folder]:05d}-{self.run}.c000.jsonl"
         self.parts[folder] += 1
         uri = join_uri(self.prefix, folder, name)
-        self.store.write_bytes(uri, b"\n".join(lines) + b"\n")
+        self.store.write_bytes(uri, bytes(buffer))
         self.written.append(uri)
 
     def close(self) -> list[str]:
@@ -246,14 +256,23 @@ def merge_ground_truth(
     report.captured = captures.num_rows
     report.labels = labels.num_rows
     matched = _join(captures, labels, report)
-    by_file: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
-    for file_id, line, data, encoding in zip(
-        *(matched.column(c).to_pylist() for c in ("file_id", "line", "data", "encoding")), strict=True
-    ):
-        by_file[file_id][line] = (data, encoding)
+    del captures, labels
     writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
-    for file_id, wanted in sorted(by_file.items()):
-        uri = files[file_id]
+    # matched is ordered by file: one file's labels at a time are held as Python objects
+    file_ids = matched.column("file_id").to_numpy()
+    bounds = np.searchsorted(file_ids, np.arange(len(files) + 1))
+    for file_id, uri in enumerate(files):
+        start, stop = int(bounds[file_id]), int(bounds[file_id + 1])
+        if start == stop:
+            continue
+        part = matched.slice(start, stop - start)
+        wanted = dict(
+            zip(
+                part.column("line").to_pylist(),
+                zip(part.column("data").to_pylist(), part.column("encoding").to_pylist(), strict=True),
+                strict=True,
+            )
+        )
         folder = _capture_folder(uri)
         for number, line in capture_lines(capture_store, uri, ReadReport()):
             label = wanted.get(number)
