@@ -197,3 +197,104 @@ def test_answer_that_stalls_mid_body_times_out_and_drops_the_connection(head: by
         assert pool._idle == []  # a half-read connection is never reused
 
     asyncio.run(_with_server(handler, client))
+
+
+def test_head_answer_is_complete_at_its_head_and_its_connection_is_not_reused() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            try:
+                request = await _read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            if request.startswith(b"HEAD"):
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")  # no body, as HEAD requires
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    async def client(pool: UpstreamPool) -> None:
+        head = await pool.request("HEAD", b"/", [], b"")
+        assert (head.status, head.content_length, await _body(head)) == (200, 0, b"")
+        assert pool._idle == []  # llhttp would wait for 5 body bytes: the connection is closed instead
+        response = await pool.request("POST", b"/", [], b"x")
+        assert await _body(response) == b"ok"
+
+    asyncio.run(_with_server(handler, client))
+    assert connections == 2
+
+
+def test_unsolicited_bytes_on_an_idle_connection_close_it() -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while True:
+            try:
+                await _read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nstolen")  # nobody asked for it
+
+    async def client(pool: UpstreamPool) -> None:
+        for _ in range(2):
+            response = await pool.request("POST", b"/", [], b"x")
+            assert await _body(response) == b"ok"
+            await asyncio.sleep(0.2)
+
+    asyncio.run(_with_server(handler, client))
+    assert connections == 2
+
+
+def test_a_large_answer_is_read_no_faster_than_it_is_consumed() -> None:
+    size = 8 * 1024 * 1024
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % size + b"z" * size)
+        await writer.drain()
+
+    async def client(pool: UpstreamPool) -> None:
+        response = await pool.request("POST", b"/", [], b"x")
+        chunks = response.chunks()
+        received = len(await anext(chunks))
+        await asyncio.sleep(0.3)  # a slow client: the proxy must stop reading, not buffer 8 MiB
+        assert response._connection._buffered <= 256 * 1024 + 256 * 1024  # high water + one read
+        async for chunk in chunks:
+            received += len(chunk)
+        assert received == size
+
+    asyncio.run(_with_server(handler, client))
+
+
+def test_url_credentials_are_sent_as_basic_auth_instead_of_the_clients() -> None:
+    seen: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await _read_request(reader))
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+
+    async def run() -> None:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = UpstreamPool(
+            f"http://ad%40min:s3cret@127.0.0.1:{port}", timeout_seconds=1, connect_timeout_seconds=1
+        )
+        try:
+            response = await pool.request("POST", b"/x", [(b"authorization", b"Bearer client")], b"")
+            await response.aclose()
+        finally:
+            await pool.aclose()
+            server.close()
+
+    asyncio.run(run())
+    (request,) = seen
+    assert b"Bearer client" not in request
+    assert b"\r\nauthorization: Basic YWRAbWluOnMzY3JldA==\r\n" in request  # base64 of "ad@min:s3cret"
