@@ -210,7 +210,7 @@ class _Forwarder:
 
     async def _fail(self, send: Send, status: int, error: str, message: str) -> None:
         self.pipeline.stats.upstream_errors += 1
-        logger.warning("upstream %s: %s", redact_url(self.settings.upstream), message)
+        self.refusals.log_limited(error, f"upstream {redact_url(self.settings.upstream)}: {message}")
         await _answer(send, status, error, message, close=False)
 
     async def _relay(
@@ -246,7 +246,7 @@ class _Forwarder:
             self.pipeline.stats.upstream_errors += 1
             if isinstance(exc, UpstreamProtocolError):
                 self.refusals.refuse("upstream_protocol", str(exc))
-            logger.warning("upstream failed mid-response: %s", exc)
+            self.refusals.log_limited("mid_response", f"upstream failed mid-response: {exc}")
             return
         if collected is not None:
             self.pipeline.submit(

@@ -3,7 +3,7 @@
 A refusal is a request (or a model answer) the proxy would not pass on: too large, too slow, malformed, or
 one connection too many. Each is counted in ``modelmonitor_capture_proxy_refusals_total{reason=...}``; the
 log gets one line per reason per ``log_interval_seconds`` with the number of refusals it stands for, so a
-flood cannot flood the log.
+flood cannot flood the log. Failed model calls are logged through the same limiter (``log_limited``).
 """
 
 from __future__ import annotations
@@ -50,19 +50,23 @@ class Refusals(Collector):
         self._log_interval_seconds = log_interval_seconds
         self._clock = clock
         self._last_logged: dict[str, float] = {}
-        self._unlogged: dict[str, int] = dict.fromkeys(get_args(RefusalReason), 0)
+        self._unlogged: dict[str, int] = {}
 
     def refuse(self, reason: RefusalReason, detail: str) -> None:
         self.counts[reason] += 1
+        self.log_limited(reason, f"proxy refused ({reason}): {detail}")
+
+    def log_limited(self, key: str, message: str) -> None:
+        """Log ``message`` unless a message of ``key`` was logged within the interval (then count it)."""
         now = self._clock()
-        last = self._last_logged.get(reason)
+        last = self._last_logged.get(key)
         if last is not None and now - last < self._log_interval_seconds:
-            self._unlogged[reason] += 1
+            self._unlogged[key] = self._unlogged.get(key, 0) + 1
             return
-        earlier, self._unlogged[reason] = self._unlogged[reason], 0
-        self._last_logged[reason] = now
+        earlier, self._unlogged[key] = self._unlogged.get(key, 0), 0
+        self._last_logged[key] = now
         more = f" (and {earlier} more since the last message)" if earlier else ""
-        logger.warning("proxy refused (%s): %s%s", reason, detail, more)
+        logger.warning("%s%s", message, more)
 
     def register(self, registry: CollectorRegistry) -> None:
         registry.register(self)

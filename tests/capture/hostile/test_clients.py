@@ -340,3 +340,36 @@ def test_an_upgrade_request_gets_400(proxy: tuple[int, RawUpstream, Path]) -> No
     assert send_raw(port, request, timeout_seconds=3).startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert len(upstream.seen) == before
     assert _refusals(port)["upgrade"] == 1
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"content-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+        b"content-length: 2\r\ncontent-length: 3\r\n\r\nabc",
+        b"content-length: -2\r\n\r\nab",
+        b"content-length: +2\r\n\r\nab",
+        b"content-length: 1_0\r\n\r\n0123456789",
+        b"transfer-encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
+        b"transfer-encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+        b"transfer-encoding: gzip\r\n\r\nab",
+    ],
+    ids=[
+        "length-and-chunked",
+        "two-lengths",
+        "negative",
+        "signed",
+        "underscored",
+        "hex-prefix",
+        "bad-chunk",
+        "gzip",
+    ],
+)
+def test_requests_with_ambiguous_framing_get_400_and_never_reach_the_model(
+    proxy: tuple[int, RawUpstream, Path], framing: bytes
+) -> None:
+    port, upstream, _ = proxy
+    before = len(upstream.seen)
+    raw = send_raw(port, b"POST /invocations HTTP/1.1\r\nhost: p\r\n" + framing, timeout_seconds=3)
+    assert raw.startswith(b"HTTP/1.1 400 ")
+    assert len(upstream.seen) == before
