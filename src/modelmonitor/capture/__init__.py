@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from modelmonitor.capture.asgi import CaptureMiddleware
     from modelmonitor.capture.batch import BatchManifests, BatchRunResult, run_batch, write_batch_manifests
     from modelmonitor.capture.config import CaptureSettings, CaptureSettingsSource
+    from modelmonitor.capture.limits import ProxyLimits
     from modelmonitor.capture.metrics import CaptureStats
     from modelmonitor.capture.pipeline import CapturePipeline
     from modelmonitor.capture.proxy import (
@@ -36,6 +37,7 @@ __all__ = [
     "CaptureStats",
     "EndpointRegistration",
     "ProxyEndpoint",
+    "ProxyLimits",
     "ProxySettings",
     "create_proxy_app",
     "parse_capture_bytes",
@@ -57,6 +59,7 @@ _EXPORTED_FROM = {
     "CaptureStats": "modelmonitor.capture.metrics",
     "EndpointRegistration": "modelmonitor.capture.proxy",
     "ProxyEndpoint": "modelmonitor.capture.proxy",
+    "ProxyLimits": "modelmonitor.capture.limits",
     "ProxySettings": "modelmonitor.capture.proxy",
     "create_proxy_app": "modelmonitor.capture.proxy",
     "parse_capture_bytes": "modelmonitor.capture.reader",
