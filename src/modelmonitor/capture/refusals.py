@@ -28,6 +28,7 @@ RefusalReason = Literal[
     "client_disconnected",
     "head_too_large",
     "header_timeout",
+    "malformed_request",
     "too_many_connections",
     "upgrade",
     "upstream_protocol",

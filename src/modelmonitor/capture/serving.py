@@ -7,6 +7,8 @@
 - a header-read deadline: the request head must be complete within ``client_header_timeout`` of the
   connection opening or of the request's first byte (slowloris), else the connection is closed (``408``);
 - a body-read deadline: the body must be complete within ``client_body_timeout`` of the head (``408``);
+- requests llhttp refuses (ambiguous framing and the like) get uvicorn's ``400``, counted and logged through
+  the refusals' limiter instead of one log line each;
 - upgrade requests (WebSocket, h2c) get ``400``: the proxy relays HTTP/1.1 only;
 - limits on the request head: more than ``max_request_headers`` headers or ``max_request_head_bytes``
   bytes get ``431`` and the connection is closed;
@@ -106,12 +108,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                     f"or {self._limits.max_request_head_bytes} bytes"
                 )
                 return
-            self.logger.warning("Invalid HTTP request received.")
-            self.send_400_response("Invalid HTTP request received.")
+            self._refuse_malformed(exc)
             return
-        except httptools.HttpParserError:
-            self.logger.warning("Invalid HTTP request received.")
-            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserError as exc:
+            self._refuse_malformed(exc)
             return
         except httptools.HttpParserUpgrade:
             return  # refused in on_headers_complete, before any app ran
@@ -180,6 +180,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
         else:
             self._answer_and_close(408)
+
+    def _refuse_malformed(self, exc: httptools.HttpParserError) -> None:
+        # Counted and logged through the limiter rather than uvicorn's line per request.
+        self._refusals.refuse("malformed_request", f"invalid HTTP/1.1 request: {exc}")
+        self._refused = True
+        self._disarm()
+        self.send_400_response("Invalid HTTP request received.")
 
     def _refuse_head(self, detail: str) -> None:
         self._refusals.refuse("head_too_large", detail)

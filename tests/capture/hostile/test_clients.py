@@ -370,6 +370,8 @@ def test_requests_with_ambiguous_framing_get_400_and_never_reach_the_model(
 ) -> None:
     port, upstream, _ = proxy
     before = len(upstream.seen)
+    count = _refusals(port)["malformed_request"]
     raw = send_raw(port, b"POST /invocations HTTP/1.1\r\nhost: p\r\n" + framing, timeout_seconds=3)
     assert raw.startswith(b"HTTP/1.1 400 ")
     assert len(upstream.seen) == before
+    assert _refusals(port)["malformed_request"] == count + 1
