@@ -9,6 +9,7 @@ import pytest
 
 from modelmonitor.capture.upstream import (
     UpstreamPool,
+    UpstreamProtocolError,
     UpstreamResponse,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
@@ -298,3 +299,34 @@ def test_url_credentials_are_sent_as_basic_auth_instead_of_the_clients() -> None
     (request,) = seen
     assert b"Bearer client" not in request
     assert b"\r\nauthorization: Basic YWRAbWluOnMzY3JldA==\r\n" in request  # base64 of "ad@min:s3cret"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-t: "
+        + b"a" * 300_000
+        + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n"
+        + b"".join(b"x-%d: v\r\n" % i for i in range(101))
+        + b"content-length: 0\r\n\r\n",
+    ],
+    ids=["trailer-flood", "101-headers"],
+)
+def test_answers_over_the_head_limits_are_refused(answer: bytes) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(answer)
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    async def request_and_read(pool: UpstreamPool) -> None:
+        # Refused either before the head is handed over or while the body is read.
+        await _body(await pool.request("POST", b"/", [], b"x"))
+
+    async def client(pool: UpstreamPool) -> None:
+        with pytest.raises(UpstreamProtocolError, match=r"over 100 headers|oversized framing"):
+            await request_and_read(pool)
+        assert pool._idle == []
+
+    asyncio.run(_with_server(handler, client))
