@@ -39,7 +39,7 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
 from modelmonitor.jobs.schedule_window import offsets
 from modelmonitor.jobs.staging import absolute_locations, stage_scripts
-from modelmonitor.outputs.alerts import AlertDispatcher
+from modelmonitor.outputs.alerts import AlertDispatcher, check_webhook_url
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import parse_expression
 from modelmonitor.scheduler.loop import Scheduler
@@ -118,7 +118,8 @@ class MonitoringService:
     def create_schedule(self, name: str, expression: str | None, definition: JobDefinition) -> Schedule:
         """Validate and store a schedule; its first run is the next cron time (``NOW``: at once)."""
         _check_name("monitoring schedule", name)
-        parsed = parse_expression(expression or "cron(0 0 ? * * *)")  # SageMaker's SDK default: daily
+        # No expression: SageMaker's SDK default, daily. An empty one is a mistake, not a request for it.
+        parsed = parse_expression("cron(0 0 ? * * *)" if expression is None else expression)
         if parsed.is_one_time and not (
             definition.data_analysis_start_time and definition.data_analysis_end_time
         ):
@@ -167,7 +168,7 @@ class MonitoringService:
     ) -> Schedule:
         current = self.catalog.get_schedule(name)
         changes: dict[str, object] = {}
-        new_expression = parse_expression(expression).text if expression else current.expression
+        new_expression = current.expression if expression is None else parse_expression(expression).text
         new_definition = definition or JobDefinition.from_dict(current.definition)
         if parse_expression(new_expression).is_one_time and not (
             new_definition.data_analysis_start_time and new_definition.data_analysis_end_time
@@ -309,6 +310,8 @@ class MonitoringService:
                 f"alert {name!r}: need 1 <= datapoints_to_alert ({datapoints_to_alert}) "
                 f"<= evaluation_period ({evaluation_period})"
             )
+        if webhook_url is not None:
+            check_webhook_url(webhook_url)
         self.catalog.get_schedule(schedule_name)
         return self.catalog.put_alert_rule(
             name,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from modelmonitor.cli.main import app
+from modelmonitor.cli.main import app, main
 
 
 @pytest.fixture
@@ -72,6 +72,15 @@ def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> N
             ["schedule", "create", "x", "--batch-capture", "/b", "--statistics", "/nope.json"],
             "statistics: /nope",
         ),
+        (["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 0 31 2 ? *)"], "never run"),
+        (["schedule", "create", "x", "--batch-capture", "/b", "--cron", ""], "length must be 1-256"),
+        (
+            ["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 0 ? * 8 *)"],
+            "'8' is not 1-7",
+        ),
+        (["schedule", "alert", "a", "-s", "x", "--webhook", "http://127.0.0.1:abc/"], "Invalid port"),
+        (["schedule", "alert", "a", "-s", "x", "--webhook", "notaurl"], "no scheme"),
+        (["schedule", "alert", "a", "-s", "x", "--webhook", "file:///etc/passwd"], "scheme 'file'"),
     ],
     ids=[
         "no-input",
@@ -81,12 +90,35 @@ def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> N
         "bad-cron",
         "no-execution",
         "missing-baseline",
+        "cron-without-a-run",
+        "empty-cron",
+        "day-of-week-8",
+        "webhook-port",
+        "webhook-not-a-url",
+        "webhook-file",
     ],
 )
 def test_errors_are_clear(runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert message in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 0 31 2 ? *)"],
+        ["schedule", "alert", "a", "-s", "x", "--webhook", "http://127.0.0.1:abc/"],
+    ],
+    ids=["cron-without-a-run", "webhook-port"],
+)
+def test_rows_that_could_never_work_are_refused_with_exit_2(
+    runner: CliRunner, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith("error: ")
 
 
 def test_run_now_refuses_to_overlap_an_unfinished_execution(runner: CliRunner, tmp_path: Path) -> None:

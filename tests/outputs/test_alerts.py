@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.outputs.alerts import AlertDispatcher
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.outputs.alerts import AlertDispatcher, check_webhook_url
 from modelmonitor.storage.catalog import Catalog
 from tests.webhook_receiver import webhook_receiver
 
@@ -84,4 +85,47 @@ def test_undeliverable_alerts_are_kept_as_undelivered(catalog: Catalog) -> None:
         attempts = hook.attempts
     assert attempts == 2
     assert [n.event.status for n in notices] == ["InAlert"]
+    assert [e.delivered for e in catalog.list_alert_events()] == [False]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:abc/", "Invalid port"),
+        ("notaurl", "no scheme"),
+        ("file:///etc/passwd", "scheme 'file'"),
+        ("ftp://example.com/hook", "scheme 'ftp'"),
+        ("http:///hook", "no host"),
+        ("http://127.0.0.1:99999/", "port 99999 is not 1-65535"),
+        ("", "no scheme"),
+    ],
+    ids=["port-not-a-number", "no-scheme", "file", "ftp", "no-host", "port-too-big", "empty"],
+)
+def test_webhook_urls_alerts_cannot_use_are_refused(url: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        check_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/hook", "https://alerts.example.com/x?y=1", "http://[::1]:9/"]
+)
+def test_usable_webhook_urls_are_kept(url: str) -> None:
+    assert check_webhook_url(url) == url
+
+
+def test_a_stored_url_httpx_cannot_parse_is_an_undelivered_alert_not_an_exception(catalog: Catalog) -> None:
+    # Written straight into the catalog, as a rule stored before URLs were checked would be.
+    catalog.put_alert_rule(
+        "a",
+        schedule_name="s",
+        datapoints_to_alert=1,
+        evaluation_period=1,
+        webhook_url="http://h:abc/",
+        now=T0,
+    )
+    _finish(catalog, 0, "CompletedWithViolations")
+    dispatcher = AlertDispatcher(catalog, attempts=3, backoff_seconds=0.01)
+    notices = dispatcher.evaluate("s", T0)
+    dispatcher.close()
+    assert [(n.event.status, n.delivered) for n in notices] == [("InAlert", False)]
     assert [e.delivered for e in catalog.list_alert_events()] == [False]

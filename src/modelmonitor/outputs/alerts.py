@@ -6,7 +6,8 @@ violations, OK otherwise (a failed execution is not a violation; its status is i
 Only a change of state fires: the webhook gets one POST when the
 rule enters InAlert and one when it returns to OK, never one per execution, so a rule that stays in alert
 does not page again. Delivery retries with backoff; a delivery that still fails is kept in the history
-as undelivered (and logged), never raised into the scheduler.
+as undelivered (and logged), never raised into the scheduler. Webhook URLs are checked when a rule is
+stored (``check_webhook_url``); one stored by other means that httpx cannot use is a failed delivery.
 """
 
 from __future__ import annotations
@@ -19,15 +20,36 @@ from typing import Any
 
 import httpx
 
+from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.statuses import FINISHED_STATUSES, ExecutionStatus
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Execution
 
-__all__ = ["AlertDispatcher", "AlertNotice", "breaches"]
+__all__ = ["AlertDispatcher", "AlertNotice", "breaches", "check_webhook_url"]
 
 logger = logging.getLogger("modelmonitor.alerts")
 
 IN_ALERT = "InAlert"
 OK = "OK"
+
+
+def check_webhook_url(url: str) -> str:
+    """``url`` when alerts can be posted to it (http or https, a host, a port 1-65535).
+
+    Otherwise a ConfigurationError saying what is wrong.
+    """
+    expected = "expected http://host[:port]/path or https://..."
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"webhook URL {url!r}: {exc}; {expected}") from exc
+    if parsed.scheme not in ("http", "https"):
+        got = f"scheme {parsed.scheme!r}" if parsed.scheme else "no scheme"
+        raise ConfigurationError(f"webhook URL {url!r}: {got}; {expected}")
+    if not parsed.host:
+        raise ConfigurationError(f"webhook URL {url!r}: no host; {expected}")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ConfigurationError(f"webhook URL {url!r}: port {parsed.port} is not 1-65535")
+    return url
 
 
 def breaches(executions: list[Execution]) -> int:
@@ -37,12 +59,13 @@ def breaches(executions: list[Execution]) -> int:
 
 @dataclass(frozen=True)
 class AlertNotice:
-    """The JSON body posted to a webhook."""
+    """The JSON body posted to a webhook; ``delivered`` is False when the rule's webhook did not take it."""
 
     rule: AlertRule
     event: AlertEvent
     breaching: int
     latest: Execution
+    delivered: bool = False
 
     def body(self) -> dict[str, Any]:
         return {
@@ -106,6 +129,7 @@ class AlertDispatcher:
             notice = AlertNotice(rule=rule, event=event, breaching=count, latest=recent[0])
             if rule.webhook_url and self._deliver(rule.webhook_url, notice.body()):
                 self.catalog.mark_alert_delivered(event.id)
+                notice = AlertNotice(rule, event, count, recent[0], delivered=True)
             notices.append(notice)
         return notices
 
@@ -119,6 +143,10 @@ class AlertDispatcher:
                     logger.error("alert webhook %s refused the alert: HTTP %s", url, response.status_code)
                     return False
                 problem = f"HTTP {response.status_code}"
+            except httpx.InvalidURL as exc:
+                # Retrying cannot make the URL valid.
+                logger.error("alert webhook %s: not a usable URL (%s)", url, exc)
+                return False
             except httpx.HTTPError as exc:
                 problem = repr(exc)
             logger.warning("alert webhook %s attempt %d/%d failed: %s", url, attempt, self.attempts, problem)

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import FINISHED_STATUSES
@@ -164,6 +164,12 @@ class MetricsExporter:
             "modelmonitor_missed_slots",
             "Scheduled runs skipped because the scheduler was not running at their time",
             ["monitoring_schedule"],
+            registry=self.registry,
+        )
+        self.scheduler_errors = Counter(
+            "modelmonitor_scheduler_errors",
+            "Failures the scheduler isolated to one schedule (stage: schedule, execution or alert)",
+            ["monitoring_schedule", "stage"],
             registry=self.registry,
         )
 

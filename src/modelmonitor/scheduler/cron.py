@@ -8,6 +8,14 @@ SageMaker's form is the six-field AWS cron ``cron(minutes hours day-of-month mon
 with ``?`` in one of the day fields. We translate it to the five standard fields croniter understands
 (dropping the year, which must be ``*``); ``?`` becomes ``*``. ``NOW`` is a one-time schedule: it has
 exactly one run, at the time the schedule was created.
+
+AWS numbers the days of the week 1-7 from Sunday (or SUN-SAT) and allows ``,``, ``-``, ``/`` (from a
+day onwards: ``2/2`` is MON, WED, FRI), ``L`` (alone: Saturday; ``6L``: the month's last Friday) and
+``#`` (``2#1``: its first Monday). croniter numbers them 0-6, and a step there counts from 0, so
+lists, ranges and steps are expanded to the days they name before being renumbered.
+
+An expression no date matches (``cron(0 0 31 2 ? *)``) is refused here, so a schedule that could
+never run is never stored: with the year always ``*``, one match means matches forever.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from modelmonitor.errors import ScheduleError
 
@@ -24,6 +32,10 @@ __all__ = ["NOW", "ScheduleExpression", "next_run", "parse_expression", "runs_be
 
 NOW = "NOW"
 _AWS_CRON = re.compile(r"^cron\((?P<body>[^()]*)\)$")
+_DAY_NUMBERS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+_DAY_ITEM = re.compile(r"(?P<first>\*|\w+)(?:-(?P<last>\w+))?(?:/(?P<step>\d+))?")
+# Any fixed moment serves to ask whether an expression ever matches (see the module docstring).
+_PROBE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,7 @@ def parse_expression(text: str) -> ScheduleExpression:
             raise ScheduleError(
                 f"schedule expression {text!r}: one of day-of-month or day-of-week must be '?'"
             )
-        # AWS numbers days of the week 1-7 from Sunday; standard cron numbers them 0-6.
-        dow = re.sub(r"\d+", lambda m: str(int(m.group()) - 1), dow)
-        five = " ".join(f.replace("?", "*") for f in (minute, hour, dom, month, dow))
+        five = " ".join([*(f.replace("?", "*") for f in (minute, hour, dom, month)), _day_of_week(dow, text)])
     else:
         fields = stripped.split()
         if len(fields) != 5:
@@ -77,7 +87,66 @@ def parse_expression(text: str) -> ScheduleExpression:
         five = " ".join(fields)
     if not croniter.is_valid(five):
         raise ScheduleError(f"schedule expression {text!r}: not a valid cron expression ({five!r})")
+    try:
+        croniter(five, _PROBE_FROM).get_next(datetime)
+    except CroniterBadDateError as exc:
+        raise ScheduleError(
+            f"schedule expression {text!r}: no date matches it, so it would never run"
+        ) from exc
     return ScheduleExpression(text=stripped, cron=five)
+
+
+def _aws_day(token: str, text: str) -> int:
+    number = int(token) if token.isdigit() else _DAY_NUMBERS.get(token)
+    if number is None or not 1 <= number <= 7:
+        raise ScheduleError(
+            f"schedule expression {text!r}: day of week {token!r} is not 1-7 (SUN=1 ... SAT=7) or SUN-SAT"
+        )
+    return number
+
+
+def _day_of_week(field: str, text: str) -> str:
+    """AWS's day-of-week field (1-7 = SUN-SAT) as croniter's (0-6 = SUN-SAT)."""
+    upper = field.upper()
+    if upper in ("?", "*"):
+        return "*"
+    if upper == "L":
+        return "6"  # the last day of the week, Saturday
+    last_in_month = re.fullmatch(r"(\w+)L", upper)
+    if last_in_month:
+        return f"L{_aws_day(last_in_month.group(1), text) - 1}"
+    nth_in_month = re.fullmatch(r"(\w+)#(\d+)", upper)
+    if nth_in_month:
+        nth = int(nth_in_month.group(2))
+        if not 1 <= nth <= 5:
+            raise ScheduleError(f"schedule expression {text!r}: {field!r}: after '#' expected 1-5, got {nth}")
+        return f"{_aws_day(nth_in_month.group(1), text) - 1}#{nth}"
+    days: set[int] = set()
+    for item in upper.split(","):
+        match = _DAY_ITEM.fullmatch(item)
+        if match is None or (match.group("first") == "*" and match.group("last") is not None):
+            raise ScheduleError(
+                f"schedule expression {text!r}: day of week {item!r}: expected a day, a range (MON-FRI), "
+                "a step (*/2, 2/2, 1-5/2), a list of those, L, 6L or 2#1"
+            )
+        step = int(match.group("step") or 1)
+        if step < 1:
+            raise ScheduleError(f"schedule expression {text!r}: day of week {item!r}: a step must be >= 1")
+        if match.group("first") == "*":
+            first, last = 1, 7
+        else:
+            first = _aws_day(match.group("first"), text)
+            if match.group("last") is not None:
+                last = _aws_day(match.group("last"), text)
+            else:
+                last = 7 if match.group("step") else first
+        if first > last:
+            raise ScheduleError(
+                f"schedule expression {text!r}: day of week {item!r}: a range goes from the earlier day "
+                "to the later one (SUN=1 ... SAT=7)"
+            )
+        days.update(range(first, last + 1, step))
+    return ",".join(str(day - 1) for day in sorted(days))
 
 
 def next_run(expression: ScheduleExpression | str, after: datetime) -> datetime | None:

@@ -9,6 +9,9 @@ Rules (docs/sagemaker.md#monitoring-schedules, issue #4):
 - Claiming a slot is a compare-and-set in the catalog, so a slot never runs twice.
 - On start, executions a previous daemon left Pending/InProgress are marked Failed with the reason (their
   processes, if still alive, are killed); one daemon per home directory (a lock file).
+- One bad row never stops the others: a schedule whose expression no longer parses is marked Failed with
+  the reason; any other failure while handling one schedule, one finished execution or one alert is
+  logged and counted (``modelmonitor_scheduler_errors_total``), and the pass goes on with the rest.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class Scheduler:
         self.running: dict[str, RunningExecution] = {}
         self.missed_total: dict[str, int] = {}
         self._lock_file: IO[str] | None = None
+        self._logged_errors: set[tuple[str, str, str]] = set()
 
     # -- start-up -----------------------------------------------------------------------------------
 
@@ -160,13 +164,43 @@ class Scheduler:
         report = TickReport()
         self._collect(report)
         for schedule in self.catalog.list_schedules():
-            if schedule.status in _ACTIVE:
+            if schedule.status not in _ACTIVE:
+                continue
+            try:
                 self._maybe_start(schedule, report)
+            except ScheduleError as exc:
+                self._fail_schedule(schedule.name, f"the schedule expression is invalid: {exc}")
+            # The isolation boundary of the daemon: whatever one schedule raises must not stop the others.
+            except Exception as exc:
+                self._isolated(schedule.name, "schedule", exc)
         return report
+
+    def _fail_schedule(self, name: str, reason: str) -> None:
+        """A schedule that cannot run at any slot: Failed with ``reason``, counted once."""
+        self.catalog.update_schedule(
+            name, self.clock.now(), status=str(ScheduleStatus.FAILED), failure_reason=reason
+        )
+        self.exporter.scheduler_errors.labels(monitoring_schedule=name, stage="schedule").inc()
+        logger.error("schedule %s: %s", name, reason)
+
+    def _isolated(self, schedule_name: str, stage: str, exc: Exception) -> None:
+        """Count a failure kept to one schedule; its traceback is logged the first time it is seen."""
+        self.exporter.scheduler_errors.labels(monitoring_schedule=schedule_name, stage=stage).inc()
+        key = (schedule_name, stage, repr(exc))
+        if key in self._logged_errors:
+            logger.error("schedule %s (%s): %r, again", schedule_name, stage, exc)
+            return
+        self._logged_errors.add(key)
+        logger.error("schedule %s (%s) failed; the other schedules go on", schedule_name, stage, exc_info=exc)
 
     def _collect(self, report: TickReport) -> None:
         for name in list(self.running):
-            ended = self._poll(name)
+            try:
+                ended = self._poll(name)
+            # Same boundary as in ``tick``: one execution's bookkeeping must not stop the others.
+            except Exception as exc:
+                self._isolated(name, "execution", exc)
+                continue
             if ended is not None:
                 report.finished.append((ended.id, ended.status))
 
@@ -223,9 +257,16 @@ class Scheduler:
         )
         if self.alerts is not None:
             try:
-                self.alerts.evaluate(execution.schedule_name, self.clock.now())
-            except ModelMonitorError as exc:
-                logger.error("alerts of %s: %s", execution.schedule_name, exc)
+                notices = self.alerts.evaluate(execution.schedule_name, self.clock.now())
+            # An alert is never worth an execution's record or the daemon.
+            except Exception as exc:
+                self._isolated(execution.schedule_name, "alert", exc)
+                return execution
+            for notice in notices:
+                if notice.rule.webhook_url and not notice.delivered:
+                    self.exporter.scheduler_errors.labels(
+                        monitoring_schedule=execution.schedule_name, stage="alert"
+                    ).inc()
         return execution
 
     def _unfinished(self, schedule_name: str) -> bool:
@@ -371,7 +412,10 @@ class Scheduler:
         for schedule in self.catalog.list_schedules():
             if schedule.status not in _ACTIVE:
                 continue
-            expression = parse_expression(schedule.expression)
+            try:
+                expression = parse_expression(schedule.expression)
+            except ScheduleError:
+                continue  # the next tick marks it Failed
             if expression.is_one_time:
                 if schedule.last_slot is None:
                     wake = min(wake, schedule.created_at)
