@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from modelmonitor.errors import ConfigurationError
@@ -137,3 +138,62 @@ def test_bad_configuration_is_refused_clearly(kwargs: dict[str, object], message
     } | kwargs
     with pytest.raises(ConfigurationError, match=message):
         bias_section(**arguments)  # type: ignore[arg-type]
+
+
+def test_arrow_columns_give_the_numpy_result() -> None:
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 2, 120)
+    sex = rng.choice(np.array(["f", "m"], dtype=object), 120)
+    age = rng.integers(18, 80, 120)
+    arguments = {
+        "stage": "pre_training",
+        "label_name": "y",
+        "label_values_or_threshold": [1],
+    }
+    from_numpy = bias_section(
+        labels=labels,
+        facets=[FacetColumn("sex", sex, ["f"])],
+        group=age,
+        **arguments,  # type: ignore[arg-type]
+    )
+    from_arrow = bias_section(
+        labels=pa.array(labels),
+        facets=[FacetColumn("sex", pa.chunked_array([sex[:60].tolist(), sex[60:].tolist()]), ["f"])],
+        group=pa.array(age),
+        **arguments,  # type: ignore[arg-type]
+    )
+    assert from_arrow == from_numpy
+
+
+def test_facet_with_a_single_value_reports_errors_not_a_crash() -> None:
+    section = bias_section(
+        stage="pre_training",
+        label_name="y",
+        labels=np.array([0, 1] * 50),
+        label_values_or_threshold=[1],
+        facets=[FacetColumn("country", np.array(["us"] * 100, dtype=object))],
+    )
+    [group] = section.facets["country"]
+    assert group.value_or_threshold == "us"
+    assert {m.error for m in group.metrics if m.name != "CDDL"} == {"Negated facet set is empty"}
+    assert all(m.value is None for m in group.metrics)
+
+
+def test_a_lone_facet_value_is_read_as_a_one_value_list() -> None:
+    # BiasConfig(facet_name=["a", "b"], facet_values_or_threshold=[0, 1]) writes "value_or_threshold": 0
+    facet = np.array([0, 1, 0, 1] * 25)
+    lone = bias_section(
+        stage="pre_training",
+        label_name="y",
+        labels=np.array([1, 1, 0, 0] * 25),
+        label_values_or_threshold=[1],
+        facets=[FacetColumn("f", facet, 0)],
+    )
+    listed = bias_section(
+        stage="pre_training",
+        label_name="y",
+        labels=np.array([1, 1, 0, 0] * 25),
+        label_values_or_threshold=[1],
+        facets=[FacetColumn("f", facet, [0])],
+    )
+    assert lone == listed

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from modelmonitor.errors import ConfigurationError
@@ -22,7 +23,13 @@ from modelmonitor.stats.bias import (
 )
 from modelmonitor.stats.bias_groups import Given, facet_groups, positive_outcomes
 
+Scalar = bool | int | float | str
+
 __all__ = ["FacetColumn", "bias_section"]
+
+
+# a numpy array, or a pyarrow Array / ChunkedArray (pyarrow is untyped here, so the alias is Any)
+Column: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,23 @@ class FacetColumn:
     """A sensitive attribute: its name as written in analysis.json, its values, and the given group."""
 
     name: str
-    values: NDArray[Any]
-    value_or_threshold: Given | None = None
+    values: Column
+    value_or_threshold: Given | Scalar | None = None
+
+
+def _numpy(column: Column) -> NDArray[Any]:
+    # Arrow columns as pandas would hold them (Clarify reads with pandas): an integer column with nulls
+    # becomes float with NaN, strings become Python objects.
+    if isinstance(column, pa.Array | pa.ChunkedArray):
+        return np.asarray(column.to_numpy(zero_copy_only=False))
+    return np.asarray(column)
+
+
+def _given(value: Given | Scalar | None) -> Given | None:
+    # The SDK writes a lone facet value as is; a list is the usual shape.
+    if isinstance(value, bool | int | float | str):
+        return [value]
+    return value
 
 
 def _metric_names(stage: Stage, methods: Literal["all"] | Sequence[str]) -> list[str]:
@@ -56,11 +78,11 @@ def bias_section(
     *,
     stage: Stage,
     label_name: str,
-    labels: NDArray[Any],
+    labels: Column,
     label_values_or_threshold: Given,
     facets: Sequence[FacetColumn],
-    predicted_labels: NDArray[Any] | None = None,
-    group: NDArray[Any] | None = None,
+    predicted_labels: Column | None = None,
+    group: Column | None = None,
     features: NDArray[np.float64] | None = None,
     methods: Literal["all"] | Sequence[str] = "all",
 ) -> BiasMetricsSection:
@@ -73,11 +95,15 @@ def bias_section(
         raise ConfigurationError("post-training bias metrics need the predicted labels")
     if not facets:
         raise ConfigurationError("no facet given: name at least one sensitive column")
+    labels = _numpy(labels)
+    predicted_labels = None if predicted_labels is None else _numpy(predicted_labels)
+    group = None if group is None else _numpy(group)
+    facet_values = {facet.name: _numpy(facet.values) for facet in facets}
     rows = len(labels)
     _check_lengths(
         rows,
         {"the predicted label": predicted_labels, "the group variable": group, "the features": features}
-        | {f"facet {facet.name!r}": facet.values for facet in facets},
+        | {f"facet {name!r}": values for name, values in facet_values.items()},
     )
     names = _metric_names(stage, methods)
     positive, predicted_positive = positive_outcomes(
@@ -86,7 +112,8 @@ def bias_section(
     section: dict[str, list[FacetMetrics]] = {}
     for facet in facets:
         entries = []
-        for facet_group in facet_groups(facet.values, facet.value_or_threshold, name=facet.name):
+        groups = facet_groups(facet_values[facet.name], _given(facet.value_or_threshold), name=facet.name)
+        for facet_group in groups:
             data = BiasInputs(
                 facet=facet_group.mask,
                 label=positive.mask,
