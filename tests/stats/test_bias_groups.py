@@ -32,11 +32,15 @@ def test_column_kind(values: np.ndarray, given: list[float] | None, kind: str) -
 
 
 def test_float_01_label_with_value_1_has_no_positives() -> None:
-    # Clarify's rule, not a bug of ours: float labels are continuous and 1 is then "label > 1".
+    # Clarify's rule, not a bug of ours: float labels are continuous and 1 is then "label > 1"; with 1 the
+    # maximum, Clarify's interval list is empty, and so is the text it writes.
     labels = np.array([0.0, 1.0, 1.0, 0.0])
     positive, _ = positive_outcomes(labels, [1])
     assert not positive.mask.any()
-    assert positive.text == "(1.0, 1.0]"
+    assert positive.text == ""
+    above, _ = positive_outcomes(labels, [2])
+    assert not above.mask.any()
+    assert above.text == "(1.0, 2.0]"
     positive, _ = positive_outcomes(labels, [0.5])
     assert positive.mask.tolist() == [False, True, True, False]
     assert positive.text == "(0.5, 1.0]"

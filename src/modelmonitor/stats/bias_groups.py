@@ -115,9 +115,13 @@ def _continuous_group(values: NDArray[Any], given: Given | None, what: str, top:
     numbers = values.astype(np.int64) if values.dtype.kind in "OUS" else values
     maximum = np.nanmax(numbers) if top is None else top
     integral = numbers.dtype.kind in "iu" and isinstance(threshold, int)
+    if abs(maximum) == threshold:
+        # Clarify's interval list then has no interval at all: nobody is in the group, and its text is empty
+        return Group(text="", mask=np.zeros(len(values), dtype=np.bool_))
+    low, high = sorted([threshold, maximum])  # a threshold above the maximum gives (max, threshold]
     with np.errstate(invalid="ignore"):
-        mask = (numbers > threshold) & (numbers <= maximum)
-    text = f"({_number_text(threshold, integral)}, {_number_text(maximum, integral)}]"
+        mask = (numbers > low) & (numbers <= high)
+    text = f"({_number_text(low, integral)}, {_number_text(high, integral)}]"
     return Group(text=text, mask=np.asarray(mask, dtype=np.bool_))
 
 
