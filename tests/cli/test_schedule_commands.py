@@ -143,3 +143,9 @@ def test_run_now_refuses_to_overlap_an_unfinished_execution(runner: CliRunner, t
     result = runner.invoke(app, ["run-now", "s2"])
     assert result.exit_code != 0
     assert f"already has execution {running.id} InProgress" in str(result.exception)
+
+
+def test_a_schedule_without_cron_runs_daily_as_in_the_sdk(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schedule", "create", "nightly", "--batch-capture", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["expression"] == "cron(0 0 ? * * *)"

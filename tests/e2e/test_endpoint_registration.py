@@ -15,7 +15,7 @@ import pytest
 
 from modelmonitor.capture.proxy import ProxyEndpoint
 from modelmonitor.errors import NotFoundError
-from modelmonitor.service import CatalogRegistration
+from modelmonitor.service.registration import CatalogRegistration
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import Catalog
 

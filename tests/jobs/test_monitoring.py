@@ -125,3 +125,13 @@ def test_metrics_are_not_written_when_publishing_is_disabled(data: Path, tmp_pat
     assert code == 0, output
     assert (out / "constraint_violations.json").exists()
     assert not (tmp_path / "metrics").exists()
+
+
+def test_a_monitoring_type_without_a_monitor_fails_saying_so(data: Path, tmp_path: Path) -> None:
+    code, _, _ = _run(data, tmp_path, MODELMONITOR_MONITORING_TYPE="ModelBias")
+    assert code == 1
+    message = (tmp_path / "message").read_text()
+    assert message.startswith(
+        "Failed: monitoring type ModelBias is not implemented yet (implemented: DataQuality)"
+    )
+    assert not (tmp_path / "out" / "statistics.json").exists()

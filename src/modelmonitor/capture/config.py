@@ -9,11 +9,13 @@ from typing import Any, Protocol
 
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
+from modelmonitor.storage.objects import is_remote
 
 __all__ = [
     "CAPTURE_MODE_ALIASES",
     "DEFAULT_CSV_CONTENT_TYPES",
     "DEFAULT_JSON_CONTENT_TYPES",
+    "OBJECT_STORE_MAX_FILE_AGE",
     "CaptureSettings",
     "CaptureSettingsSource",
     "capture_modes",
@@ -49,12 +51,18 @@ def capture_modes(options: Iterable[str]) -> tuple[bool, bool]:
     return capture_input, capture_output
 
 
+OBJECT_STORE_MAX_FILE_AGE = timedelta(minutes=5)
+
+
 @dataclass(frozen=True)
 class CaptureSettings:
     """Everything capture needs, with SageMaker's defaults where SageMaker has one.
 
     Sizes are in bytes, durations are ``timedelta``. ``disk_usage_threshold`` is a used fraction (0–1)
     of the disk holding the capture files (or the spool of an object-store destination).
+    ``max_file_age`` None closes local files hourly only; an object-store destination then gets
+    ``OBJECT_STORE_MAX_FILE_AGE``, so a finished object appears at least that often (an object is only
+    visible once closed).
     """
 
     endpoint_name: str
@@ -112,6 +120,8 @@ class CaptureSettings:
                 f"capture paths: got {list(self.capture_paths)}, "
                 "expected patterns such as /invocations or /models/*"
             )
+        if self.max_file_age is None and is_remote(self.destination):
+            object.__setattr__(self, "max_file_age", OBJECT_STORE_MAX_FILE_AGE)
         if self.flush_interval <= timedelta(0):
             raise ConfigurationError(
                 f"flush interval: got {self.flush_interval}, expected a positive duration"

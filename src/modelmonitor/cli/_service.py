@@ -1,4 +1,8 @@
-"""The CLI's access to the service: settings read once from the environment, records printed as JSON."""
+"""The CLI's access to the service: settings read once from the environment, records printed as JSON.
+
+``settings()`` is the CLI's one reading of the environment (the SDK's is ``LocalSession``); commands get
+their settings, and their service, from here.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,12 @@ from modelmonitor.settings import Settings
 if TYPE_CHECKING:
     from modelmonitor.service import MonitoringService
 
-__all__ = ["echo_json", "service"]
+__all__ = ["echo_json", "service", "settings"]
+
+
+def settings() -> Settings:
+    """The command's settings: the edge where the CLI reads ``MODELMONITOR_*``."""
+    return Settings.from_env()
 
 
 @contextmanager
@@ -24,7 +33,7 @@ def service() -> Iterator[MonitoringService]:
     # Imported on use so that commands without a catalog (baseline, check, capture) never load SQLAlchemy.
     from modelmonitor.service import MonitoringService
 
-    svc = MonitoringService.from_settings(Settings.from_env())
+    svc = MonitoringService.from_settings(settings())
     try:
         yield svc
     finally:

@@ -6,12 +6,12 @@ pipeline can stop on drift the way SageMaker's QualityCheckStep does; errors kee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -24,12 +24,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from modelmonitor.dataset.report import ReadReport
-from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.jobs import baselining
-from modelmonitor.jobs.baselining import run_baseline, run_check
+
+if TYPE_CHECKING:
+    from modelmonitor.service.baselines import JobResult
 
 __all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
 
@@ -54,8 +53,21 @@ _HeaderOption = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ReadingProgress:
+    """The service's progress callbacks: the row total when known, then the rows of each batch."""
+
+    on_start: Callable[[int | None], None]
+    on_rows: Callable[[int], None]
+
+
+def dataset_format(kind: FormatChoice, header: bool) -> dict[str, Any]:
+    """SageMaker's ``dataset_format`` dict for ``--format``/``--header``."""
+    return {kind.value: {"header": header} if kind is FormatChoice.csv else {}}
+
+
 @contextmanager
-def reading_progress(console: Console, label: str) -> Iterator[baselining.Progress]:
+def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
     """A rich progress display fed by the reader (rows so far; a bar when the total is known)."""
     columns = [
         SpinnerColumn(),
@@ -71,13 +83,14 @@ def reading_progress(console: Console, label: str) -> Iterator[baselining.Progre
         def on_start(total: int | None) -> None:
             bar.update(task, total=total)
 
-        def on_batch(batch: pa.RecordBatch) -> None:
-            bar.advance(task, batch.num_rows)
+        def on_rows(rows: int) -> None:
+            bar.advance(task, rows)
 
-        yield baselining.Progress(on_start=on_start, on_batch=on_batch)
+        yield ReadingProgress(on_start=on_start, on_rows=on_rows)
 
 
-def print_issues(console: Console, read: ReadReport) -> None:
+def print_issues(console: Console, result: JobResult) -> None:
+    read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
     for issue in shown:
@@ -132,7 +145,7 @@ def print_violations(console: Console, violations: ViolationsFile, title: str = 
 def baseline(
     data: str = typer.Argument(..., help="Data file, folder or URI (s3://...) to baseline."),
     out: str = typer.Option(..., "--out", help="Folder or URI for statistics.json and constraints.json."),
-    dataset_format: _FormatOption = FormatChoice.csv,
+    data_format: _FormatOption = FormatChoice.csv,
     header: _HeaderOption = True,
     categorical_drift_method: DriftMethodChoice | None = typer.Option(
         None, "--categorical-drift-method", help="Write this categorical drift method into constraints.json."
@@ -144,17 +157,21 @@ def baseline(
     ),
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
+    from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
+
     console = Console(stderr=True)
-    source = DatasetSource.table(data, dataset_format.value, header=header, preprocessor=record_preprocessor)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
     with reading_progress(console, f"reading {data}") as progress:
         result = run_baseline(
-            source,
+            data,
+            dataset_format(data_format, header),
             out,
             categorical_drift_method=method,  # type: ignore[arg-type]
-            progress=progress,
+            record_preprocessor_script=record_preprocessor,
+            on_start=progress.on_start,
+            on_rows=progress.on_rows,
         )
-    print_issues(console, result.read)
+    print_issues(console, result)
     output = Console()
     print_features(
         output, result.statistics.features, f"Baseline of {result.statistics.dataset.item_count} rows"
@@ -172,9 +189,12 @@ def check(
         ..., "--baseline", help="Folder or URI holding statistics.json and constraints.json."
     ),
     out: str | None = typer.Option(
-        None, "--out", help="Folder or URI for statistics.json and constraint_violations.json."
+        None,
+        "--out",
+        help="Folder or URI for statistics.json, constraints.json (the baseline's) and "
+        "constraint_violations.json.",
     ),
-    dataset_format: _FormatOption = FormatChoice.csv,
+    data_format: _FormatOption = FormatChoice.csv,
     header: _HeaderOption = True,
     statistics: str | None = typer.Option(
         None, "--statistics", help="Baseline statistics.json, if not in --baseline."
@@ -188,19 +208,22 @@ def check(
         help=f"Exit with code {VIOLATIONS_EXIT_CODE} when there are violations.",
     ),
 ) -> None:
-    """Check a data set against a baseline: write statistics.json and constraint_violations.json."""
+    """Check a data set against a baseline: statistics.json, constraints.json, constraint_violations.json."""
+    from modelmonitor.service.baselines import run_check  # on use: the service loads the whole stack
+
     console = Console(stderr=True)
-    source = DatasetSource.table(data, dataset_format.value, header=header)
     with reading_progress(console, f"reading {data}") as progress:
         result = run_check(
-            source,
+            data,
+            dataset_format(data_format, header),
             baseline_dir,
             out,
             statistics_uri=statistics,
             constraints_uri=constraints,
-            progress=progress,
+            on_start=progress.on_start,
+            on_rows=progress.on_rows,
         )
-    print_issues(console, result.read)
+    print_issues(console, result)
     output = Console()
     print_violations(output, result.violations)
     lines = [

@@ -15,9 +15,9 @@ from modelmonitor.capture.config import (
     capture_modes,
 )
 from modelmonitor.capture.limits import ProxyLimits
+from modelmonitor.cli._service import settings as invocation_settings
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
-from modelmonitor.settings import Settings
 
 __all__ = ["capture_app"]
 
@@ -68,7 +68,9 @@ def proxy(
         1.0, help="Longest time a record waits before being written."
     ),
     max_file_bytes: int = typer.Option(64 * 1024 * 1024, help="A capture file is closed at this size."),
-    max_file_age_seconds: float = typer.Option(0.0, help="Close files older than this (0: hourly only)."),
+    max_file_age_seconds: float = typer.Option(
+        0.0, help="Close files older than this (0: hourly; an object store: every 5 minutes)."
+    ),
     disk_usage_threshold: float = typer.Option(0.75, help="Pause capture above this used fraction of disk."),
     spool_dir: str = typer.Option("", help="Local spool for object-store destinations (default: temp dir)."),
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
@@ -121,14 +123,12 @@ def proxy(
     # Imported here, not at the top: every other command would pay for uvicorn, starlette and SQLAlchemy.
     from modelmonitor.capture.proxy import ProxySettings, create_proxy_app
     from modelmonitor.capture.serving import serve_proxy
-    from modelmonitor.service import CatalogRegistration
+    from modelmonitor.service.registration import CatalogRegistration
 
     host, port = _listen(listen)
     capture_input, capture_output = capture_modes(_split(capture_options))
     options = _storage_options(storage_option)
     age = timedelta(seconds=max_file_age_seconds) if max_file_age_seconds > 0 else None
-    if age is None and "://" in destination and not destination.startswith("file://"):
-        age = timedelta(minutes=5)  # object stores get a finished object at least every 5 minutes
     capture = CaptureSettings(
         endpoint_name=endpoint_name,
         variant_name=variant,
@@ -171,7 +171,7 @@ def proxy(
         limits=limits,
     )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_proxy_app(settings, registration=CatalogRegistration(Settings.from_env()))
+    app = create_proxy_app(settings, registration=CatalogRegistration(invocation_settings()))
     serve_proxy(
         app,
         host=host,

@@ -20,10 +20,9 @@ import typer
 from rich.console import Console
 
 from modelmonitor.cli.baseline import print_issues, print_violations
-from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.errors import JobError
 from modelmonitor.formats.statuses import ExecutionStatus
-from modelmonitor.jobs.baselining import run_baseline, run_check
+from modelmonitor.service.baselines import run_baseline, run_check
 
 __all__ = ["demo", "drifted_sample", "register", "write_baseline_data"]
 
@@ -90,10 +89,9 @@ def demo(
         baseline_csv = write_baseline_data(folder)
         current_csv = drifted_sample(folder)
         console.rule("[bold]1. Baseline[/]: scikit-learn's breast-cancer data (569 rows × 31 columns)")
-        baseline = run_baseline(
-            DatasetSource.table(str(baseline_csv), DatasetFormat.CSV, header=True), str(folder / "baseline")
-        )
-        print_issues(console, baseline.read)
+        csv_with_header = {"csv": {"header": True}}
+        baseline = run_baseline(str(baseline_csv), csv_with_header, str(folder / "baseline"))
+        print_issues(console, baseline)
         features = baseline.statistics.features
         types = {
             kind: sum(1 for f in features if f.inferred_type == kind)
@@ -106,12 +104,8 @@ def demo(
             highlight=False,
         )
         console.rule("[bold]2. Check[/]: a drifted sample of 200 rows")
-        result = run_check(
-            DatasetSource.table(str(current_csv), DatasetFormat.CSV, header=True),
-            str(folder / "baseline"),
-            str(folder / "check"),
-        )
-        print_issues(console, result.read)
+        result = run_check(str(current_csv), csv_with_header, str(folder / "baseline"), str(folder / "check"))
+        print_issues(console, result)
         print_violations(console, result.violations)
         console.print(result.message, highlight=False)
         console.print(f"Files: {', '.join(result.outputs.values())}", highlight=False)

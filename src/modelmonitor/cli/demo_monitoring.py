@@ -24,9 +24,8 @@ from rich.table import Table
 from modelmonitor.cli.baseline import print_violations
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.service import MonitoringService
+from modelmonitor.service import Execution, MonitoringService
 from modelmonitor.settings import Settings
-from modelmonitor.storage.catalog import Execution
 
 __all__ = ["ENDPOINT_NAME", "SCHEDULE_NAME", "capture_and_monitor"]
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from modelmonitor.service import GroundTruthUpload
+    from modelmonitor.service.ground_truth import GroundTruthUpload
 
 __all__ = ["ground_truth_app"]
 
@@ -39,7 +39,7 @@ def upload(
     ),
 ) -> None:
     """Write labels as SageMaker's ground truth, under the hour they were collected."""
-    from modelmonitor.service import upload_ground_truth
+    from modelmonitor.service.ground_truth import upload_ground_truth
 
     moment = None
     if collected_at is not None:

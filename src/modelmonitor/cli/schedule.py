@@ -20,7 +20,6 @@ from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, Job
 __all__ = ["schedule_app"]
 
 schedule_app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True)
-HOURLY = "cron(0 * ? * * *)"
 
 
 def _environment(pairs: list[str]) -> dict[str, str]:
@@ -47,7 +46,11 @@ def create(
     ),
     statistics: str | None = typer.Option(None, "--statistics", help="Baseline statistics.json."),
     constraints: str | None = typer.Option(None, "--constraints", help="Baseline constraints.json."),
-    cron: str = typer.Option(HOURLY, "--cron", help="cron(...) expression, NOW, or 5-field cron."),
+    cron: str | None = typer.Option(
+        None,
+        "--cron",
+        help="cron(...) expression, NOW, or 5-field cron (default: daily at 00:00 UTC, as SageMaker's SDK).",
+    ),
     start_offset: str | None = typer.Option(
         None, "--start-offset", help="Input StartTimeOffset, e.g. -PT1H."
     ),

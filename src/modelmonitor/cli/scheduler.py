@@ -10,15 +10,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime
 from types import FrameType
 
 import typer
-from prometheus_client import start_http_server
 
-from modelmonitor.cli._service import service
-from modelmonitor.dataset.window import parse_time
-from modelmonitor.scheduler.clock import Clock, SteppingClock, SystemClock
+from modelmonitor.cli._service import settings
 
 __all__ = ["register", "scheduler"]
 
@@ -34,34 +30,24 @@ def scheduler(
 ) -> None:
     """Run monitoring schedules until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from modelmonitor.service.daemon import run_daemon  # on use: the daemon loads the whole stack
+
     stop = threading.Event()
-    clock: Clock = SystemClock(wake=stop)
-    if virtual_start:
-        clock = SteppingClock(parse_time(virtual_start, field="--virtual-start"), real_pause_seconds=0.05)
-    end: datetime | None = parse_time(until, field="--until") if until else None
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    with service() as svc:
-        svc.clock = clock
-        daemon = svc.scheduler(poll_seconds=poll_seconds, max_idle_seconds=3600.0 if virtual_start else 10.0)
-        daemon.acquire_lock()
-        server = None
-        if metrics_port:
-            server, _ = start_http_server(metrics_port, metrics_host, daemon.exporter.registry)
-            logging.getLogger("modelmonitor.scheduler").info(
-                "metrics on http://%s:%d/metrics", metrics_host, metrics_port
-            )
-        try:
-            daemon.run(until=end, stop=stop)
-        finally:
-            daemon.shutdown()
-            daemon.release_lock()
-            if server is not None:
-                server.shutdown()
+    run_daemon(
+        settings(),
+        stop,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        poll_seconds=poll_seconds,
+        virtual_start=virtual_start,
+        until=until,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,9 @@ from modelmonitor.formats.statuses import MonitoringType
 __all__ = [
     "CONTRACT_VARIABLES",
     "DEFAULT_MAX_RUNTIME_SECONDS",
+    "DEFAULT_SCHEDULE_EXPRESSION",
     "EXECUTION_ID_VARIABLE",
+    "MONITORING_TYPE_VARIABLE",
     "InputAttributes",
     "InputKind",
     "JobDefinition",
@@ -30,9 +32,13 @@ __all__ = [
 ]
 
 DEFAULT_MAX_RUNTIME_SECONDS = 3600
+# A schedule created without an expression runs daily at midnight UTC: the SageMaker SDK's default
+# (create_monitoring_schedule's schedule_cron_expression=None), the same from the CLI, SDK and service.
+DEFAULT_SCHEDULE_EXPRESSION = "cron(0 0 ? * * *)"
 InputKind = Literal["endpoint", "batch_transform"]
 # The container contract's variables (jobs.contract sets them for every run; a schedule may not).
 EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
+MONITORING_TYPE_VARIABLE = "MODELMONITOR_MONITORING_TYPE"
 CONTRACT_VARIABLES = frozenset(
     {
         "dataset_source",
@@ -51,6 +57,7 @@ CONTRACT_VARIABLES = frozenset(
         "record_preprocessor_script",
         "post_analytics_processor_script",
         EXECUTION_ID_VARIABLE,
+        MONITORING_TYPE_VARIABLE,
     }
 )
 

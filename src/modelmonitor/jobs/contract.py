@@ -4,10 +4,11 @@ The variables: docs/sagemaker.md#environment-variables.
 
 The scheduler's worker turns a ``JobContract`` into environment variables; the built-in monitoring job and
 any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``output_path``,
-``start_time``, ...). Three are ours, because a process here has no ``/opt/ml`` to write to:
+``start_time``, ...). Four are ours, because a process here has no ``/opt/ml`` to write to:
 ``output_message_file`` (SageMaker: ``/opt/ml/output/message``), ``cloudwatch_metrics_directory``
 (SageMaker: ``/opt/ml/output/metrics/cloudwatch``) — both names come from the analyzer's own input model —
-and ``MODELMONITOR_EXECUTION_ID``.
+``MODELMONITOR_EXECUTION_ID`` and ``MODELMONITOR_MONITORING_TYPE`` (which built-in monitor runs; SageMaker
+picks it by container image).
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
@@ -27,7 +28,12 @@ from typing import Any
 
 from modelmonitor.dataset.window import format_time, parse_time
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, EXECUTION_ID_VARIABLE
+from modelmonitor.formats.job_definition import (
+    CONTRACT_VARIABLES,
+    EXECUTION_ID_VARIABLE,
+    MONITORING_TYPE_VARIABLE,
+)
+from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
     "BASIC_VARIABLES",
@@ -96,6 +102,7 @@ class JobContract:
     post_analytics_processor_script: str | None = None
     publish_cloudwatch_metrics: bool = True
     execution_id: int | None = None
+    monitoring_type: MonitoringType = MonitoringType.DATA_QUALITY
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -107,6 +114,7 @@ class JobContract:
             "output_message_file": self.output_message_file,
             "cloudwatch_metrics_directory": self.cloudwatch_metrics_directory,
             "publish_cloudwatch_metrics": "Enabled" if self.publish_cloudwatch_metrics else "Disabled",
+            MONITORING_TYPE_VARIABLE: self.monitoring_type.value,
         }
         optional = {
             "sagemaker_endpoint_name": self.endpoint_name,
@@ -128,6 +136,14 @@ class JobContract:
         except json.JSONDecodeError as exc:
             raise ConfigurationError(f"environment variable dataset_format is not JSON: {exc}") from exc
         execution = env.get(EXECUTION_ID_VARIABLE)
+        kind = env.get(MONITORING_TYPE_VARIABLE) or MonitoringType.DATA_QUALITY.value
+        try:
+            monitoring_type = MonitoringType(kind)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"environment variable {MONITORING_TYPE_VARIABLE}: got {kind!r}, expected one of "
+                f"{', '.join(t.value for t in MonitoringType)}"
+            ) from exc
         return cls(
             dataset_source=_required(env, "dataset_source"),
             output_path=_required(env, "output_path"),
@@ -145,4 +161,5 @@ class JobContract:
             post_analytics_processor_script=env.get("post_analytics_processor_script") or None,
             publish_cloudwatch_metrics=env.get("publish_cloudwatch_metrics", "Enabled") != "Disabled",
             execution_id=int(execution) if execution else None,
+            monitoring_type=monitoring_type,
         )

@@ -7,7 +7,8 @@ The contract: docs/sagemaker.md#container-contract.
 
 1. read the captured records of the window ``[start_time, end_time)`` (torn/bad lines counted, not fatal);
 2. turn them into rows: ``preprocess_handler`` when a script is given, else the default flattening;
-3. profile the rows and check them against the baseline (data-quality analyzer and checker);
+3. profile the rows and check them against the baseline: the analyzer and checker of the contract's
+   monitoring type (``jobs.monitors``), through the one pipeline (``jobs.pipeline``);
 4. write ``statistics.json``, ``constraints.json``, ``constraint_violations.json`` to ``output_path``, the
    CloudWatch-style metric file when publishing is enabled, and the exit message;
 5. run ``postprocess_handler()`` after a successful analysis.
@@ -24,15 +25,15 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from modelmonitor.analyzers.data_quality import profile_source
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.errors import ModelMonitorError
+from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.exit_message import ExitMessage
-from modelmonitor.jobs.analysis import AnalysisResult, analyze
+from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.jobs.contract import JobContract
-from modelmonitor.outputs.metrics import data_quality_metric_records, write_cloudwatch_metrics
-from modelmonitor.outputs.postprocess import run_postprocess
+from modelmonitor.jobs.monitors import monitor_for
+from modelmonitor.jobs.pipeline import Check, JobResult, MetricsTarget, Outputs, run_pipeline
 
 __all__ = ["DEFAULT_PREPROCESS_ERROR_THRESHOLD", "main", "run"]
 
@@ -40,15 +41,17 @@ DEFAULT_PREPROCESS_ERROR_THRESHOLD = 0.1
 THRESHOLD_VARIABLE = "MODELMONITOR_PREPROCESS_ERROR_THRESHOLD"
 
 
-def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -> AnalysisResult:
+def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -> JobResult:
     """Run the job; raise a ModelMonitorError (with an actionable message) when it cannot complete."""
     logger.info(
-        "monitoring %s (schedule %s) from %s to %s",
+        "monitoring %s (schedule %s, %s) from %s to %s",
         contract.endpoint_name or contract.dataset_source,
         contract.schedule_name,
+        contract.monitoring_type.value,
         contract.start_time.isoformat(),
         contract.end_time.isoformat(),
     )
+    monitor = monitor_for(contract.monitoring_type)
     source = DatasetSource.for_job(
         contract.dataset_source,
         contract.dataset_format,
@@ -56,31 +59,25 @@ def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -
         endpoint=contract.endpoint_name,
         preprocessor=contract.record_preprocessor_script,
     )
-    profile, read = profile_source(source, preprocess_error_threshold=error_threshold)
-    logger.info("read %s", read.summary())
-    for warning in read.warnings:
-        logger.warning("%s", warning.message)
-    for bad in read.bad_records:
-        logger.warning("skipped: %s", bad)
-    result = analyze(profile, contract.baseline_statistics, contract.baseline_constraints, logger)
-    output = Path(contract.output_path)
-    output.mkdir(parents=True, exist_ok=True)
-    result.statistics.write(output / "statistics.json")
-    if result.constraints is not None:
-        result.constraints.write(output / "constraints.json")
-    result.violations.write(output / "constraint_violations.json")
-    if contract.publish_cloudwatch_metrics and result.emit_metrics:
-        records = data_quality_metric_records(
-            result.statistics,
-            result.drift,
-            endpoint=contract.endpoint_name,
-            schedule=contract.schedule_name,
-            timestamp=contract.end_time,
+    baseline = Check(
+        # The worker hands the job local copies of the baseline files, named as the user named them.
+        StatisticsFile.from_path(contract.baseline_statistics) if contract.baseline_statistics else None,
+        ConstraintsFile.from_path(contract.baseline_constraints) if contract.baseline_constraints else None,
+    )
+    metrics = (
+        MetricsTarget(
+            Path(contract.cloudwatch_metrics_directory),
+            contract.endpoint_name,
+            contract.schedule_name,
+            contract.end_time,
         )
-        write_cloudwatch_metrics(Path(contract.cloudwatch_metrics_directory), records)
-    if contract.post_analytics_processor_script:
-        run_postprocess(contract.post_analytics_processor_script, logger)
-    return result
+        if contract.publish_cloudwatch_metrics
+        else None
+    )
+    outputs = Outputs(contract.output_path, metrics, contract.post_analytics_processor_script)
+    return run_pipeline(
+        monitor, source, baseline, outputs, logger=logger, preprocess_error_threshold=error_threshold
+    )
 
 
 def main(environ: Mapping[str, str] | None = None) -> int:
@@ -99,7 +96,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         logger.error("%s", exc)
         ExitMessage.failed(str(exc)).write(Path(contract.output_message_file))
         return 1
-    message = ExitMessage.completed(len(result.violations.violations))
+    message = result.exit_message
     logger.info("%s", message.text)
     message.write(Path(contract.output_message_file))
     return 0

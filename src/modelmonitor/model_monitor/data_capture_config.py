@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from modelmonitor.capture.config import CaptureSettings, capture_modes
 from modelmonitor.formats.layout import DEFAULT_VARIANT
-from modelmonitor.settings import Settings
+from modelmonitor.model_monitor.session import session_of
 
 __all__ = ["DataCaptureConfig"]
 
@@ -37,7 +37,9 @@ class DataCaptureConfig:
     ) -> None:
         self.enable_capture = enable_capture
         self.sampling_percentage = sampling_percentage
-        self.destination_s3_uri = destination_s3_uri or str(Settings.from_env().home / "data-capture")
+        self.destination_s3_uri = destination_s3_uri or str(
+            session_of(sagemaker_session).settings.home / "data-capture"
+        )
         self.kms_key_id = kms_key_id
         self.capture_options = list(capture_options or ["REQUEST", "RESPONSE"])
         self.csv_content_types = list(csv_content_types or ["text/csv"])

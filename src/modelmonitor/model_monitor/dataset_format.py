@@ -2,18 +2,14 @@
 
 ``DatasetFormat`` describes a baselining data set (``{"csv": {"header": true, ...}}``);
 ``MonitoringDatasetFormat`` a batch-transform monitoring input (``{"Csv": {"Header": true}}``).
-``dataset_source`` turns either into the reader's ``DatasetSource``.
+The service turns either into the reader's data source (``jobs.inputs``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from modelmonitor.dataset.source import DatasetFormat as SourceFormat
-from modelmonitor.dataset.source import DatasetSource
-from modelmonitor.errors import ConfigurationError
-
-__all__ = ["DatasetFormat", "MonitoringDatasetFormat", "dataset_source"]
+__all__ = ["DatasetFormat", "MonitoringDatasetFormat"]
 
 
 class DatasetFormat:
@@ -51,41 +47,3 @@ class MonitoringDatasetFormat:
     @staticmethod
     def parquet() -> dict[str, Any]:
         return {"Parquet": {}}
-
-
-def _flag(options: Any, *names: str, default: bool) -> bool:
-    if not isinstance(options, dict):
-        return default
-    for name in names:
-        if name in options:
-            return bool(options[name])
-    return default
-
-
-def dataset_source(
-    uri: str, dataset_format: dict[str, Any], preprocessor: str | None = None
-) -> DatasetSource:
-    """The reader's source for ``uri`` in either SDK spelling of a format."""
-    if not isinstance(dataset_format, dict) or len(dataset_format) != 1:
-        raise ConfigurationError(
-            f"dataset_format: expected one of DatasetFormat.csv()/json()/parquet(), got {dataset_format!r}"
-        )
-    ((kind, options),) = dataset_format.items()
-    key = kind.lower()
-    if key == "csv":
-        return DatasetSource.table(
-            uri,
-            SourceFormat.CSV,
-            header=_flag(options, "header", "Header", default=False),
-            preprocessor=preprocessor,
-        )
-    if key == "json":
-        if not _flag(options, "lines", "line", "Line", default=True):
-            raise ConfigurationError("dataset_format json(lines=False) is not supported; use JSON Lines")
-        return DatasetSource.table(uri, SourceFormat.JSON_LINES, preprocessor=preprocessor)
-    if key == "parquet":
-        return DatasetSource.table(uri, SourceFormat.PARQUET, preprocessor=preprocessor)
-    raise ConfigurationError(
-        f"dataset_format {kind!r} is not supported for baselining; expected csv, json or parquet "
-        "(captured data is read by monitoring jobs)"
-    )

@@ -12,7 +12,7 @@ from typing import Any
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.model_monitor.execution import execution_summary
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
-from modelmonitor.storage.catalog import Execution, Schedule
+from modelmonitor.service import Execution, Schedule
 
 __all__ = ["describe_schedule_response"]
 

@@ -5,18 +5,14 @@ The SDK's accessors: docs/sagemaker.md#schedules-and-results-in-the-sdk.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from modelmonitor.errors import JobError, NotFoundError
-from modelmonitor.formats.layout import join_uri
-from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
-from modelmonitor.storage.catalog import Execution
+from modelmonitor.model_monitor.session import LocalSession, session_of
+from modelmonitor.service import Execution
 
 __all__ = ["MonitoringExecution", "execution_summary"]
 
-_log = logging.getLogger(__name__)
 _ARN = "arn:modelmonitor:local:000000000000:processing-job/{}"
 
 
@@ -43,45 +39,24 @@ def execution_summary(execution: Execution) -> dict[str, Any]:
 
 
 class MonitoringExecution:
-    """An execution; ``statistics()`` and ``constraint_violations()`` read ``{output}/{file_name}``."""
+    """An execution; ``statistics()`` and ``constraint_violations()`` read ``{output}/{file_name}``
+    through the session's service."""
 
-    def __init__(self, execution: Execution) -> None:
+    def __init__(self, execution: Execution, sagemaker_session: LocalSession | None = None) -> None:
         self.execution = execution
+        self.sagemaker_session = session_of(sagemaker_session)
         self.job_name = f"monitoring-execution-{execution.id}"
         self.destination = execution.output_uri
 
     def describe(self) -> dict[str, Any]:
         return execution_summary(self.execution)
 
-    def _file(self, file_name: str) -> str:
-        if self.destination is None:
-            raise JobError(
-                f"execution {self.execution.id} ({self.execution.status}) has no outputs: "
-                f"{self.execution.failure_reason or 'it never started'}"
-            )
-        return join_uri(self.destination, file_name)
-
-    def _load(self, kind: type[Statistics] | type[ConstraintViolations], file_name: str) -> Any:
-        uri = self._file(file_name)
-        try:
-            return kind.from_s3_uri(uri)
-        except NotFoundError as exc:
-            if self.execution.status not in (
-                ExecutionStatus.COMPLETED,
-                ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
-            ):
-                raise JobError(
-                    f"execution {self.execution.id} is {self.execution.status}, and {uri} does not exist: "
-                    f"{self.execution.failure_reason or ''}"
-                ) from exc
-            raise
-
     def statistics(self, file_name: str = "statistics.json", kms_key: str | None = None) -> Statistics:
-        loaded: Statistics = self._load(Statistics, file_name)
-        return loaded
+        uri, text = self.sagemaker_session.service.read_execution_output(self.execution.id, file_name)
+        return Statistics.from_text(text, uri, kms_key, self.sagemaker_session)
 
     def constraint_violations(
         self, file_name: str = "constraint_violations.json", kms_key: str | None = None
     ) -> ConstraintViolations:
-        loaded: ConstraintViolations = self._load(ConstraintViolations, file_name)
-        return loaded
+        uri, text = self.sagemaker_session.service.read_execution_output(self.execution.id, file_name)
+        return ConstraintViolations.from_text(text, uri, kms_key, self.sagemaker_session)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from modelmonitor.service import GroundTruthUpload
-from modelmonitor.service import upload_ground_truth as _upload
+from modelmonitor.service.ground_truth import GroundTruthUpload
+from modelmonitor.service.ground_truth import upload_ground_truth as _upload
 
 __all__ = ["GroundTruthUpload", "upload_ground_truth"]
 

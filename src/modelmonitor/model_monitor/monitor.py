@@ -19,12 +19,11 @@ from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
-from modelmonitor.jobs.baselining import BaselineResult, run_baseline
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
-from modelmonitor.model_monitor.dataset_format import dataset_source
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
 from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
-from modelmonitor.settings import Settings
+from modelmonitor.model_monitor.session import session_of
+from modelmonitor.service.baselines import JobResult, run_baseline
 
 __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
 
@@ -42,7 +41,7 @@ def _timestamped(base: str) -> str:
 class BaseliningJob:
     """A finished baselining job: its name, output folder and files."""
 
-    def __init__(self, job_name: str, output_uri: str, result: BaselineResult | None = None) -> None:
+    def __init__(self, job_name: str, output_uri: str, result: JobResult | None = None) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
         self.result = result
@@ -103,7 +102,7 @@ class ModelMonitor(MonitoringScheduleMixin):
         self.output_kms_key = output_kms_key
         self.max_runtime_in_seconds = max_runtime_in_seconds
         self.base_job_name = base_job_name
-        self.sagemaker_session = sagemaker_session
+        self.sagemaker_session = session_of(sagemaker_session)
         self.env = env
         self.tags = tags
         self.network_config = network_config
@@ -195,18 +194,16 @@ class DefaultModelMonitor(ModelMonitor):
     ) -> BaseliningJob:
         """Compute ``statistics.json`` and suggest ``constraints.json`` for ``baseline_dataset``."""
         name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
-        output = output_s3_uri or str(Settings.from_env().home / "baselining" / name / "results")
-        source = dataset_source(baseline_dataset, dataset_format, record_preprocessor_script)
+        output = output_s3_uri or str(self.sagemaker_session.settings.home / "baselining" / name / "results")
         method = monitoring_config_override.categorical_drift_method if monitoring_config_override else None
         result = run_baseline(
-            source,
+            baseline_dataset,
+            dataset_format,
             output,
             categorical_drift_method=method,  # type: ignore[arg-type]
+            record_preprocessor_script=record_preprocessor_script,
+            post_analytics_processor_script=post_analytics_processor_script,
         )
-        if post_analytics_processor_script is not None:
-            from modelmonitor.outputs.postprocess import run_postprocess
-
-            run_postprocess(post_analytics_processor_script, _log)
         job = BaseliningJob(name, output, result)
         self._record_baselining_job(job)
         return job

@@ -15,14 +15,14 @@ import uuid
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from modelmonitor.errors import ConfigurationError, FormatError
+from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.jackson import dumps_jackson
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.settings import Settings
-from modelmonitor.storage.objects import store_for
+from modelmonitor.model_monitor.session import session_of
+from modelmonitor.service.files import read_text, write_text
 
 __all__ = ["ConstraintViolations", "Constraints", "ModelMonitoringFile", "Statistics"]
 
@@ -53,7 +53,7 @@ class ModelMonitoringFile:
         """Write ``body_dict`` to ``file_s3_uri`` (or a new location, which becomes ``file_s3_uri``)."""
         if new_save_location_s3_uri is not None:
             self.file_s3_uri = new_save_location_s3_uri
-        store_for(self.file_s3_uri).write_text(self.file_s3_uri, dumps_jackson(self.body_dict))
+        write_text(self.file_s3_uri, dumps_jackson(self.body_dict))
         return self.file_s3_uri
 
     @classmethod
@@ -65,11 +65,13 @@ class ModelMonitoringFile:
     @classmethod
     def from_s3_uri(cls, file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None) -> Self:
         """Load the file at ``file_s3_uri`` (a local path works too)."""
-        data = store_for(file_s3_uri).read_bytes(file_s3_uri)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"not UTF-8 text (byte {exc.start})", path=file_s3_uri) from exc
+        return cls.from_text(read_text(file_s3_uri), file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_text(
+        cls, text: str, file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Self:
+        """The file whose text was read from ``file_s3_uri`` (validated, with clear errors)."""
         return cls(cls._parse(text, file_s3_uri), file_s3_uri, kms_key, sagemaker_session)
 
     @classmethod
@@ -82,9 +84,9 @@ class ModelMonitoringFile:
     ) -> Self:
         """Store ``text`` as a new file under ``$MODELMONITOR_HOME/monitoring/{uuid}/`` and load it."""
         body = cls._parse(text, file_name or cls.file_name)
-        home = Settings.from_env().home
+        home = session_of(sagemaker_session).settings.home
         uri = str(home / "monitoring" / str(uuid.uuid4()) / (file_name or cls.file_name))
-        store_for(uri).write_text(uri, text)
+        write_text(uri, text)
         return cls(body, uri, kms_key, sagemaker_session)
 
     @classmethod

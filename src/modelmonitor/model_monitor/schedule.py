@@ -21,8 +21,8 @@ from modelmonitor.model_monitor.describe import describe_schedule_response
 from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
+from modelmonitor.model_monitor.session import LocalSession, session_of
 from modelmonitor.service import MonitoringService, default_output_uri
-from modelmonitor.settings import Settings
 
 __all__ = ["MonitoringScheduleMixin"]
 
@@ -55,10 +55,6 @@ def _dataset_format(value: dict[str, Any]) -> dict[str, Any]:
     return {str(k).lower(): {str(ik).lower(): iv for ik, iv in (v or {}).items()} for k, v in value.items()}
 
 
-def _service() -> MonitoringService:
-    return MonitoringService.from_settings(Settings.from_env())
-
-
 def _offset_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -72,8 +68,13 @@ class MonitoringScheduleMixin:
     max_runtime_in_seconds: int | None
     env: dict[str, str] | None
     entrypoint: list[str] | None
+    sagemaker_session: LocalSession
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _service(self) -> MonitoringService:
+        """The one service of this monitor's session (held for the session's lifetime)."""
+        return self.sagemaker_session.service
 
     def _monitoring_type(self) -> MonitoringType:
         kind = getattr(type(self), "monitoring_type", None)
@@ -188,25 +189,22 @@ class MonitoringScheduleMixin:
                 "schedule. Please provide only one of the above required inputs"
             )
         name = monitor_schedule_name or _timestamped("monitoring-schedule")
-        service = _service()
-        try:
-            output_uri = output_s3_uri or (output.destination if output else None)
-            definition = self._definition(
-                endpoint_input=endpoint_input,
-                batch_transform_input=batch_transform_input,
-                output_uri=output_uri or default_output_uri(service.home, name),
-                statistics=statistics,
-                constraints=constraints,
-                record_preprocessor_script=record_preprocessor_script,
-                post_analytics_processor_script=post_analytics_processor_script,
-                enable_cloudwatch_metrics=enable_cloudwatch_metrics,
-                data_analysis_start_time=data_analysis_start_time,
-                data_analysis_end_time=data_analysis_end_time,
-                arguments=arguments,
-            )
-            service.create_schedule(name, schedule_cron_expression, definition)
-        finally:
-            service.close()
+        service = self._service()
+        output_uri = output_s3_uri or (output.destination if output else None)
+        definition = self._definition(
+            endpoint_input=endpoint_input,
+            batch_transform_input=batch_transform_input,
+            output_uri=output_uri or default_output_uri(service.home, name),
+            statistics=statistics,
+            constraints=constraints,
+            record_preprocessor_script=record_preprocessor_script,
+            post_analytics_processor_script=post_analytics_processor_script,
+            enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+            data_analysis_start_time=data_analysis_start_time,
+            data_analysis_end_time=data_analysis_end_time,
+            arguments=arguments,
+        )
+        service.create_schedule(name, schedule_cron_expression, definition)
         self.monitoring_schedule_name = name
         self.job_definition_name = _timestamped(
             _JOB_DEFINITION_BASES.get(self._monitoring_type(), "monitoring-job-definition")
@@ -239,76 +237,64 @@ class MonitoringScheduleMixin:
         if endpoint_input is not None and batch_transform_input is not None:
             raise ConfigurationError("give at most one of endpoint_input and batch_transform_input")
         name = self._schedule_name()
-        service = _service()
-        try:
-            current = service.schedule_definition(name)
-            values = current.to_dict()
-            if endpoint_input is not None or batch_transform_input is not None:
-                replaced = self._definition(
-                    endpoint_input=endpoint_input,
-                    batch_transform_input=batch_transform_input,
-                    output_uri=current.output_uri,
-                    statistics=None,
-                    constraints=None,
-                    record_preprocessor_script=None,
-                    post_analytics_processor_script=None,
-                    enable_cloudwatch_metrics=current.publish_cloudwatch_metrics,
-                    data_analysis_start_time=None,
-                    data_analysis_end_time=None,
-                    arguments=list(current.arguments),
-                ).to_dict()
-                for key in (
-                    "input_kind",
-                    "endpoint_name",
-                    "capture_uri",
-                    "dataset_format",
-                    "start_time_offset",
-                    "end_time_offset",
-                    "attributes",
-                ):
-                    values[key] = replaced[key]
-            updates = {
-                "record_preprocessor_script": record_preprocessor_script,
-                "post_analytics_processor_script": post_analytics_processor_script,
-                "output_uri": output_s3_uri,
-                "baseline_statistics": _uri(statistics),
-                "baseline_constraints": _uri(constraints),
-                "max_runtime_seconds": max_runtime_in_seconds,
-                "environment": env,
-                "publish_cloudwatch_metrics": enable_cloudwatch_metrics,
-                "data_analysis_start_time": data_analysis_start_time,
-                "data_analysis_end_time": data_analysis_end_time,
-            }
-            values.update({k: v for k, v in updates.items() if v is not None})
-            if max_runtime_in_seconds is not None:
-                self.max_runtime_in_seconds = max_runtime_in_seconds
-            service.update_schedule(
-                name, expression=schedule_cron_expression, definition=JobDefinition.from_dict(values)
-            )
-        finally:
-            service.close()
+        service = self._service()
+        current = service.schedule_definition(name)
+        values = current.to_dict()
+        if endpoint_input is not None or batch_transform_input is not None:
+            replaced = self._definition(
+                endpoint_input=endpoint_input,
+                batch_transform_input=batch_transform_input,
+                output_uri=current.output_uri,
+                statistics=None,
+                constraints=None,
+                record_preprocessor_script=None,
+                post_analytics_processor_script=None,
+                enable_cloudwatch_metrics=current.publish_cloudwatch_metrics,
+                data_analysis_start_time=None,
+                data_analysis_end_time=None,
+                arguments=list(current.arguments),
+            ).to_dict()
+            for key in (
+                "input_kind",
+                "endpoint_name",
+                "capture_uri",
+                "dataset_format",
+                "start_time_offset",
+                "end_time_offset",
+                "attributes",
+            ):
+                values[key] = replaced[key]
+        updates = {
+            "record_preprocessor_script": record_preprocessor_script,
+            "post_analytics_processor_script": post_analytics_processor_script,
+            "output_uri": output_s3_uri,
+            "baseline_statistics": _uri(statistics),
+            "baseline_constraints": _uri(constraints),
+            "max_runtime_seconds": max_runtime_in_seconds,
+            "environment": env,
+            "publish_cloudwatch_metrics": enable_cloudwatch_metrics,
+            "data_analysis_start_time": data_analysis_start_time,
+            "data_analysis_end_time": data_analysis_end_time,
+        }
+        values.update({k: v for k, v in updates.items() if v is not None})
+        if max_runtime_in_seconds is not None:
+            self.max_runtime_in_seconds = max_runtime_in_seconds
+        service.update_schedule(
+            name, expression=schedule_cron_expression, definition=JobDefinition.from_dict(values)
+        )
 
     def stop_monitoring_schedule(self) -> None:
-        service = _service()
-        try:
-            service.stop_schedule(self._schedule_name())
-        finally:
-            service.close()
+        service = self._service()
+        service.stop_schedule(self._schedule_name())
 
     def start_monitoring_schedule(self) -> None:
-        service = _service()
-        try:
-            service.start_schedule(self._schedule_name())
-        finally:
-            service.close()
+        service = self._service()
+        service.start_schedule(self._schedule_name())
 
     def delete_monitoring_schedule(self) -> None:
         """Delete the schedule (its executions' history is kept); the object can then create another."""
-        service = _service()
-        try:
-            service.delete_schedule(self._schedule_name())
-        finally:
-            service.close()
+        service = self._service()
+        service.delete_schedule(self._schedule_name())
         self.monitoring_schedule_name = None
         self.job_definition_name = None
 
@@ -317,25 +303,19 @@ class MonitoringScheduleMixin:
     def describe_schedule(self) -> dict[str, Any]:
         """A ``DescribeMonitoringSchedule`` response (SageMaker's keys)."""
         name = self._schedule_name()
-        service = _service()
-        try:
-            schedule = service.describe_schedule(name)
-            latest = service.list_executions(schedule_name=name, newest_first=True, limit=1)
-        finally:
-            service.close()
+        service = self._service()
+        schedule = service.describe_schedule(name)
+        latest = service.list_executions(schedule_name=name, newest_first=True, limit=1)
         return describe_schedule_response(schedule, self.job_definition_name, latest[0] if latest else None)
 
     def list_executions(self) -> list[MonitoringExecution]:
         """Executions of the schedule, oldest first (so ``[-1]`` is the latest)."""
         name = self._schedule_name()
-        service = _service()
-        try:
-            executions = service.list_executions(schedule_name=name)
-        finally:
-            service.close()
+        service = self._service()
+        executions = service.list_executions(schedule_name=name)
         if not executions:
             _log.warning("No executions found for schedule. monitoring_schedule_name: %s", name)
-        return [MonitoringExecution(e) for e in executions]
+        return [MonitoringExecution(e, self.sagemaker_session) for e in executions]
 
     def latest_monitoring_statistics(self, file_name: str = "statistics.json") -> Statistics | None:
         executions = self.list_executions()
@@ -352,22 +332,15 @@ class MonitoringScheduleMixin:
         executions = self.list_executions()
         if not executions:
             raise ConfigurationError("No execution jobs were kicked off.")
-        service = _service()
-        try:
-            print(service.execution_log(executions[-1].execution.id))
-        finally:
-            service.close()
+        service = self._service()
+        print(service.execution_log(executions[-1].execution.id))
 
     @classmethod
     def attach(cls, monitor_schedule_name: str, sagemaker_session: Any = None) -> Self:
         """A monitor object for an existing schedule (its max runtime and env restored)."""
-        service = _service()
-        try:
-            schedule = service.describe_schedule(monitor_schedule_name)
-        finally:
-            service.close()
+        monitor = cls(sagemaker_session=session_of(sagemaker_session))  # type: ignore[call-arg]
+        schedule = monitor._service().describe_schedule(monitor_schedule_name)
         definition = JobDefinition.from_dict(schedule.definition)
-        monitor = cls()
         monitor.max_runtime_in_seconds = definition.max_runtime_seconds
         monitor.env = dict(definition.environment) or None
         if definition.command is not None:

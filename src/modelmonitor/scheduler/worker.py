@@ -234,6 +234,7 @@ def start_execution(
         post_analytics_processor_script=_local(definition.post_analytics_processor_script, paths.inputs),
         publish_cloudwatch_metrics=definition.publish_cloudwatch_metrics,
         execution_id=execution_id,
+        monitoring_type=definition.monitoring_type,
     )
     schedule_environment = {**definition.environment, **definition.attributes.to_env()}
     env = execution_environment(contract, schedule_environment, os.environ, custom=definition.is_custom)

@@ -6,53 +6,48 @@ cannot be deleted, ``NOW`` needs both data-analysis times, ...) is enforced once
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from modelmonitor.capture.config import CaptureSettings
-from modelmonitor.capture.proxy import ProxyEndpoint
-from modelmonitor.dataset.ground_truth import (
-    DEFAULT_ID_COLUMN,
-    DEFAULT_LABEL_COLUMN,
-    LabelFileFormat,
-    read_label_files,
-    write_ground_truth,
-)
-from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.window import parse_offset
 from modelmonitor.errors import (
     ConfigurationError,
     ConflictError,
-    DatasetError,
-    ModelMonitorError,
+    JobError,
     NotFoundError,
     ScheduleError,
 )
-from modelmonitor.formats.job_definition import JobDefinition
-from modelmonitor.formats.statuses import UNFINISHED_STATUSES, ExecutionStatus, ScheduleStatus, is_terminal
+from modelmonitor.formats.job_definition import DEFAULT_SCHEDULE_EXPRESSION, JobDefinition
+from modelmonitor.formats.layout import join_uri
+from modelmonitor.formats.statuses import (
+    UNFINISHED_STATUSES,
+    ExecutionStatus,
+    ScheduleStatus,
+    is_terminal,
+)
+from modelmonitor.jobs.monitors import check_inputs
 from modelmonitor.jobs.schedule_window import offsets
 from modelmonitor.jobs.staging import absolute_locations, stage_scripts
 from modelmonitor.outputs.alerts import AlertDispatcher, check_webhook_url
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import parse_expression
 from modelmonitor.scheduler.loop import Scheduler
+from modelmonitor.service.files import read_text
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
 from modelmonitor.storage.objects import absolute_location, store_for
 
 __all__ = [
-    "CatalogRegistration",
-    "GroundTruthUpload",
+    "AlertEvent",
+    "AlertRule",
+    "Endpoint",
+    "Execution",
     "MonitoringService",
+    "Schedule",
     "default_output_uri",
-    "upload_ground_truth",
 ]
 
 logger = logging.getLogger("modelmonitor.service")
@@ -116,10 +111,13 @@ class MonitoringService:
     # -- schedules ----------------------------------------------------------------------------------
 
     def create_schedule(self, name: str, expression: str | None, definition: JobDefinition) -> Schedule:
-        """Validate and store a schedule; its first run is the next cron time (``NOW``: at once)."""
+        """Validate and store a schedule; its first run is the next cron time (``NOW``: at once).
+
+        ``expression`` None is ``DEFAULT_SCHEDULE_EXPRESSION`` (daily, as SageMaker's SDK).
+        """
         _check_name("monitoring schedule", name)
         # No expression: SageMaker's SDK default, daily. An empty one is a mistake, not a request for it.
-        parsed = parse_expression("cron(0 0 ? * * *)" if expression is None else expression)
+        parsed = parse_expression(DEFAULT_SCHEDULE_EXPRESSION if expression is None else expression)
         if parsed.is_one_time and not (
             definition.data_analysis_start_time and definition.data_analysis_end_time
         ):
@@ -145,6 +143,7 @@ class MonitoringService:
 
     def _accepted(self, name: str, definition: JobDefinition) -> JobDefinition:
         """Local paths made absolute and scripts copied into the home: the job runs in another folder."""
+        check_inputs(definition)
         offsets(definition)
         definition = absolute_locations(definition)
         _check_files_exist(definition)
@@ -234,6 +233,28 @@ class MonitoringService:
         if not execution.log_path or not Path(execution.log_path).exists():
             raise NotFoundError(f"monitoring execution {execution_id} has no log (it never started)")
         return Path(execution.log_path).read_text("utf-8", errors="replace")
+
+    def read_execution_output(self, execution_id: int, file_name: str) -> tuple[str, str]:
+        """``(uri, text)`` of one of an execution's output files (``statistics.json``, ...).
+
+        JobError when the execution has no outputs, or did not complete and the file is missing.
+        """
+        execution = self.catalog.get_execution(execution_id)
+        if execution.output_uri is None:
+            raise JobError(
+                f"execution {execution_id} ({execution.status}) has no outputs: "
+                f"{execution.failure_reason or 'it never started'}"
+            )
+        uri = join_uri(execution.output_uri, file_name)
+        try:
+            return uri, read_text(uri)
+        except NotFoundError as exc:
+            if execution.status not in (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS):
+                raise JobError(
+                    f"execution {execution_id} is {execution.status}, and {uri} does not exist: "
+                    f"{execution.failure_reason or ''}"
+                ) from exc
+            raise
 
     def stop_execution(self, execution_id: int) -> Execution:
         """Ask the scheduler running it to stop it (Stopping → Stopped)."""
@@ -345,114 +366,3 @@ def _check_files_exist(definition: JobDefinition) -> None:
 def default_output_uri(home: Path, schedule_name: str) -> str:
     """Results when no output URI is given (SageMaker: .../model-monitor/monitoring/{schedule}/results)."""
     return str(home / "monitoring" / schedule_name / "results")
-
-
-class CatalogRegistration:
-    """Registers a capturing endpoint in the catalog when it starts (the proxy's ``EndpointRegistration``).
-
-    The ASGI middleware has no start-up hook of its own: call ``register_capture(settings)`` where the
-    app builds it. Registration merges variants and never stops capture: a catalog that cannot be reached
-    is logged, and the proxy keeps serving.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def register(self, endpoint_name: str, destination: str, variant: str, source: str) -> None:
-        try:
-            service = MonitoringService.from_settings(self.settings)
-            try:
-                try:
-                    known = set(service.describe_endpoint(endpoint_name).variants)
-                except NotFoundError:
-                    known = set()
-                service.register_endpoint(
-                    endpoint_name, destination, sorted(known | {variant}), source=source
-                )
-            finally:
-                service.close()
-        except (ModelMonitorError, SQLAlchemyError, OSError) as exc:
-            logger.error("endpoint %s could not be registered in the catalog: %s", endpoint_name, exc)
-
-    def register_capture(self, capture: CaptureSettings, source: str = "middleware") -> None:
-        self.register(capture.endpoint_name, capture.destination, capture.variant_name, source)
-
-    async def endpoint_started(self, endpoint: ProxyEndpoint) -> None:
-        await asyncio.to_thread(
-            self.register, endpoint.endpoint_name, endpoint.destination, endpoint.variant_name, "proxy"
-        )
-
-    async def endpoint_stopped(self, endpoint: ProxyEndpoint) -> None:
-        """The endpoint stays registered: its captured data is still there to monitor."""
-
-
-# ground truth ------------------------------------------------------------------------------------
-
-_LABEL_FORMATS: dict[str, LabelFileFormat] = {
-    ".jsonl": "jsonl",
-    ".json": "jsonl",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-
-
-@dataclass(frozen=True)
-class GroundTruthUpload:
-    """What an upload wrote: the files (all in the collection hour's folder), the labels, the bad records."""
-
-    destination: str
-    collected_at: datetime
-    files: list[str]
-    label_count: int
-    report: ReadReport
-
-
-def _label_format(source: str, files: list[str], file_format: str | None) -> LabelFileFormat:
-    if file_format is not None:
-        if file_format not in ("jsonl", "csv", "parquet"):
-            raise ConfigurationError(f"--format {file_format!r}: expected jsonl, csv or parquet")
-        return cast(LabelFileFormat, file_format)
-    formats = {_LABEL_FORMATS.get(Path(f).suffix.lower()) for f in files}
-    if len(formats) != 1 or None in formats:
-        seen = ", ".join(sorted(f or "?" for f in formats))
-        raise ConfigurationError(
-            f"{source}: cannot tell the format from the file names ({seen}); "
-            "give --format jsonl, csv or parquet"
-        )
-    return cast(LabelFileFormat, formats.pop())
-
-
-def upload_ground_truth(
-    source: str,
-    destination: str,
-    *,
-    file_format: str | None = None,
-    id_column: str = DEFAULT_ID_COLUMN,
-    label_column: str = DEFAULT_LABEL_COLUMN,
-    collected_at: datetime | None = None,
-    clock: Clock | None = None,
-) -> GroundTruthUpload:
-    """Write the labels of ``source`` (a file or a folder of files) as SageMaker's ground truth.
-
-    They land in ``{destination}/yyyy/mm/dd/hh/`` of ``collected_at`` (default: now), where a
-    model-quality execution finds them. Bad rows are counted and named in the report; an upload with no
-    usable label at all is an error naming the file(s).
-    """
-    moment = collected_at or (clock or SystemClock()).now()
-    if moment.tzinfo is None:
-        raise ConfigurationError(f"collected_at {moment.isoformat()}: expected a time with a UTC offset")
-    store = store_for(source)
-    files = [f for f in store.list_files(source) if not Path(f).name.startswith((".", "_"))]
-    if not files:
-        raise NotFoundError(f"{source}: no such file or folder with labels")
-    fmt = _label_format(source, files, file_format)
-    report = ReadReport()
-    labels = read_label_files(store, files, fmt, report, id_column=id_column, label_column=label_column)
-    if not len(labels):
-        first = f"; first: {report.bad_records[0]}" if report.bad_records else ""
-        raise DatasetError(f"{source}: no usable label in {report.records} record(s){first}")
-    target = absolute_location(destination)
-    written = write_ground_truth(store_for(target), target, labels, moment)
-    logger.info("ground truth: %d label(s) from %s to %s (%s)", len(labels), source, target, report.summary())
-    return GroundTruthUpload(target, moment, written, len(labels), report)

@@ -1,0 +1,87 @@
+"""Baselining and checking a data set: the one-off jobs, through the one pipeline (``jobs.pipeline``).
+
+``run_baseline`` is SageMaker's baselining job (``statistics.json``, suggested ``constraints.json``);
+``run_check`` a monitoring job without a schedule or capture window. Neither needs the catalog. Both
+take SageMaker's ``dataset_format`` dict and return the result as data (bad records counted, warnings
+listed); interfaces render it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from modelmonitor.engine.base import Progress
+from modelmonitor.formats.constraints import CategoricalDriftMethod
+from modelmonitor.formats.statuses import MonitoringType
+from modelmonitor.jobs.inputs import table_source
+from modelmonitor.jobs.monitors import monitor_for
+from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
+from modelmonitor.outputs.files import read_constraints, read_statistics
+
+__all__ = ["JobResult", "run_baseline", "run_check"]
+
+logger = logging.getLogger("modelmonitor.service")
+
+
+def _progress(
+    on_start: Callable[[int | None], None] | None, on_rows: Callable[[int], None] | None
+) -> Progress | None:
+    if on_start is None and on_rows is None:
+        return None
+    return Progress(on_start=on_start, on_batch=(lambda batch: on_rows(batch.num_rows)) if on_rows else None)
+
+
+def run_baseline(
+    data_uri: str,
+    dataset_format: Mapping[str, Any],
+    output_uri: str,
+    *,
+    categorical_drift_method: CategoricalDriftMethod | None = None,
+    record_preprocessor_script: str | None = None,
+    post_analytics_processor_script: str | None = None,
+    on_start: Callable[[int | None], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> JobResult:
+    """A baselining job: ``statistics.json`` and suggested ``constraints.json`` of a data set.
+
+    ``dataset_format`` is SageMaker's dict (``DatasetFormat.csv(header=True)``); ``on_start`` gets the row
+    total when the format knows it, ``on_rows`` the rows of each batch read (for a progress display).
+    """
+    return run_pipeline(
+        monitor_for(MonitoringType.DATA_QUALITY),
+        table_source(data_uri, dataset_format, record_preprocessor_script),
+        Suggest(categorical_drift_method),
+        Outputs(output_uri, postprocess_script=post_analytics_processor_script),
+        logger=logger,
+        progress=_progress(on_start, on_rows),
+    )
+
+
+def run_check(
+    data_uri: str,
+    dataset_format: Mapping[str, Any],
+    baseline_uri: str,
+    output_uri: str | None,
+    *,
+    statistics_uri: str | None = None,
+    constraints_uri: str | None = None,
+    on_start: Callable[[int | None], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> JobResult:
+    """A monitoring job without a schedule: a data set checked against the baseline files.
+
+    The baseline files are ``statistics.json`` and ``constraints.json`` in ``baseline_uri`` unless given
+    one by one; ``output_uri`` None writes nothing (the result is returned).
+    """
+    constraints = read_constraints(constraints_uri or baseline_uri)
+    statistics = read_statistics(statistics_uri or baseline_uri)
+    return run_pipeline(
+        monitor_for(MonitoringType.DATA_QUALITY),
+        table_source(data_uri, dataset_format),
+        Check(statistics, constraints),
+        Outputs(output_uri),
+        logger=logger,
+        progress=_progress(on_start, on_rows),
+    )
