@@ -9,12 +9,14 @@ reads them back after the execution and sets Prometheus gauges of the same names
 
 Data-quality names: ``feature_data_{feature}`` (numeric features; the value is the mean, with
 SampleCount/Sum/Minimum/Maximum as statistic values), ``feature_non_null_{feature}`` (completeness, 0–1),
-``feature_baseline_drift_{feature}`` (the distance to the baseline distribution).
+``feature_baseline_drift_{feature}`` (the distance to the baseline distribution). Model-quality names:
+the statistics keys of the scalar metrics (``accuracy``, ``f2``, ``auc``, ``mae``, ``r2``, ...).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,19 +26,23 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from modelmonitor.formats.model_quality import ModelQualityStatisticsFile
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import FINISHED_STATUSES
 
 __all__ = [
     "DATA_QUALITY_NAMESPACE",
+    "MODEL_QUALITY_NAMESPACE",
     "MetricPoint",
     "MetricsExporter",
     "data_quality_metric_records",
+    "model_quality_metric_records",
     "read_cloudwatch_metrics",
     "write_cloudwatch_metrics",
 ]
 
 DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+MODEL_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
 METRICS_FILE = "cloudwatch_metrics.jsonl"
 _INVALID = re.compile(r"[^a-zA-Z0-9_:]")
 
@@ -91,6 +97,25 @@ def data_quality_metric_records(
         if feature.name in drift:
             add(f"feature_baseline_drift_{feature.name}", Value=float(drift[feature.name]))
     return records
+
+
+def model_quality_metric_records(
+    statistics: ModelQualityStatisticsFile,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    """CloudWatch metric records of one model-quality execution: one per scalar metric, named by its
+    statistics key (``accuracy``, ``f2``, ``mse``, ...) as SageMaker names them. NaN values (a metric
+    undefined for the window) are left out: CloudWatch refuses them."""
+    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    dims = _dimensions(endpoint, schedule)
+    return [
+        {"MetricName": name, "Timestamp": stamp, "Dimensions": dims, "Value": metric.value}
+        for name, metric in statistics.metrics.scalar_metrics().items()
+        if not math.isnan(metric.value)
+    ]
 
 
 def write_cloudwatch_metrics(directory: Path, records: Iterable[Mapping[str, Any]]) -> Path:
