@@ -107,4 +107,9 @@ def payload_value(section: dict[str, Any], attribute: str | None) -> str:
         encoding = "JSON" if "json" in content_type else "CSV"
     if encoding == "JSON":
         return _json_value(data, attribute)
+    if attribute in (None, "0") and not any(c in data for c in ',"\n'):
+        # one bare value, the usual label or probability: no CSV parsing needed
+        stripped = data.strip()
+        if stripped:
+            return stripped
     return _csv_value(data, attribute)
