@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.engine.local import LocalEngine
+from modelmonitor.errors import UserScriptError
 
 
 def _first_values(batch: pa.RecordBatch) -> list[int]:
@@ -62,3 +65,22 @@ def test_parquet_row_total_is_given_before_reading(tmp_path: Path) -> None:
     )
     assert totals == [10]
     assert state == list(range(10))
+
+
+def test_a_failing_summarize_stops_the_reader_thread(tmp_path: Path) -> None:
+    for part in range(5):
+        (tmp_path / f"part-{part}.csv").write_text("".join(f"{i}\n" for i in range(1000)))
+
+    def boom(batch: pa.RecordBatch) -> int:
+        raise ValueError("summarize failed")
+
+    with pytest.raises(ValueError, match="summarize failed"):
+        LocalEngine(batch_bytes=500).aggregate(DatasetSource.table(str(tmp_path), "csv"), boom, max, 0)
+    assert not [thread for thread in threading.enumerate() if thread.name == "modelmonitor-reader"]
+
+
+def test_a_reader_error_is_raised_by_aggregate(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("1\n")
+    source = DatasetSource.table(str(tmp_path / "a.csv"), "csv", preprocessor=str(tmp_path / "missing.py"))
+    with pytest.raises(UserScriptError, match="script not found"):
+        LocalEngine().aggregate(source, lambda b: b.num_rows, lambda a, b: a + b, 0)

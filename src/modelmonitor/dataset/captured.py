@@ -22,9 +22,11 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
+from modelmonitor.dataset.capture_blocks import rows_to_columns, select_block
 from modelmonitor.dataset.preprocess import CapturedData, Preprocessor
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer
@@ -36,6 +38,7 @@ from modelmonitor.formats.layout import join_uri
 from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = [
+    "capture_blocks",
     "capture_files",
     "capture_lines",
     "flatten_record",
@@ -47,7 +50,10 @@ __all__ = [
 
 Row = list[Any]
 _ROW_KEYS = ("instances", "inputs", "data", "features", "predictions", "outputs", "scores", "results")
-_CHUNK_BYTES = 32 * 2**20  # capture files are read this much at a time, cut at the last newline
+# Capture files are read this much at a time, cut at the last newline: a block becomes one batch of
+# about 130k rows of 32 columns, long enough for summarize_batch to use a thread per column.
+_CHUNK_BYTES = 64 * 2**20
+_ROW_TYPE = pa.list_(pa.string())
 
 
 def capture_files(store: ObjectStore, destination: str, endpoint: str, window: AnalysisWindow) -> list[str]:
@@ -65,28 +71,35 @@ def capture_files(store: ObjectStore, destination: str, endpoint: str, window: A
     return sorted(found)
 
 
-def capture_lines(store: ObjectStore, uri: str, report: ReadReport) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of every complete non-blank line, streamed; a torn last line is counted.
+def capture_blocks(
+    store: ObjectStore, uri: str, report: ReadReport, block_bytes: int = _CHUNK_BYTES
+) -> Iterator[tuple[int, bytes]]:
+    """(lines before it, block) of complete lines, streamed about ``block_bytes`` at a time.
 
-    Each block is cut after its last newline and split by ``formats.capture.split_capture_lines``, the
-    torn-line rule every capture reader shares; the bytes after the file's last newline are torn.
+    Each block ends after a newline; the bytes after the file's last newline are a torn line, counted
+    by ``formats.capture.split_capture_lines``, the torn-line rule every capture reader shares.
     """
     base = 0
     carry = b""
     with store.open(uri, "rb") as handle:
-        while block := handle.read(_CHUNK_BYTES):
+        while block := handle.read(block_bytes):
             data = carry + block
             cut = data.rfind(b"\n") + 1
             carry = data[cut:]
             if not cut:
                 continue
-            split = split_capture_lines(data[:cut])
-            for number, line in split.lines:
-                yield base + number, line
-            base += split.torn_line_number - 1
+            yield base, data[:cut]
+            base += data.count(b"\n", 0, cut)
     tail = split_capture_lines(carry)
     if tail.torn:
         report.torn(uri, base + tail.torn_line_number)
+
+
+def capture_lines(store: ObjectStore, uri: str, report: ReadReport) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of every complete non-blank line, streamed; a torn last line is counted."""
+    for base, block in capture_blocks(store, uri, report):
+        for relative, line in split_capture_lines(block).lines:
+            yield base + relative, line
 
 
 def read_capture_file(
@@ -96,26 +109,93 @@ def read_capture_file(
     preprocessor: Preprocessor | None,
     batch_bytes: int = TARGET_BATCH_BYTES,
 ) -> Iterator[pa.RecordBatch]:
-    """Rows of one capture file's records in the window: preprocessed, or flattened output-first."""
+    """Rows of one capture file's records in the window: preprocessed, or flattened output-first.
+
+    Without a preprocessor, each block is checked and split columnar (``dataset.capture_blocks``);
+    the records that need it are read one by one in their place, so rows keep their input order.
+    """
     assert source.window is not None
     report.files += 1
     store = store_for(uri)
-    buffer = RowBuffer(batch_bytes)
-    for number, line in capture_lines(store, uri, report):
-        raw = record_in_window(line, uri, number, source.window, report)
-        if raw is None:
-            continue
-        produced = preprocessor.apply(CapturedData(raw), uri, number, report) if preprocessor else None
-        if produced is None:
-            try:
-                flat = flatten_record(raw, outputs=source.capture_outputs, inputs=source.capture_inputs)
-            except (ValueError, KeyError, TypeError) as exc:
-                report.bad(BadRecord(uri, number, None, str(exc)))
-                continue
-            produced = [{f"_c{i}": value for i, value in enumerate(row)} for row in flat]
-        batch = buffer.add(produced)
-        if batch is not None:
+    blocks = capture_blocks(store, uri, report, min(_CHUNK_BYTES, batch_bytes))
+    if preprocessor is not None:
+        yield from _preprocessed(blocks, uri, source, report, preprocessor, batch_bytes)
+        return
+    for base, block in blocks:
+        selection = select_block(
+            block, source.window, outputs=source.capture_outputs, inputs=source.capture_inputs, report=report
+        )
+        if selection is None:
+            rows = _record_rows(block, base, uri, source, report)
+            batch = rows_to_columns(pa.array(rows, type=_ROW_TYPE))
+        else:
+            lines = block.split(b"\n") if len(selection.slow) else []
+            rows = []
+            keys: list[int] = []
+            for index, checked in zip(selection.slow.tolist(), selection.checked.tolist(), strict=True):
+                number = base + index + 1
+                raw = (
+                    orjson.loads(lines[index])
+                    if checked
+                    else record_in_window(lines[index], uri, number, source.window, report)
+                )
+                produced = _flattened(raw, uri, number, source, report) if raw is not None else []
+                rows.extend(produced)
+                keys.extend([index] * len(produced))
+            order = np.argsort(
+                np.concatenate([selection.fast, np.asarray(keys, dtype=np.int64)]), kind="stable"
+            )
+            every = pa.concat_arrays([selection.fields, pa.array(rows, type=_ROW_TYPE)])
+            batch = rows_to_columns(every.take(pa.array(order)))
+        if batch.num_rows:
             yield batch
+
+
+def _flattened(
+    raw: dict[str, Any], uri: str, number: int, source: DatasetSource, report: ReadReport
+) -> list[Row]:
+    try:
+        return flatten_record(raw, outputs=source.capture_outputs, inputs=source.capture_inputs)
+    except (ValueError, KeyError, TypeError) as exc:
+        report.bad(BadRecord(uri, number, None, str(exc)))
+        return []
+
+
+def _record_rows(block: bytes, base: int, uri: str, source: DatasetSource, report: ReadReport) -> list[Row]:
+    """Rows of a block read record by record (the rules of ``record_in_window`` and ``flatten_record``)."""
+    assert source.window is not None
+    rows: list[Row] = []
+    for relative, line in split_capture_lines(block).lines:
+        raw = record_in_window(line, uri, base + relative, source.window, report)
+        if raw is not None:
+            rows.extend(_flattened(raw, uri, base + relative, source, report))
+    return rows
+
+
+def _preprocessed(
+    blocks: Iterator[tuple[int, bytes]],
+    uri: str,
+    source: DatasetSource,
+    report: ReadReport,
+    preprocessor: Preprocessor,
+    batch_bytes: int,
+) -> Iterator[pa.RecordBatch]:
+    """Rows the preprocess_handler makes of each record (the record itself: the default flattening)."""
+    assert source.window is not None
+    buffer = RowBuffer(batch_bytes)
+    for base, block in blocks:
+        for relative, line in split_capture_lines(block).lines:
+            number = base + relative
+            raw = record_in_window(line, uri, number, source.window, report)
+            if raw is None:
+                continue
+            produced = preprocessor.apply(CapturedData(raw), uri, number, report)
+            if produced is None:
+                flat = _flattened(raw, uri, number, source, report)
+                produced = [{f"_c{i}": value for i, value in enumerate(row)} for row in flat]
+            batch = buffer.add(produced)
+            if batch is not None:
+                yield batch
     batch = buffer.flush()
     if batch is not None:
         yield batch

@@ -1,13 +1,18 @@
 """The single-machine engine: reads a source's partitions in order in this process and folds them.
 
-Memory holds one batch (sized in bytes by the readers) and one state. Batches keep input order, so
-order-sensitive sketches (KLL's first level) see the rows as they were written. ``threads`` bounds
-DuckDB's parallelism; ``summarize`` may use threads of its own (``stats.summary`` does, per column).
+A reader thread parses the next batch while the caller's thread summarises the current one (parsing
+is Arrow, DuckDB and pyarrow.json work that releases the GIL), so memory holds at most
+``PREFETCH_BATCHES`` + 1 batches (each sized in bytes by the readers) and one state. Batches keep
+input order, so order-sensitive sketches (KLL's first level) see the rows as they were written.
+``threads`` bounds DuckDB's parallelism; ``summarize`` may use threads of its own (``stats.summary``
+does, per column).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,9 +24,11 @@ from modelmonitor.dataset.rows import TARGET_BATCH_BYTES
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.engine.base import Progress
 
-__all__ = ["LocalEngine"]
+__all__ = ["PREFETCH_BATCHES", "LocalEngine"]
 
 State = TypeVar("State")
+PREFETCH_BATCHES = 1
+_DONE = object()
 
 
 @dataclass(frozen=True)
@@ -46,10 +53,50 @@ class LocalEngine:
         if progress is not None and progress.on_start is not None:
             progress.on_start(plan.total_rows)
         state = empty
-        for partition in plan.partitions:
-            for batch in reader.read(partition, report):
-                report.rows += batch.num_rows
-                state = merge(state, summarize(batch))
-                if progress is not None and progress.on_batch is not None:
-                    progress.on_batch(batch)
+        batches = (batch for partition in plan.partitions for batch in reader.read(partition, report))
+        for batch in _prefetched(batches):
+            report.rows += batch.num_rows
+            state = merge(state, summarize(batch))
+            if progress is not None and progress.on_batch is not None:
+                progress.on_batch(batch)
         return state, report
+
+
+def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``batches`` produced by a reader thread, ``PREFETCH_BATCHES`` ahead; its errors raised here."""
+    slots: queue.Queue[object] = queue.Queue(maxsize=PREFETCH_BATCHES)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slots.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="modelmonitor-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, pa.RecordBatch)
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.1)

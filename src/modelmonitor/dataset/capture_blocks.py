@@ -1,0 +1,197 @@
+"""Capture records parsed columnar: a block of JSON Lines → Arrow envelope → CSV payloads split in Arrow.
+
+The common capture record — in a well-formed envelope, with a CSV payload of one unquoted line —
+never becomes a Python object: pyarrow's JSON reader parses the envelope of a whole block, Arrow
+kernels check the time, the window and shadow traffic, and split the output and input payloads into
+fields. ``select_block`` says which records are such; the others are handed back by line index, to
+be read by the per-record rules of ``dataset.captured`` (which name every problem with
+``file:line``). ``rows_to_columns`` then turns the rows of both kinds, in input order, into one batch
+of text columns ``_c0, _c1, ...``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
+
+from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.window import AnalysisWindow
+
+__all__ = ["BlockSelection", "rows_to_columns", "select_block"]
+
+_SECTION = pa.struct([("data", pa.string()), ("encoding", pa.string()), ("truncated", pa.bool_())])
+_ENVELOPE = pa.schema(
+    [
+        (
+            "captureData",
+            pa.struct(
+                [
+                    ("endpointInput", _SECTION),
+                    ("endpointOutput", _SECTION),
+                    ("batchTransformOutput", _SECTION),
+                ]
+            ),
+        ),
+        ("eventMetadata", pa.struct([("inferenceTime", pa.string()), ("invocationSource", pa.string())])),
+    ]
+)
+_PARSE = pajson.ParseOptions(explicit_schema=_ENVELOPE, unexpected_field_behavior="ignore")
+_READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# Characters that make str.splitlines() cut a payload, and the CSV quote: such payloads take the
+# per-record path, which splits lines and honours quotes.
+_NOT_ONE_PLAIN_LINE = '[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"]'
+# Above this share of records needing Python, the whole block is read record by record.
+_MAX_PER_RECORD_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class BlockSelection:
+    """A block's records: ``fast`` line indexes with their split ``fields``, and the ``slow`` ones.
+
+    ``checked`` tells whether a slow record's envelope already passed (only its payload needs the
+    per-record flattening) or whether the per-record reader must check it from scratch.
+    """
+
+    fast: np.ndarray
+    fields: pa.ListArray
+    slow: np.ndarray
+    checked: np.ndarray
+
+
+def _valid(array: pa.Array) -> np.ndarray:
+    """True where ``array`` is not null (most arrays have no nulls: no conversion then)."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    return np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _true(array: pa.Array) -> np.ndarray:
+    """True where the boolean array is true; null counts as false."""
+    if not pc.any(array).as_py():
+        return np.zeros(len(array), dtype=bool)
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def select_block(
+    block: bytes, window: AnalysisWindow, *, outputs: bool, inputs: bool, report: ReadReport
+) -> BlockSelection | None:
+    """Check and select a block of complete lines columnar; None when it must be read line by line.
+
+    Counts the block's records, those outside the window, shadow records and the records in the window
+    (for the records it hands back unchecked, the per-record reader counts them).
+    """
+    try:
+        table = pajson.read_json(pa.BufferReader(block), read_options=_READ, parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != block.count(b"\n"):
+        return None  # blank lines were skipped: rows no longer match line numbers
+    capture = table.column("captureData").combine_chunks()
+    metadata = table.column("eventMetadata").combine_chunks()
+    times = pc.strptime(metadata.field("inferenceTime"), format=_TIME_FORMAT, unit="s", error_is_null=True)
+    envelope_ok = _valid(capture) & _valid(metadata) & _valid(times)
+    if np.count_nonzero(~envelope_ok) > _MAX_PER_RECORD_SHARE * len(envelope_ok):
+        return None
+    seconds = times.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    seconds = np.where(envelope_ok, seconds, 0)
+    in_window = envelope_ok & (seconds >= window.start.timestamp()) & (seconds < window.end.timestamp())
+    shadow = in_window & _true(pc.equal(metadata.field("invocationSource"), "ShadowExperiment"))
+    selected = in_window & ~shadow
+    report.records += int(np.count_nonzero(envelope_ok))
+    report.outside_window += int(np.count_nonzero(envelope_ok & ~in_window))
+    report.shadow_records += int(np.count_nonzero(shadow))
+    report.records_in_window += int(np.count_nonzero(selected))
+
+    output = capture.field("endpointOutput")
+    if output.null_count:
+        output = pc.if_else(output.is_valid(), output, capture.field("batchTransformOutput"))
+    sections = ([output] if outputs else []) + ([capture.field("endpointInput")] if inputs else [])
+    plain = selected.copy()
+    some_payload = np.zeros(len(selected), dtype=bool)
+    payloads: list[pa.Array] = []
+    for section in sections:
+        present = _valid(section)
+        data, simple = _plain_csv(section)
+        plain &= ~present | simple
+        some_payload |= present
+        payloads.append(data)
+    fast = np.flatnonzero(plain & some_payload)
+    slow = np.flatnonzero((selected & ~plain) | ~envelope_ok)
+    if len(slow) > _MAX_PER_RECORD_SHARE * max(1, len(selected)):
+        # Undo the counts: the whole block is read record by record instead.
+        report.records -= int(np.count_nonzero(envelope_ok))
+        report.outside_window -= int(np.count_nonzero(envelope_ok & ~in_window))
+        report.shadow_records -= int(np.count_nonzero(shadow))
+        report.records_in_window -= int(np.count_nonzero(selected))
+        return None
+    if len(fast) < len(selected):
+        indexes = pa.array(fast)
+        payloads = [payload.take(indexes) for payload in payloads]
+    fields = _split(payloads)
+    return BlockSelection(fast=fast, fields=fields, slow=slow, checked=envelope_ok[slow])
+
+
+def _plain_csv(section: pa.StructArray) -> tuple[pa.Array, np.ndarray]:
+    """A section's payload text (trailing newlines cut) and where it is one plain CSV line."""
+    data = section.field("data")
+    odd = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
+    if pc.any(odd).as_py():
+        data = pc.utf8_rtrim(data, characters="\r\n")
+        odd = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
+    encoding = section.field("encoding")
+    simple = (
+        _valid(data)
+        & ~_true(odd)
+        & ~_true(pc.match_substring_regex(data, r"^\s*$"))
+        & ~_true(section.field("truncated"))
+        & ~_true(pc.is_in(pc.utf8_upper(encoding), pa.array(["JSON", "BASE64"])))
+    )
+    return data, simple
+
+
+def _split(payloads: list[pa.Array]) -> pa.ListArray:
+    """Each row's payloads (output first) split on commas into one list of fields; "" is null.
+
+    A row whose section is absent has a null payload, which adds no fields.
+    """
+    if len(payloads) == 1:
+        joined = payloads[0]
+    elif all(payload.null_count == 0 for payload in payloads):
+        joined = pc.binary_join_element_wise(*payloads, ",")
+    else:
+        joined = pc.binary_join_element_wise(*payloads, ",", null_handling="skip")
+    fields = pc.split_pattern(joined, ",")
+    values = fields.values
+    if values.null_count == 0 and values.offset == 0:
+        # Empty fields become nulls by giving the values a validity bitmap: no copy of the text.
+        present = pc.not_equal(values, "")
+        values = pa.Array.from_buffers(
+            pa.string(), len(values), [present.buffers()[1], *values.buffers()[1:]], offset=0
+        )
+    else:
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    return pa.ListArray.from_arrays(fields.offsets, values)
+
+
+def rows_to_columns(rows: pa.ListArray) -> pa.RecordBatch:
+    """Rows given as lists of fields → a batch of text columns ``_c0.._cN`` (short rows end in nulls)."""
+    lengths = pc.fill_null(pc.list_value_length(rows), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    width = int(lengths.max()) if len(lengths) else 0
+    values = pc.list_flatten(rows)
+    columns = []
+    if len(lengths) and int(lengths.min()) == width:
+        # Every row has every field (the usual case): column j is every width-th value from j.
+        for position in range(width):
+            columns.append(values.take(pa.array(np.arange(position, len(values), width))))
+    else:
+        starts = np.cumsum(lengths) - lengths
+        for position in range(width):
+            valid = lengths > position
+            index = pa.array(np.where(valid, starts + position, 0), mask=~valid)
+            columns.append(values.take(index))
+    return pa.RecordBatch.from_arrays(columns, names=[f"_c{position}" for position in range(width)])
