@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from modelmonitor.dataset.merge import ground_truth_files, merge_ground_truth, read_merged
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.errors import DatasetError, JobError
 from modelmonitor.storage.objects import ObjectStore
 
 T0 = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -132,3 +135,36 @@ def test_no_labels_yet_matches_nothing_and_writes_nothing(tmp_path: Path) -> Non
     assert (report.matched, report.labels, report.unmatched_predictions) == (0, 0, 4)
     assert report.files == []
     assert not (tmp_path / "out").exists()
+
+
+def test_why_nothing_matched_is_said_with_the_window_and_prefix(tmp_path: Path) -> None:
+    capture, gt = _setup(tmp_path)
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    early = merge_ground_truth(str(capture), "ep", window, str(gt), T0.replace(hour=11), str(tmp_path / "o1"))
+    with pytest.raises(DatasetError) as caught:
+        early.require_matches(window, str(gt))
+    assert str(caught.value) == (
+        "no ground truth yet for the 4 prediction(s) captured between 2026-11-26T10:00:00Z and "
+        f"2026-11-26T11:00:00Z; labels read from {gt} up to the execution time; "
+        "model quality needs predictions with labels"
+    )
+    empty = AnalysisWindow(T0.replace(hour=5), T0.replace(hour=6))
+    nothing = merge_ground_truth(str(capture), "ep", empty, str(gt), T0, str(tmp_path / "o2"))
+    with pytest.raises(DatasetError, match=r"^no captured prediction between 2026-11-26T05:00:00Z"):
+        nothing.require_matches(empty, str(gt))
+    later = merge_ground_truth(str(capture), "ep", window, str(gt), datetime(2026, 11, 28, tzinfo=UTC),
+                               str(tmp_path / "o3"))  # fmt: skip
+    later.require_matches(window, str(gt))  # matched: no error
+
+
+def test_the_merge_stops_past_its_share_of_the_runtime(tmp_path: Path) -> None:
+    capture, gt = _setup(tmp_path)
+    ticks = iter([0.0, 5.0, 11.0])  # start, after reading the captures, before writing the first file
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    until = datetime(2026, 11, 28, tzinfo=UTC)
+    with pytest.raises(
+        JobError, match=r"longer than its share of the maximum runtime \(10 s\), while writing"
+    ):
+        merge_ground_truth(str(capture), "ep", window, str(gt), until, str(tmp_path / "o"),
+                           time_budget_seconds=10, clock=lambda: next(ticks))  # fmt: skip
+    assert not (tmp_path / "o").exists()

@@ -20,9 +20,10 @@ records. Unreadable records are bad records of the ``ReadReport``s, as everywher
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -37,6 +38,7 @@ from modelmonitor.dataset.captured import capture_files, capture_lines, record_i
 from modelmonitor.dataset.ground_truth import read_ground_truth_lines
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.errors import DatasetError, JobError
 from modelmonitor.formats.layout import hour_path, join_uri
 from modelmonitor.storage.objects import ObjectStore, store_for
 
@@ -68,6 +70,24 @@ class MergeReport:
     capture_read: ReadReport = field(default_factory=ReadReport)
     label_read: ReadReport = field(default_factory=ReadReport)
     files: list[str] = field(default_factory=list)
+
+    def require_matches(self, window: AnalysisWindow, ground_truth_uri: str) -> None:
+        """Raise ``DatasetError`` when no prediction of the window has a label, saying which case it is."""
+        if self.matched:
+            return
+        where = f"{window.describe()}; labels read from {ground_truth_uri} up to the execution time"
+        if not self.captured:
+            reason = f"no captured prediction {where}"
+        elif not self.labels:
+            reason = f"no ground truth yet for the {self.captured} prediction(s) captured {where}"
+        else:
+            reason = (
+                f"none of the {self.captured} prediction(s) captured {where} has a label: "
+                f"{self.labels} label(s) read, none with a matching id (first ids without a label: "
+                f"{', '.join(self.unmatched_ids[:3])}; first labels without a prediction: "
+                f"{', '.join(self.orphan_ids[:3])})"
+            )
+        raise DatasetError(f"{reason}; model quality needs predictions with labels")
 
     def summary(self) -> str:
         return (
@@ -243,12 +263,30 @@ def merge_ground_truth(
     ground_truth_uri: str,
     until: datetime,
     merge_output_uri: str,
+    *,
+    time_budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> MergeReport:
-    """Join the window's captures to their labels and write the merged records under ``merge_output_uri``."""
+    """Join the window's captures to their labels and write the merged records under ``merge_output_uri``.
+
+    ``time_budget_seconds`` is the merge's share of the execution's maximum runtime (SageMaker splits
+    it between merge and analysis): past it, the merge stops with a ``JobError`` saying so, between files.
+    """
+    deadline = None if time_budget_seconds is None else clock() + time_budget_seconds
+
+    def check_budget(step: str) -> None:
+        if deadline is not None and clock() > deadline:
+            raise JobError(
+                f"the ground-truth merge took longer than its share of the maximum runtime "
+                f"({time_budget_seconds:g} s), while {step}; "
+                "raise max_runtime_in_seconds or shorten the window"
+            )
+
     report = MergeReport()
     capture_store = store_for(capture_destination)
     files = capture_files(capture_store, capture_destination, endpoint, window)
     captures = _captures_table(files, window, report.capture_read)
+    check_budget("reading the captured records")
     labels = _labels_table(
         ground_truth_files(store_for(ground_truth_uri), ground_truth_uri, window.start, until),
         report.label_read,
@@ -262,6 +300,7 @@ def merge_ground_truth(
     file_ids = matched.column("file_id").to_numpy()
     bounds = np.searchsorted(file_ids, np.arange(len(files) + 1))
     for file_id, uri in enumerate(files):
+        check_budget("writing the merged records")
         start, stop = int(bounds[file_id]), int(bounds[file_id + 1])
         if start == stop:
             continue
