@@ -11,21 +11,22 @@ SageMaker only needs to read the two paths SageMaker fixes from the environment 
     write_metrics(contract, [metric_record("my_score", 0.3, contract)])
     finish(contract, violations=2)              # "CompletedWithViolations: ... with 2 violations."
 
-``finish`` and ``fail`` write the message through ``formats.exit_message`` — the same writer the built-in
-job uses — so the violation count reaches the scheduler as data.
+These are the built-in job's own writers: ``finish``/``fail`` go through ``formats.exit_message`` (so the
+violation count reaches the scheduler as data), ``metric_record``/``write_metrics`` through
+``outputs.metrics``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from modelmonitor.dataset.window import format_time
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.jobs.contract import JobContract
+from modelmonitor.outputs.metrics import metric_record as build_record
+from modelmonitor.outputs.metrics import write_cloudwatch_metrics
 
 __all__ = ["fail", "finish", "metric_record", "read_contract", "write_metrics"]
 
@@ -50,33 +51,25 @@ def fail(contract: JobContract, reason: str) -> str:
 
 
 def metric_record(name: str, value: float, contract: JobContract, unit: str | None = None) -> dict[str, Any]:
-    """A CloudWatch metric record with Endpoint/MonitoringSchedule dimensions (docs/sagemaker.md#metrics)."""
-    dimensions = []
-    if contract.endpoint_name:
-        dimensions.append({"Name": "Endpoint", "Value": contract.endpoint_name})
-    if contract.schedule_name:
-        dimensions.append({"Name": "MonitoringSchedule", "Value": contract.schedule_name})
-    record: dict[str, Any] = {
-        "MetricName": name,
-        "Timestamp": format_time(contract.end_time),
-        "Dimensions": dimensions,
-        "Value": float(value),
-    }
-    if unit:
-        record["Unit"] = unit
-    return record
+    """A CloudWatch metric record with the Endpoint/MonitoringSchedule dimensions (docs/sagemaker.md#metrics),
+    made by the same builder as the built-in job's records."""
+    return build_record(
+        name,
+        endpoint=contract.endpoint_name,
+        schedule=contract.schedule_name,
+        timestamp=contract.end_time,
+        unit=unit,
+        Value=float(value),
+    )
 
 
 def write_metrics(
     contract: JobContract, records: Iterable[Mapping[str, Any]], file_name: str = "custom_metrics.jsonl"
 ) -> Path | None:
-    """Append metric records to the metrics directory; nothing when publishing is disabled."""
+    """Append metric records to the metrics directory (the built-in job's writer); nothing when
+    publishing is disabled."""
     if not contract.publish_cloudwatch_metrics:
         return None
-    directory = Path(contract.cloudwatch_metrics_directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / file_name
-    with path.open("a", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(dict(record), sort_keys=True) + "\n")
-    return path
+    return write_cloudwatch_metrics(
+        Path(contract.cloudwatch_metrics_directory), records, file_name, append=True
+    )

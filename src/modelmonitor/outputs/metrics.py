@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "MetricPoint",
     "MetricsExporter",
     "data_quality_metric_records",
+    "metric_record",
     "model_quality_metric_records",
     "read_cloudwatch_metrics",
     "write_cloudwatch_metrics",
@@ -56,6 +57,28 @@ def _dimensions(endpoint: str | None, schedule: str | None) -> list[dict[str, st
     return dims
 
 
+def metric_record(
+    name: str,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+    unit: str | None = None,
+    **value: Any,
+) -> dict[str, Any]:
+    """One CloudWatch metric record with the Endpoint/MonitoringSchedule dimensions; ``value`` is
+    ``Value=x`` or ``StatisticValues={...}``. Built-in and custom monitors write records made here."""
+    record: dict[str, Any] = {
+        "MetricName": name,
+        "Timestamp": timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Dimensions": _dimensions(endpoint, schedule),
+        **value,
+    }
+    if unit:
+        record["Unit"] = unit
+    return record
+
+
 def data_quality_metric_records(
     statistics: StatisticsFile,
     drift: Mapping[str, float],
@@ -65,12 +88,12 @@ def data_quality_metric_records(
     timestamp: datetime,
 ) -> list[dict[str, Any]]:
     """CloudWatch metric records of one data-quality execution (docs/sagemaker.md#metrics)."""
-    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    dims = _dimensions(endpoint, schedule)
     records: list[dict[str, Any]] = []
 
     def add(name: str, **value: Any) -> None:
-        records.append({"MetricName": name, "Timestamp": stamp, "Dimensions": dims, **value})
+        records.append(
+            metric_record(name, endpoint=endpoint, schedule=schedule, timestamp=timestamp, **value)
+        )
 
     for feature in statistics.features:
         numeric = feature.numerical_statistics
@@ -109,21 +132,27 @@ def model_quality_metric_records(
     """CloudWatch metric records of one model-quality execution: one per scalar metric, named by its
     statistics key (``accuracy``, ``f2``, ``mse``, ...) as SageMaker names them. NaN values (a metric
     undefined for the window) are left out: CloudWatch refuses them."""
-    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    dims = _dimensions(endpoint, schedule)
     return [
-        {"MetricName": name, "Timestamp": stamp, "Dimensions": dims, "Value": metric.value}
+        metric_record(name, endpoint=endpoint, schedule=schedule, timestamp=timestamp, Value=metric.value)
         for name, metric in statistics.metrics.scalar_metrics().items()
         if not math.isnan(metric.value)
     ]
 
 
-def write_cloudwatch_metrics(directory: Path, records: Iterable[Mapping[str, Any]]) -> Path:
+def write_cloudwatch_metrics(
+    directory: Path,
+    records: Iterable[Mapping[str, Any]],
+    file_name: str = METRICS_FILE,
+    *,
+    append: bool = False,
+) -> Path:
+    """Write (or append) records as JSON Lines to ``directory/file_name``; the scheduler reads every
+    ``*.jsonl`` there back (``read_cloudwatch_metrics``)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / METRICS_FILE
-    path.write_text(
-        "".join(json.dumps(record, sort_keys=True) + "\n" for record in records), encoding="utf-8"
-    )
+    path = directory / file_name
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(dict(record), sort_keys=True) + "\n")
     return path
 
 
