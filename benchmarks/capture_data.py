@@ -18,8 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from modelmonitor.dataset.source import DatasetFormat, DatasetSource
-from modelmonitor.jobs.baselining import run_baseline
+from modelmonitor.service.baselines import run_baseline
 
 __all__ = ["ENDPOINT", "HOUR", "capture_root", "generate"]
 
@@ -105,9 +104,7 @@ def generate(records: int, data_dir: Path = DATA_DIR) -> Path:
     rows = 20_000
     body = _join([_score(rng, rows), _join(_features(rng, rows), ",")], ",")
     baseline_csv.write_text(",".join(header) + "\n" + "\n".join(body.to_pylist()) + "\n")
-    run_baseline(
-        DatasetSource.table(str(baseline_csv), DatasetFormat.CSV, header=True), str(root / "baseline")
-    )
+    run_baseline(str(baseline_csv), {"csv": {"header": True}}, str(root / "baseline"))
     done.write_text("")
     return root
 
