@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -146,3 +147,39 @@ def test_middleware_under_uvicorn_on_loopback(tmp_path: Path) -> None:
         thread.join(10)
     ids = sorted(r.eventMetadata.inferenceId or "" for r in read_capture_tree(str(tmp_path)).records)
     assert ids == sorted(f"r{i}" for i in range(50))
+
+
+def test_utf8_and_line_separator_ids_survive_uvicorn_and_the_writer(tmp_path: Path) -> None:
+    # Raw bytes on a real socket: the id is UTF-8 on the wire, as clients send it.
+    app = _model_app()
+    settings = CaptureSettings(endpoint_name="churn", destination=str(tmp_path), sampling_percentage=100)
+    app.add_middleware(CaptureMiddleware, config=settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    ids = ["Zürich-推理-1", "line\u2028sep\u2029para\x85nel"]
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for inference_id in ids:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(
+                    b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                    b"Content-Length: 3\r\n"
+                    b"X-Amzn-SageMaker-Inference-Id: "
+                    + inference_id.encode()
+                    + b"\r\nConnection: close\r\n\r\n1,2"
+                )
+                answer = b""
+                while chunk := conn.recv(65536):
+                    answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    (path,) = tmp_path.rglob("*.jsonl")
+    assert len(path.read_text("utf-8").splitlines()) == 2  # U+2028 escaped: no splitter cuts a record
+    result = read_capture_tree(str(tmp_path))
+    assert sorted(r.eventMetadata.inferenceId or "" for r in result.records) == sorted(ids)

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from modelmonitor.capture.batch import build_manifest, run_batch
+from modelmonitor.capture.batch import build_manifest, run_batch, write_batch_manifests
 from modelmonitor.cli.main import app
-from modelmonitor.errors import CaptureError
+from modelmonitor.errors import CaptureError, ConfigurationError
 
 START = datetime(2022, 8, 30, 0, 49, 15, tzinfo=UTC)
 
@@ -135,3 +135,22 @@ def test_cli_batch_bad_job_start_names_the_option(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "--job-start" in str(result.exception)
+
+
+@pytest.mark.parametrize("job_name", ["../../evil", "..", "a/b", "", ".hidden"])
+def test_a_job_name_cannot_leave_the_destination(tmp_path: Path, job_name: str) -> None:
+    destination = tmp_path / "deep" / "capture"
+    (tmp_path / "in.csv").write_text("1\n")
+    calls: list[str] = []
+    with pytest.raises(ConfigurationError, match="batch job name"):
+        run_batch(
+            calls.append,
+            [str(tmp_path / "in.csv")],
+            str(tmp_path / "out"),
+            str(destination),
+            job_name=job_name,
+        )
+    assert calls == []  # refused before the model ran
+    with pytest.raises(ConfigurationError, match="batch job name"):
+        write_batch_manifests(["/i"], ["/o"], str(destination), job_start=START, job_name=job_name)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["in.csv"]

@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from modelmonitor.capture.config import CaptureSettings
+from modelmonitor.capture.headers import inference_id_from
 from modelmonitor.capture.records import (
     EventIds,
     PayloadEncoder,
@@ -146,3 +147,33 @@ def test_second_texts_follow_the_clock() -> None:
     texts = SecondTexts()
     assert texts.of(3599.9) == ("1970-01-01T00:59:59Z", "1970/01/01/00")
     assert texts.of(3600.0) == ("1970-01-01T01:00:00Z", "1970/01/01/01")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Zürich-推理-1".encode(), "Zürich-推理-1"),
+        ("a\u2028b\u2029c\x85d".encode(), "a\u2028b\u2029c\x85d"),
+        (b"caf\xe9", "caf\u00e9"),  # not UTF-8: read as ISO-8859-1 rather than lost
+        (("é" * 70).encode(), "é" * 64),  # cut at 64 characters, not 64 bytes
+        (b"  ", None),
+    ],
+    ids=["utf8", "line-separators", "latin1-fallback", "cut-by-characters", "blank"],
+)
+def test_inference_ids_keep_their_characters(header: bytes, expected: str | None) -> None:
+    assert inference_id_from([(b"x-amzn-sagemaker-inference-id", header)]) == expected
+
+
+def test_line_separators_are_escaped_so_a_record_stays_one_line() -> None:
+    text = "x\u2028y\u2029z\x85"
+    line = build_capture_line(
+        input_event={"observedContentType": "text/csv", "mode": "INPUT", "data": text, "encoding": "CSV"},
+        output_event=None,
+        inference_id=text,
+        epoch_seconds=1_700_000_000,
+    )
+    assert b"\\u2028" in line.data
+    assert len(line.data.decode("utf-8").splitlines()) == 1  # Python's splitter also splits on U+2028
+    record = orjson.loads(line.data)
+    assert record["eventMetadata"]["inferenceId"] == text
+    assert record["captureData"]["endpointInput"]["data"] == text

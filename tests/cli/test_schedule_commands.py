@@ -69,6 +69,10 @@ def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> N
         (["schedule", "create", "x", "--batch-capture", "/b", "--cron", "cron(0 * * * *)"], "6 fields"),
         (["executions", "logs", "99"], "does not exist"),
         (
+            ["endpoint", "register", "ep", "--capture-destination", "/c", "--variant", ".."],
+            "variant name '..'",
+        ),
+        (
             ["schedule", "create", "x", "--batch-capture", "/b", "--statistics", "/nope.json"],
             "statistics: /nope",
         ),
@@ -89,6 +93,7 @@ def test_endpoint_and_schedule_lifecycle(runner: CliRunner, tmp_path: Path) -> N
         "bad-offset",
         "bad-cron",
         "no-execution",
+        "path-variant",
         "missing-baseline",
         "cron-without-a-run",
         "empty-cron",

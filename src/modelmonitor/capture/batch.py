@@ -26,7 +26,7 @@ import orjson
 
 from modelmonitor.capture.records import inference_time_of
 from modelmonitor.errors import CaptureError
-from modelmonitor.formats.layout import hour_path, join_uri
+from modelmonitor.formats.layout import check_name, hour_path, join_uri
 from modelmonitor.storage.objects import is_remote, store_for
 
 __all__ = ["BatchManifests", "BatchRunResult", "build_manifest", "run_batch", "write_batch_manifests"]
@@ -84,7 +84,8 @@ def write_batch_manifests(
     storage_options: Mapping[str, Any] | None = None,
 ) -> BatchManifests:
     """Write the input and output manifests of one batch job under ``destination``; returns their URIs."""
-    name = f"{job_name or 'batch-' + uuid.uuid4().hex}.manifest"
+    stem = check_name("batch job", job_name) if job_name is not None else f"batch-{uuid.uuid4().hex}"
+    name = f"{stem}.manifest"
     store = store_for(destination, storage_options)
     hour = hour_path(job_start)
     written: list[str] = []
@@ -125,6 +126,8 @@ def run_batch(
     A record the model fails on is reported as ``file:line: error`` in ``failed_records`` and has no output
     line; the other records go on.
     """
+    if job_name is not None:
+        check_name("batch job", job_name)  # before the model runs, not after: the manifests are named by it
     start = job_start or datetime.now(UTC)
     time_text = inference_time_of(start.timestamp())
     result = BatchRunResult()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.formats.layout import DEFAULT_VARIANT
+from modelmonitor.formats.layout import DEFAULT_VARIANT, check_name
 from modelmonitor.storage.objects import is_remote
 
 __all__ = [
@@ -89,12 +89,9 @@ class CaptureSettings:
     capture_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.endpoint_name or "/" in self.endpoint_name:
-            raise ConfigurationError(
-                f"endpoint name: got {self.endpoint_name!r}, expected a name without '/'"
-            )
-        if not self.variant_name or "/" in self.variant_name:
-            raise ConfigurationError(f"variant name: got {self.variant_name!r}, expected a name without '/'")
+        # The catalog's rule: both names are path segments of every capture file.
+        check_name("endpoint", self.endpoint_name)
+        check_name("variant", self.variant_name)
         if not self.destination:
             raise ConfigurationError("capture destination: got an empty string, expected a directory or URI")
         if not 0 <= self.sampling_percentage <= 100:

@@ -12,10 +12,12 @@ _MAX_INFERENCE_ID_CHARS = 64
 
 
 def inference_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The inference id of raw ASGI headers (lower-case names), or None when absent or not printable text.
+    """The inference id of raw ASGI headers (lower-case names), or None when absent or blank.
 
-    SageMaker accepts 1–64 printable characters; longer ids are cut to 64 rather than refused, since
-    capture must never fail a request.
+    The value is UTF-8 (what clients send for non-ASCII ids); bytes that are not UTF-8 are read as
+    ISO-8859-1, HTTP's historical charset, so an id is never lost. Any character is kept: the record writer
+    escapes what JSON Lines readers could take for a line end. SageMaker accepts 1-64 characters; longer ids
+    are cut to 64 rather than refused, since capture must never fail a request.
     """
     found: dict[bytes, bytes] = {}
     for name, value in headers:
@@ -25,8 +27,12 @@ def inference_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
         raw = found.get(name)
         if raw is None:
             continue
-        text = raw.decode("latin-1").strip()
-        if text and text.isprintable():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        text = text.strip()
+        if text:
             return text[:_MAX_INFERENCE_ID_CHARS]
     return None
 

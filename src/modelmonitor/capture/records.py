@@ -9,6 +9,7 @@ Payload rules:
 - the media type (content type without parameters) in the CSV list gives ``CSV``, in the JSON list ``JSON``,
   anything else ``BASE64`` (as SageMaker does);
 - a CSV/JSON payload that is not valid UTF-8 is stored as ``BASE64`` instead of failing;
+- U+0085, U+2028 and U+2029 are written as JSON escapes, so no line splitter cuts a record in two;
 - a payload larger than ``max_payload_bytes`` keeps its first ``max_payload_bytes`` bytes, stored as
   ``BASE64`` (a cut text is no longer a valid CSV row or JSON document), and the event carries
   ``"truncated":true``.
@@ -32,6 +33,7 @@ __all__ = [
     "PayloadEncoder",
     "SecondTexts",
     "build_capture_line",
+    "escape_line_separators",
     "hour_of",
     "inference_time_of",
 ]
@@ -179,6 +181,24 @@ def build_capture_line(
     record = {"captureData": capture_data, "eventMetadata": metadata, "eventVersion": "0"}
     return CaptureLine(
         hour=hour,
-        data=orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE),
+        data=escape_line_separators(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)),
         enqueued_monotonic=time.monotonic(),
     )
+
+
+# Characters that are valid raw inside a JSON string but that line splitters other than ``\n`` (Python's
+# str.splitlines, JavaScript) take for a line end; orjson writes them raw. In compact JSON these UTF-8
+# sequences can only occur inside strings, so replacing them with their escapes keeps every value equal.
+_LINE_SEPARATOR_ESCAPES = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+
+
+def escape_line_separators(line: bytes) -> bytes:
+    """``line`` with U+0085, U+2028 and U+2029 written as JSON escapes (other controls orjson escapes)."""
+    for raw, escaped in _LINE_SEPARATOR_ESCAPES:
+        if raw in line:
+            line = line.replace(raw, escaped)
+    return line

@@ -5,16 +5,34 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from modelmonitor.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_VARIANT",
+    "NAME_MAX_CHARS",
     "capture_file_name",
     "capture_hour_prefix",
+    "check_name",
     "execution_output_prefix",
     "hour_path",
     "join_uri",
 ]
 
 DEFAULT_VARIANT = "AllTraffic"
+NAME_MAX_CHARS = 63
+
+
+def check_name(kind: str, name: str) -> str:
+    """``name`` if it is 1-63 letters, digits, ``-`` or ``_``; else a ConfigurationError naming ``kind``.
+
+    The one naming rule of endpoints, variants, schedules, alerts and batch jobs: each becomes a path segment
+    of capture files or outputs, so a name can never be ``..``, hold a ``/`` or start a hidden file.
+    """
+    if not name or len(name) > NAME_MAX_CHARS or not all(c.isalnum() or c in "-_" for c in name):
+        raise ConfigurationError(
+            f"{kind} name {name!r}: expected 1-{NAME_MAX_CHARS} letters, digits, '-' or '_'"
+        )
+    return name
 
 
 def join_uri(base: str, *parts: str) -> str:

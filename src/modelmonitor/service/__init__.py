@@ -21,7 +21,7 @@ from modelmonitor.errors import (
     ScheduleError,
 )
 from modelmonitor.formats.job_definition import DEFAULT_SCHEDULE_EXPRESSION, JobDefinition
-from modelmonitor.formats.layout import join_uri
+from modelmonitor.formats.layout import check_name, join_uri
 from modelmonitor.formats.statuses import (
     UNFINISHED_STATUSES,
     ExecutionStatus,
@@ -51,13 +51,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("modelmonitor.service")
-
-_NAME_MAX = 63
-
-
-def _check_name(kind: str, name: str) -> None:
-    if not name or len(name) > _NAME_MAX or not all(c.isalnum() or c in "-_" for c in name):
-        raise ConfigurationError(f"{kind} name {name!r}: expected 1-{_NAME_MAX} letters, digits, '-' or '_'")
 
 
 @dataclass
@@ -90,7 +83,9 @@ class MonitoringService:
         variants: Sequence[str] = ("AllTraffic",),
         source: str = "manual",
     ) -> Endpoint:
-        _check_name("endpoint", name)
+        check_name("endpoint", name)
+        for variant in variants:
+            check_name("variant", variant)
         if not capture_destination:
             raise ConfigurationError(
                 f"endpoint {name!r}: capture destination is empty, expected a folder or URI"
@@ -115,7 +110,7 @@ class MonitoringService:
 
         ``expression`` None is ``DEFAULT_SCHEDULE_EXPRESSION`` (daily, as SageMaker's SDK).
         """
-        _check_name("monitoring schedule", name)
+        check_name("monitoring schedule", name)
         # No expression: SageMaker's SDK default, daily. An empty one is a mistake, not a request for it.
         parsed = parse_expression(DEFAULT_SCHEDULE_EXPRESSION if expression is None else expression)
         if parsed.is_one_time and not (
@@ -325,7 +320,7 @@ class MonitoringService:
         evaluation_period: int,
         webhook_url: str | None,
     ) -> AlertRule:
-        _check_name("alert", name)
+        check_name("alert", name)
         if not 1 <= datapoints_to_alert <= evaluation_period:
             raise ConfigurationError(
                 f"alert {name!r}: need 1 <= datapoints_to_alert ({datapoints_to_alert}) "
