@@ -154,3 +154,12 @@ def test_a_schedule_without_cron_runs_daily_as_in_the_sdk(runner: CliRunner, tmp
     result = runner.invoke(app, ["schedule", "create", "nightly", "--batch-capture", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["expression"] == "cron(0 0 ? * * *)"
+
+
+def test_batch_csv_has_a_header_by_default_as_in_the_sdk(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schedule", "create", "batch", "--batch-capture", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    described = runner.invoke(app, ["schedule", "describe", "batch"])
+    assert json.loads(described.output)["schedule"]["definition"]["dataset_format"] == {
+        "csv": {"header": True}
+    }

@@ -40,7 +40,11 @@ def create(
         None, "--batch-capture", help="Batch-transform capture destination (DataCapturedDestinationS3Uri)."
     ),
     dataset_format: str = typer.Option("csv", "--dataset-format", help="Batch data: csv, json or parquet."),
-    header: bool = typer.Option(False, "--header/--no-header", help="Batch CSV files have a header line."),
+    header: bool = typer.Option(
+        True,
+        "--header/--no-header",
+        help="Batch CSV files have a header line (default, as the SDK's MonitoringDatasetFormat.csv()).",
+    ),
     output: str | None = typer.Option(
         None, "--output", "-o", help="Output URI (default under MODELMONITOR_HOME)."
     ),
