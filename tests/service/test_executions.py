@@ -1,0 +1,74 @@
+"""Starting an execution through the service: non-blocking start, a wait on the injected clock, its files."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from modelmonitor.errors import ConflictError, JobError
+from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.scheduler.clock import SteppingClock
+from modelmonitor.service import MonitoringService
+from modelmonitor.storage.catalog import Catalog
+from tests.monitoring_data import write_baseline, write_capture
+
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+def _service(tmp_path: Path, clock: SteppingClock) -> MonitoringService:
+    service = MonitoringService(Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", clock)
+    service.register_endpoint("ep", str(tmp_path / "capture"))
+    return service
+
+
+def test_start_returns_at_once_and_the_wait_runs_on_the_services_clock(tmp_path: Path) -> None:
+    write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=1), hours=1, per_hour=10)
+    statistics, constraints = write_baseline(tmp_path / "baseline")
+    clock = SteppingClock(T0, real_pause_seconds=0.02)
+    service = _service(tmp_path, clock)
+    service.create_schedule(
+        "hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints),
+        ),
+    )
+    started = service.start_execution("hourly")
+    assert started.status == "InProgress"
+    assert started.scheduled_time == T0
+    with pytest.raises(ConflictError, match="already has execution"):
+        service.start_execution("hourly")  # executions of one schedule never overlap
+    ended = service.wait_for_execution(started.id)
+    assert ended.status == "Completed", ended.failure_reason
+    assert clock.now() > T0  # the wait slept on the injected (stepping) clock, not in real time
+    uri, text = service.read_execution_output(ended.id, "statistics.json")
+    assert uri.startswith(str(tmp_path / "out" / "ep" / "hourly"))
+    assert '"item_count" : 10' in text
+    service.close()
+
+
+def test_outputs_of_an_execution_that_never_started(tmp_path: Path) -> None:
+    clock = SteppingClock(T0)
+    service = _service(tmp_path, clock)
+    service.create_schedule(
+        "custom",
+        None,
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            command=(sys.executable, "-c", "pass"),
+        ),
+    )
+    execution = service.run_now("custom")
+    assert execution.status == "Failed"  # exit 0 without an exit message is not Completed
+    with pytest.raises(JobError, match=r"is Failed, and .*statistics.json does not exist"):
+        service.read_execution_output(execution.id, "statistics.json")
+    service.close()
