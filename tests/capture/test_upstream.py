@@ -330,3 +330,41 @@ def test_answers_over_the_head_limits_are_refused(answer: bytes) -> None:
         assert pool._idle == []
 
     asyncio.run(_with_server(handler, client))
+
+
+def test_connections_idle_too_long_are_closed_instead_of_reused() -> None:
+    connections = 0
+    ended = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections, ended
+        connections += 1
+        while True:
+            try:
+                await _read_request(reader)
+            except asyncio.IncompleteReadError:
+                ended += 1
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    async def run() -> None:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = UpstreamPool(
+            f"http://127.0.0.1:{port}", timeout_seconds=1, connect_timeout_seconds=1, max_idle_seconds=0.2
+        )
+        try:
+            for pause in (0.05, 0.4):  # reused after 0.05 s; after 0.4 s a new connection is opened
+                response = await pool.request("POST", b"/", [], b"x")
+                assert await _body(response) == b"ok"
+                await asyncio.sleep(pause)
+            response = await pool.request("POST", b"/", [], b"x")
+            assert await _body(response) == b"ok"
+            await asyncio.sleep(0.1)
+        finally:
+            await pool.aclose()
+            server.close()
+
+    asyncio.run(run())
+    assert connections == 2
+    assert ended >= 1  # the stale one was closed by the pool, not left open

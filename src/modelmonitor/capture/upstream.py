@@ -14,8 +14,10 @@ The proxy sits in every inference call, so an answer is trusted only when it is 
 - A connection goes back to the pool only when its answer was complete, both sides keep it alive, and
   not one byte came after the answer; bytes after an answer, or on an idle connection, close it. So an
   answer meant for one request can never be read as the answer of another.
-- A request is sent at most twice: again on a new connection only when its method is idempotent and a
-  reused connection was closed before any byte of the answer (the server closed it while idle).
+- A request is sent at most twice: again on a new connection only when its method is idempotent and the
+  connection was closed before any byte of the answer (typically a server closing an idle connection
+  just as the request was written). To make that race rare for the methods that are never resent,
+  connections idle for more than ``max_idle_seconds`` (1.5 s) are closed, not reused.
 - The whole answer, head and body, must arrive within ``timeout_seconds`` of sending the request.
 - Bodies stream in the pieces llhttp hands over (never one read of an announced size); reading from the
   model pauses while more than 256 KiB wait for the client.
@@ -124,6 +126,7 @@ class UpstreamPool:
         timeout_seconds: float,
         connect_timeout_seconds: float,
         max_idle: int = 512,
+        max_idle_seconds: float = 1.5,
         max_head_bytes: int = 64 * 1024,
         max_header_count: int = 100,
     ) -> None:
@@ -144,15 +147,11 @@ class UpstreamPool:
         self._limits = AnswerLimits(max_head_bytes, max_header_count, timeout_seconds)
         self._idle: list[UpstreamConnection] = []
         self._max_idle = max_idle
-
-    @property
-    def prefix(self) -> bytes:
-        """The base URL's path (no trailing slash): every forwarded target is below it."""
-        return self._prefix
+        self._max_idle_seconds = max_idle_seconds
 
     def give_back(self, connection: UpstreamConnection) -> None:
         if len(self._idle) < self._max_idle and not connection.closed:
-            connection.reused = True
+            connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
             connection.close()
@@ -186,10 +185,26 @@ class UpstreamPool:
         return protocol
 
     def _take_idle(self) -> UpstreamConnection | None:
+        """The most recently used idle connection, unless it has been idle too long.
+
+        Servers close idle connections on their own clock (uvicorn after 5 s, gunicorn after 2 s); a
+        request written just as the server closes is lost, and a POST is not resent. Connections idle
+        longer than ``max_idle_seconds`` are closed instead of used: the list is in give-back order, so
+        when the newest is too old, all are.
+        """
+        if not self._idle:
+            return None
+        oldest_usable = asyncio.get_running_loop().time() - self._max_idle_seconds
         while self._idle:
             connection = self._idle.pop()
-            if not connection.closed:
-                return connection
+            if connection.closed:
+                continue
+            if connection.idle_since < oldest_usable:
+                connection.close()
+                while self._idle:
+                    self._idle.pop().close()
+                return None
+            return connection
         return None
 
     def _encode(self, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
@@ -232,8 +247,8 @@ class UpstreamPool:
                 if attempts > 0:
                     continue
                 raise UpstreamUnavailableError(
-                    "the model closed a kept-alive connection without answering; not retried, "
-                    f"{method} is not idempotent"
+                    "the model closed the connection without answering; "
+                    f"not resent, {method} is not idempotent"
                     if method not in IDEMPOTENT_METHODS
                     else "the model closed the connection without answering, twice"
                 ) from None

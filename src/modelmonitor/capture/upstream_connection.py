@@ -60,7 +60,7 @@ class UpstreamProtocolError(UpstreamError):
 
 
 class NotAnsweredError(UpstreamUnavailableError):
-    """A reused connection was closed before any byte of the answer came back."""
+    """The connection was closed before any byte of the answer came back (an idempotent request is resent)."""
 
 
 class _ParseAbortError(Exception):
@@ -84,7 +84,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         # uvloop may return from create_connection before it calls connection_made: wait for this.
         self.made: asyncio.Future[None] = self._loop.create_future()
-        self.reused = False
+        self.idle_since = 0.0  # loop time of the last give-back to the pool
         self.closed = False
         self._active = False
         self._reset()
@@ -172,8 +172,7 @@ class UpstreamConnection(asyncio.Protocol):
         if self._until_close and exc is None:
             self.complete = True  # the body ends when the server closes the connection
         elif not self._got_bytes:
-            error_type = NotAnsweredError if self.reused else UpstreamUnavailableError
-            self.error = error_type("the model closed the connection without answering")
+            self.error = NotAnsweredError("the model closed the connection without answering")
         else:
             self.error = UpstreamUnavailableError(
                 "the model closed the connection before the end of its answer"
