@@ -126,6 +126,16 @@ async def _answer(send: Send, status: int, error: str, message: str, *, close: b
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+def _relayed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The model's answer headers as the client gets them: no hop-by-hop headers, nor those its
+    ``Connection`` header names (RFC 9110 §7.6.1)."""
+    dropped: frozenset[bytes] | set[bytes] = HOP_BY_HOP
+    for name, value in headers:
+        if name == b"connection":
+            dropped = dropped | {token.strip().lower() for token in value.split(b",")}
+    return [(name, value) for name, value in headers if name not in dropped]
+
+
 @dataclass
 class _Forwarder:
     """The catch-all ASGI app: forwards one call upstream and streams the answer back."""
@@ -221,7 +231,7 @@ class _Forwarder:
         request_body: bytes,
         request_headers: list[tuple[bytes, bytes]],
     ) -> None:
-        out_headers = [(k, v) for k, v in response.headers if k not in HOP_BY_HOP]
+        out_headers = _relayed_headers(response.headers)
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         collected = BoundedBody(self.pipeline.settings.max_payload_bytes) if capture else None
         # Chunks go to the client as they arrive. The last one of a body of announced length is held back

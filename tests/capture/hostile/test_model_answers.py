@@ -50,6 +50,11 @@ def _script(path: bytes, request: bytes) -> list[bytes | float | None]:
     if path == b"/huge-chunk":
         # announces 4 GiB in one chunk, sends 1 MiB of it and stops: streamed in pieces, never held whole
         return [OK + b"transfer-encoding: chunked\r\n\r\nFFFFFFFF\r\n" + b"z" * (1 << 20), 1.0, None]
+    if path == b"/connection-named":
+        return [
+            OK
+            + b"connection: x-internal\r\nx-internal: secret\r\nx-public: yes\r\ncontent-length: 2\r\n\r\nok"
+        ]
     if path == b"/drip":
         return [OK + b"content-length: 100\r\n\r\n", *[item for _ in range(100) for item in (b"d", 0.1)]]
     return [_echo(request)]
@@ -111,3 +116,11 @@ def test_a_dripping_answer_does_not_outlive_the_timeout(proxy: tuple[int, RawUps
     assert raw.startswith(b"HTTP/1.1 200 OK")
     assert raw.count(b"d") < 100  # cut off: the answer never completed
     assert 1.5 < elapsed < 4.5, elapsed  # --timeout-seconds 2 bounds the whole answer
+
+
+def test_answer_headers_named_in_connection_are_not_relayed(proxy: tuple[int, RawUpstream, Path]) -> None:
+    port, _, _ = proxy
+    (answer,) = parse_answers(send_raw(port, post(b"/connection-named", b"x")))
+    assert (answer.status, answer.body) == (200, b"ok")
+    assert answer.headers[b"x-public"] == b"yes"
+    assert b"x-internal" not in answer.headers
