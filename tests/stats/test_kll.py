@@ -311,3 +311,15 @@ def test_empty_sketch_and_pickling() -> None:
     assert empty.buckets(0.0, 1.0) == [(i / 10, (i + 1) / 10, 0.0) for i in range(10)]
     sketch = sketch_of([float(v) for v in range(5000)])
     assert pickle.loads(pickle.dumps(sketch)) == sketch
+
+
+def test_compaction_keeps_the_number_of_negative_zeros() -> None:
+    # numpy's SIMD sort may return more -0.0 than it was given; a compaction must not invent any.
+    values = [0.0] * 9 + [-0.0, 0.0]
+    sketch = sketch_of(values, k=7, c=0.3)
+    oracle = RowByRowDeequ(7, 0.3)
+    for value in values:
+        oracle.update(value)
+    assert [np.signbit(level).tolist() for level in sketch.compactor_items()] == [
+        np.signbit(level).tolist() for level in oracle.levels
+    ]

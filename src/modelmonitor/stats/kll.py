@@ -77,7 +77,9 @@ def _sorted_like_java(values: FloatArray) -> FloatArray:
     low = int(np.searchsorted(ordered, 0.0, side="left"))
     high = int(np.searchsorted(ordered, 0.0, side="right"))
     if high - low > 1:
-        negative_zeros = int(np.count_nonzero(np.signbit(ordered[low:high])))
+        # Counted in the input: numpy's SIMD sort (2.x on x86) may write a run of equal zeros back with
+        # other signs than it read (min/max networks), so the sorted copy can hold more -0.0 than given.
+        negative_zeros = int(np.count_nonzero((values == 0.0) & np.signbit(values)))
         ordered[low : low + negative_zeros] = -0.0
         ordered[low + negative_zeros : high] = 0.0
     return ordered
