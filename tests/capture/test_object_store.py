@@ -106,26 +106,86 @@ def test_max_file_age_uploads_while_running(tmp_path: Path, s3_options: dict[str
         pipeline.close()
 
 
-def test_spool_of_a_dead_writer_is_uploaded_by_the_next(tmp_path: Path, s3_options: dict[str, Any]) -> None:
-    dead = tmp_path / "spool" / "999999999-0badf00d-deadbeef0000"
+_ORPHAN_LINE = (
+    b'{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":"1",'
+    b'"encoding":"CSV"}},"eventMetadata":{"eventId":"x","inferenceTime":"2026-11-21T10:00:00Z"},'
+    b'"eventVersion":"0"}\n'
+)
+
+
+def _orphan(tmp_path: Path, destination: str, name: str = "999999999-0badf00d-deadbeef0000") -> Path:
+    """A spool folder left by a writer whose process (pid 999999999) no longer runs."""
+    dead = tmp_path / "spool" / name
     hour_dir = dead / "churn/AllTraffic/2026/11/21/10"
     hour_dir.mkdir(parents=True)
-    (dead / "destination.txt").write_text("s3://capture-bucket/recovered")
-    line = (
-        b'{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":"1",'
-        b'"encoding":"CSV"}},"eventMetadata":{"eventId":"x","inferenceTime":"2026-11-21T10:00:00Z"},'
-        b'"eventVersion":"0"}\n'
-    )
-    (hour_dir / "00-00-000-orphan.jsonl").write_bytes(line + line[:20])
+    (tmp_path / "spool").chmod(0o700)
+    (dead / "destination.txt").write_text(destination)
+    (hour_dir / "00-00-000-orphan.jsonl").write_bytes(_ORPHAN_LINE + _ORPHAN_LINE[:20])
     assert not os.path.exists("/proc/999999999")
-    pipeline = CapturePipeline(_settings(tmp_path, s3_options))
+    return dead
+
+
+def _keys(s3_options: dict[str, Any], prefix: str) -> list[str]:
+    store = store_for("s3://capture-bucket", s3_options)
+    store.fs.invalidate_cache()
+    return store.list_files(prefix)
+
+
+def test_spool_of_a_dead_writer_is_uploaded_by_the_next(tmp_path: Path, s3_options: dict[str, Any]) -> None:
+    settings = CaptureSettings(
+        **{**_settings(tmp_path, s3_options).__dict__, "destination": "s3://capture-bucket/rec"}
+    )
+    dead = _orphan(tmp_path, settings.destination)
+    pipeline = CapturePipeline(settings)
     pipeline.start()
     pipeline.close()
     store = store_for("s3://capture-bucket", s3_options)
     store.fs.invalidate_cache()
-    result = read_capture_tree("s3://capture-bucket/recovered", store)
+    result = read_capture_tree("s3://capture-bucket/rec", store)
     assert (len(result.records), result.torn_lines) == (1, 1)
     assert not dead.exists()
+
+
+def test_a_spool_for_another_destination_is_left_alone(
+    tmp_path: Path, s3_options: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Whoever could write destination.txt would choose where the proxy uploads, with its credentials.
+    settings = CaptureSettings(
+        **{**_settings(tmp_path, s3_options).__dict__, "destination": "s3://capture-bucket/mine"}
+    )
+    dead = _orphan(tmp_path, "s3://capture-bucket/attacker")
+    pipeline = CapturePipeline(settings)
+    pipeline.start()
+    pipeline.close()
+    assert _keys(s3_options, "s3://capture-bucket/attacker") == []
+    assert _keys(s3_options, "s3://capture-bucket/mine") == []
+    assert (dead / "churn/AllTraffic/2026/11/21/10/00-00-000-orphan.jsonl").is_file()
+    assert (
+        "was for s3://capture-bucket/attacker, not this proxy's s3://capture-bucket/mine; left alone"
+        in caplog.text
+    )
+
+
+def test_recovery_uploads_regular_files_only_never_through_symlinks(
+    tmp_path: Path, s3_options: dict[str, Any]
+) -> None:
+    settings = CaptureSettings(
+        **{**_settings(tmp_path, s3_options).__dict__, "destination": "s3://capture-bucket/links"}
+    )
+    dead = _orphan(tmp_path, settings.destination)
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "key.jsonl").write_text("SECRET\n")
+    hour_dir = dead / "churn/AllTraffic/2026/11/21/10"
+    (hour_dir / "11-00-000-link.jsonl").symlink_to(secrets / "key.jsonl")
+    (dead / "churn/Blue").symlink_to(secrets, target_is_directory=True)
+    os.mkfifo(hour_dir / "12-00-000-fifo.jsonl")
+    pipeline = CapturePipeline(settings)
+    pipeline.start()
+    pipeline.close()
+    keys = _keys(s3_options, "s3://capture-bucket/links")
+    assert [key.rsplit("/", 1)[-1] for key in keys] == ["00-00-000-orphan.jsonl"]
+    assert (secrets / "key.jsonl").read_text() == "SECRET\n"
 
 
 def test_proxy_captures_to_s3(tmp_path: Path, s3_options: dict[str, Any]) -> None:

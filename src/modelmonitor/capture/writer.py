@@ -8,7 +8,11 @@
   nothing new, and on shutdown.
 - Local destinations are written in place. Object-store destinations (``s3://`` ...) are written to a local
   spool file first and uploaded when the file is closed; the spool of a writer that died is uploaded by the
-  next writer started on the same spool directory.
+  next writer started on the same spool directory, to that writer's own destination and only when it is the
+  one the dead writer had (the spool's ``destination.txt`` is compared, never obeyed). Recovery reads regular
+  files only, never through a symlink.
+- Capture files are created 0600 in 0700 folders; the spool root must be a private folder of this user
+  (``storage.private``), since whatever lies in it is uploaded with the proxy's credentials.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
+import stat
 import threading
 import time
 import uuid
@@ -31,7 +35,9 @@ from modelmonitor.capture.guard import DiskGuard
 from modelmonitor.capture.metrics import CaptureStats
 from modelmonitor.capture.records import CaptureLine, hour_of
 from modelmonitor.formats.layout import capture_file_name, join_uri
+from modelmonitor.settings import Settings
 from modelmonitor.storage.objects import ObjectStore, is_remote, store_for
+from modelmonitor.storage.private import make_private_dirs, open_private, require_private_dir
 
 __all__ = ["CaptureWriter", "default_spool_dir"]
 
@@ -41,9 +47,14 @@ _DESTINATION_FILE = "destination.txt"
 _LONGEST_CYCLE_SECONDS = 0.1
 
 
+_LONGEST_DESTINATION_BYTES = 4096
+_COPY_CHUNK_BYTES = 1024 * 1024
+
+
 def default_spool_dir() -> Path:
-    """Where object-store destinations are spooled when no spool directory is configured."""
-    return Path(tempfile.gettempdir()) / "modelmonitor-capture-spool"
+    """Where object-store destinations are spooled when no spool directory is configured: under the home
+    (``MODELMONITOR_HOME``, default ``~/.modelmonitor``), never in the shared temporary folder."""
+    return Settings.from_env().home / "capture-spool"
 
 
 @dataclass
@@ -102,6 +113,8 @@ class CaptureWriter:
         )
         if self._remote:
             spool_root = Path(settings.spool_dir) if settings.spool_dir else default_spool_dir()
+            # Checked here, so a proxy with an unsafe spool refuses to start instead of serving.
+            require_private_dir(spool_root, "capture spool folder")
             self._spool_root: Path | None = spool_root
             self.local_root = spool_root / f"{os.getpid()}-{_PROCESS_TOKEN}-{uuid.uuid4().hex[:12]}"
         else:
@@ -119,9 +132,11 @@ class CaptureWriter:
         if self._thread is not None:
             return
         self._stopping.clear()  # a writer may be started again after close (an app's lifespan restarting)
-        self.local_root.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.local_root)
         if self._remote:
-            (self.local_root / _DESTINATION_FILE).write_text(self._settings.destination, encoding="utf-8")
+            marker = open_private(self.local_root / _DESTINATION_FILE, os.O_WRONLY | os.O_TRUNC)
+            with os.fdopen(marker, "wb") as handle:
+                handle.write(self._settings.destination.encode("utf-8"))
             self._recover_orphaned_spools()
         if self.guard is not None:
             self.guard.check()
@@ -224,8 +239,8 @@ class CaptureWriter:
         name = capture_file_name(datetime.fromtimestamp(self._clock(), UTC))
         relative = f"{s.endpoint_name}/{s.variant_name}/{hour}/{name}"
         local_path = self.local_root / relative
-        local_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(local_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        make_private_dirs(local_path.parent)
+        handle = open_private(local_path, os.O_WRONLY | os.O_APPEND)
         final_uri = join_uri(s.destination, relative) if self._remote else None
         opened = _OpenFile(hour, local_path, final_uri, handle, time.monotonic())
         self._files[hour] = opened
@@ -249,12 +264,16 @@ class CaptureWriter:
             return
         still: list[tuple[Path, str]] = []
         for local_path, uri in self._pending_uploads:
-            if not local_path.exists():  # removed by hand: nothing left to retry
+            try:
+                self._upload(local_path, uri)
+            except FileNotFoundError:  # removed by hand: nothing left to retry
                 self._stats.upload_errors += 1
                 self._log_error(f"capture spool file {local_path} vanished before its upload to {uri}")
                 continue
-            try:
-                self._store.fs.put_file(str(local_path), uri)
+            except _NotRegularFileError as exc:
+                self._stats.upload_errors += 1
+                self._log_error(f"capture spool file {local_path} not uploaded: {exc}")
+                continue
             except Exception as exc:  # network, credentials, bucket: keep the spool file and retry later
                 self._stats.upload_errors += 1
                 self._log_error(f"capture upload of {local_path} to {uri} failed, will retry: {exc}")
@@ -263,26 +282,45 @@ class CaptureWriter:
             local_path.unlink(missing_ok=True)
         self._pending_uploads = still
 
+    def _upload(self, local_path: Path, uri: str) -> None:
+        """Copy one spool file to ``uri``: opened without following a symlink, and only a regular file."""
+        assert self._store is not None
+        descriptor = os.open(local_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as source:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise _NotRegularFileError("not a regular file")
+            with self._store.fs.open(uri, "wb") as target:
+                shutil.copyfileobj(source, target, _COPY_CHUNK_BYTES)
+
     def _recover_orphaned_spools(self) -> None:
         assert self._spool_root is not None
+        destination = self._settings.destination
+        recovered: list[Path] = []
         for owner in sorted(self._spool_root.iterdir()):
-            if owner == self.local_root or not owner.is_dir():
+            if owner == self.local_root or _spool_owner_alive(owner.name) is not False:
                 continue
-            if _spool_owner_alive(owner.name) is not False:
+            info = os.lstat(owner)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+                logger.warning("capture: %s in the spool is not a folder of this user; left alone", owner)
                 continue
-            marker = owner / _DESTINATION_FILE
-            if not marker.is_file():
+            was_for = _read_destination(owner)
+            if was_for != destination:
+                logger.warning(
+                    "capture: spool of a stopped writer in %s was for %s, not this proxy's %s; left alone",
+                    owner,
+                    was_for,
+                    destination,
+                )
                 continue
-            destination = marker.read_text(encoding="utf-8").strip()
-            for path in sorted(owner.rglob("*.jsonl")):
-                relative = path.relative_to(owner).as_posix()
-                self._pending_uploads.append((path, join_uri(destination, relative)))
+            for path in _spooled_files(owner):
+                self._pending_uploads.append(
+                    (path, join_uri(destination, path.relative_to(owner).as_posix()))
+                )
+            recovered.append(owner)
             logger.warning("capture: uploading the spool of a stopped writer from %s", owner)
         self._upload_pending()
-        for owner in self._spool_root.iterdir():
-            if owner == self.local_root or not owner.is_dir() or _spool_owner_alive(owner.name) is not False:
-                continue
-            if not any(owner.rglob("*.jsonl")):
+        for owner in recovered:
+            if not _spooled_files(owner):
                 shutil.rmtree(owner, ignore_errors=True)
 
     def _remove_spool_dir_if_empty(self, root: Path) -> None:
@@ -295,6 +333,33 @@ class CaptureWriter:
         if now - self._last_error_log >= 60.0 or self._last_error_log == 0.0:
             self._last_error_log = now
             logger.error(message)
+
+
+class _NotRegularFileError(OSError):
+    """A spool entry that is not a regular file (a symlink, a FIFO, a device): never uploaded."""
+
+
+def _read_destination(owner: Path) -> str | None:
+    """The destination a spool folder was written for, or None when its marker is missing or not a file."""
+    try:
+        descriptor = os.open(owner / _DESTINATION_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return handle.read(_LONGEST_DESTINATION_BYTES).decode("utf-8", errors="replace").strip()
+
+
+def _spooled_files(owner: Path) -> list[Path]:
+    """The regular ``*.jsonl`` files below ``owner``; symlinks (to files or folders) are not followed."""
+    found: list[Path] = []
+    for folder, _, names in os.walk(owner, followlinks=False):
+        for name in names:
+            path = Path(folder) / name
+            if name.endswith(".jsonl") and stat.S_ISREG(os.lstat(path).st_mode):
+                found.append(path)
+    return sorted(found)
 
 
 def _write_all(handle: int, chunk: bytes) -> None:

@@ -49,6 +49,7 @@ from modelmonitor.scheduler.worker import (
     start_execution,
 )
 from modelmonitor.storage.catalog import Catalog, Execution, Schedule
+from modelmonitor.storage.private import make_private_dirs, open_private
 
 __all__ = ["Scheduler", "TickReport"]
 
@@ -94,8 +95,8 @@ class Scheduler:
 
     def acquire_lock(self) -> None:
         """One scheduler per home: a second one would fail the first one's executions on start-up."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        handle = (self.home / "scheduler.lock").open("a+")
+        make_private_dirs(self.home)
+        handle = os.fdopen(open_private(self.home / "scheduler.lock", os.O_RDWR), "r+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

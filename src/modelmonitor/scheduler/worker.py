@@ -34,6 +34,7 @@ from modelmonitor.jobs.contract import (
 )
 from modelmonitor.jobs.schedule_window import analysis_window
 from modelmonitor.storage.objects import is_remote, store_for
+from modelmonitor.storage.private import make_private_dirs, open_private
 
 __all__ = ["ExecutionPaths", "Outcome", "RunningExecution", "kill_orphan", "start_execution"]
 
@@ -169,7 +170,9 @@ class RunningExecution:
             if self.paths.log.exists():
                 target = Path(self.output_uri)
                 target.mkdir(parents=True, exist_ok=True)
-                (target / LOG_FILE).write_bytes(self.paths.log.read_bytes())
+                descriptor = open_private(target / LOG_FILE, os.O_WRONLY | os.O_TRUNC)
+                with os.fdopen(descriptor, "wb") as copy:
+                    copy.write(self.paths.log.read_bytes())
             return
         if not self.paths.staging.is_dir():
             return
@@ -208,7 +211,7 @@ def start_execution(
     if paths.root.exists():
         # Left by a catalog that was since replaced (ids restart): a stale exit message would lie.
         shutil.rmtree(paths.root)
-    paths.root.mkdir(parents=True)
+    make_private_dirs(paths.root)  # the log and inputs may hold captured data: 0700 folders, 0600 files
     window = analysis_window(definition, scheduled_time)
     endpoint = definition.endpoint_name if definition.input_kind == "endpoint" else None
     output_uri = execution_output_prefix(definition.output_uri, endpoint, schedule_name, scheduled_time)
@@ -238,7 +241,7 @@ def start_execution(
     )
     schedule_environment = {**definition.environment, **definition.attributes.to_env()}
     env = execution_environment(contract, schedule_environment, os.environ, custom=definition.is_custom)
-    with paths.log.open("ab") as log:
+    with os.fdopen(open_private(paths.log, os.O_WRONLY | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
             _argv(definition),
             env=env,

@@ -12,6 +12,7 @@ schedule's last slot, so two schedulers can never start the same run twice.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ from modelmonitor.storage.catalog_records import (
     execution_record,
     schedule_record,
 )
+from modelmonitor.storage.private import make_private_dirs, open_private, tighten_private_file
 
 __all__ = [
     "AlertEvent",
@@ -58,7 +60,12 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The catalog holds schedules' environments and webhook URLs: 0600 in a 0700 home when we make it.
+            # SQLite gives its -wal and -shm files the database file's mode.
+            make_private_dirs(Path(path).parent)
+            os.close(open_private(Path(path), os.O_RDWR))
+            for suffix in ("", "-wal", "-shm"):
+                tighten_private_file(Path(path + suffix))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
