@@ -24,6 +24,7 @@ class CaptureStats:
     sampled_out: int = 0
     dropped_queue_full: int = 0
     dropped_disk_full: int = 0
+    dropped_write_error: int = 0  # counted by the writer thread: queued, then never written
     not_captured_error_status: int = 0
     upstream_errors: int = 0
     encode_errors: int = 0
@@ -75,6 +76,7 @@ class CaptureCollector(Collector):
         )
         dropped.add_metric([*self._labels, "queue_full"], s.dropped_queue_full)
         dropped.add_metric([*self._labels, "disk_full"], s.dropped_disk_full)
+        dropped.add_metric([*self._labels, "write_error"], s.dropped_write_error)
         dropped.add_metric([*self._labels, "error_status"], s.not_captured_error_status)
         dropped.add_metric([*self._labels, "encode_error"], s.encode_errors)
         yield dropped

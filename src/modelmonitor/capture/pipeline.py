@@ -22,6 +22,7 @@ from modelmonitor.capture.guard import DiskGuard, disk_usage_probe
 from modelmonitor.capture.metrics import CaptureCollector, CaptureStats, register_capture_metrics
 from modelmonitor.capture.records import EventIds, PayloadEncoder, SecondTexts, build_capture_line
 from modelmonitor.capture.sampler import Sampler
+from modelmonitor.capture.throttled_log import ThrottledLog
 from modelmonitor.capture.writer import CaptureWriter
 
 __all__ = ["CapturePipeline"]
@@ -52,6 +53,7 @@ class CapturePipeline:
         self._event_ids = EventIds()
         self._second_texts = SecondTexts()
         self._clock = clock
+        self._drops = ThrottledLog(logger)  # request-path drops; one line a minute at most, exact counts
         self.writer = CaptureWriter(settings, self.buffer, self.stats, None, clock=clock)
         probe = disk_probe or disk_usage_probe(self.writer.local_root)
         self.guard = DiskGuard(probe, settings.disk_usage_threshold, str(self.writer.local_root))
@@ -66,6 +68,7 @@ class CapturePipeline:
     def close(self, timeout_seconds: float = 30.0) -> None:
         atexit.unregister(self.close)
         self.writer.close(timeout_seconds)
+        self._drops.flush()
 
     def register_metrics(self, registry: CollectorRegistry) -> CaptureCollector:
         s = self.settings
@@ -137,4 +140,9 @@ class CapturePipeline:
             stats.captured += 1
             return True
         stats.dropped_queue_full += 1
+        self._drops.report(
+            "queue_full",
+            f"capture queue full ({self.settings.queue_size} records): records dropped as queue_full",
+            1,
+        )
         return False

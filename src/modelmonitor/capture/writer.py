@@ -6,8 +6,14 @@
 - A file holds the records of one UTC hour (the hour of ``inferenceTime``). It is closed, with ``fsync``,
   when it reaches ``max_file_bytes``, when ``max_file_age`` has passed, when its hour is over and it got
   nothing new, and on shutdown.
+- A batch that cannot be written (the folder cannot be opened, the disk is full) is held and retried every
+  cycle; a write cut short is truncated back to the last complete line (or, if that fails, the file is
+  closed and a new one opened), so no record already written is ever followed by a broken one. Held
+  records beyond ``queue_size`` (oldest first) and those still held at shutdown are counted as
+  ``dropped_write_error``; problems are logged rate-limited with exact counts (``ThrottledLog``).
 - Local destinations are written in place. Object-store destinations (``s3://`` ...) are written to a local
-  spool file first and uploaded when the file is closed; the spool of a writer that died is uploaded by the
+  spool file first and uploaded by the upload thread (``SpoolUploader``) when the file is closed, so
+  spooling never waits on the object store; the spool of a writer that died is uploaded by the
   next writer started on the same spool directory, to that writer's own destination and only when it is the
   one the dead writer had (the spool's ``destination.txt`` is compared, never obeyed). Recovery reads regular
   files only, never through a symlink.
@@ -24,16 +30,19 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from modelmonitor.capture.buffer import CaptureBuffer
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.guard import DiskGuard
 from modelmonitor.capture.metrics import CaptureStats
 from modelmonitor.capture.records import CaptureLine, hour_of
+from modelmonitor.capture.throttled_log import ThrottledLog
+from modelmonitor.capture.uploader import SpoolUploader
 from modelmonitor.formats.layout import capture_file_name, join_uri
 from modelmonitor.settings import Settings
 from modelmonitor.storage.objects import ObjectStore, is_remote, store_for
@@ -48,7 +57,10 @@ _LONGEST_CYCLE_SECONDS = 0.1
 
 
 _LONGEST_DESTINATION_BYTES = 4096
-_COPY_CHUNK_BYTES = 1024 * 1024
+# How long a graceful stop waits for uploads; what is left stays in the spool for the next proxy.
+UPLOAD_DRAIN_SECONDS = 5.0
+# Bounded object-store calls for s3:// (botocore's defaults are 60 s per read with retries).
+_S3_TIMEOUTS = {"connect_timeout": 5, "read_timeout": 20, "retries": {"max_attempts": 2}}
 
 
 def default_spool_dir() -> Path:
@@ -108,8 +120,10 @@ class CaptureWriter:
         self.guard = guard
         self._clock = clock
         self._remote = is_remote(settings.destination)
-        self._store: ObjectStore | None = (
-            store_for(settings.destination, settings.storage_options) if self._remote else None
+        self._uploader: SpoolUploader | None = (
+            SpoolUploader(_bounded_store(settings.destination, settings.storage_options), stats)
+            if self._remote
+            else None
         )
         if self._remote:
             spool_root = Path(settings.spool_dir) if settings.spool_dir else default_spool_dir()
@@ -121,11 +135,12 @@ class CaptureWriter:
             self._spool_root = None
             self.local_root = Path(settings.destination.removeprefix("file://"))
         self._files: dict[str, _OpenFile] = {}
-        self._pending_uploads: list[tuple[Path, str]] = []
+        self._held: list[CaptureLine] = []  # records whose write failed, retried next cycle
+        self._recovered: list[Path] = []
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_guard_check = 0.0
-        self._last_error_log = 0.0
+        self._problems = ThrottledLog(logger)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -137,6 +152,8 @@ class CaptureWriter:
             marker = open_private(self.local_root / _DESTINATION_FILE, os.O_WRONLY | os.O_TRUNC)
             with os.fdopen(marker, "wb") as handle:
                 handle.write(self._settings.destination.encode("utf-8"))
+            assert self._uploader is not None
+            self._uploader.start()
             self._recover_orphaned_spools()
         if self.guard is not None:
             self.guard.check()
@@ -145,13 +162,21 @@ class CaptureWriter:
         self._thread.start()
 
     def close(self, timeout_seconds: float = 30.0) -> None:
-        """Write everything queued, fsync and close every file, upload spooled files; idempotent."""
+        """Write everything queued, fsync and close every file; upload spooled files for at most
+        ``UPLOAD_DRAIN_SECONDS`` (the rest stays in the spool); idempotent."""
         if self._thread is None:
             return
         self._stopping.set()
         self._buffer.wakeup.set()
         self._thread.join(timeout_seconds)
         self._thread = None
+        if self._uploader is not None:
+            self._uploader.drain(UPLOAD_DRAIN_SECONDS)
+            for owner in self._recovered:
+                if not _spooled_files(owner):
+                    shutil.rmtree(owner, ignore_errors=True)
+            self._recovered = []
+            self._remove_spool_dir_if_empty(self.local_root)
 
     @property
     def running(self) -> bool:
@@ -167,17 +192,20 @@ class CaptureWriter:
             self._buffer.wakeup.clear()
             self._cycle()
         self._cycle()
+        if self._held:  # the last attempt failed too: these records cannot outlive the process
+            self._stats.dropped_write_error += len(self._held)
+            self._problems.report(
+                "lost", "capture records still unwritable at shutdown, lost", len(self._held)
+            )
+            self._held = []
         for open_file in list(self._files.values()):
             self._close_file(open_file)
-        self._upload_pending()
-        if self._remote:
-            self._remove_spool_dir_if_empty(self.local_root)
+        self._problems.flush()
 
     def _cycle(self) -> None:
         try:
             self._write(self._buffer.drain())
             self._rotate()
-            self._upload_pending()
             self._check_disk()
         except Exception:  # the writer must outlive any single failure; the request path never sees it
             self._stats.write_errors += 1
@@ -186,29 +214,65 @@ class CaptureWriter:
     def _write(self, lines: list[CaptureLine]) -> None:
         now = time.monotonic()
         self._stats.last_flush_monotonic = now
+        if self._held:
+            lines = self._held + lines
+            self._held = []
         if not lines:
             return
-        by_hour: dict[str, list[bytes]] = {}
+        by_hour: dict[str, list[CaptureLine]] = {}
         for line in lines:
-            by_hour.setdefault(line.hour, []).append(line.data)
-        for hour, datas in by_hour.items():
-            chunk = b"".join(datas)
-            open_file = self._file_for(hour)
-            try:
-                _write_all(open_file.handle, chunk)
-            except OSError as exc:
-                self._stats.write_errors += 1
-                self._log_error(
-                    f"capture write to {open_file.local_path} failed, {len(datas)} records lost: {exc}"
-                )
-                continue
-            open_file.size += len(chunk)
-            open_file.written_this_cycle = True
-            self._stats.records_written += len(datas)
-            self._stats.bytes_written += len(chunk)
-            if open_file.size >= self._settings.max_file_bytes:
-                self._close_file(open_file)
+            by_hour.setdefault(line.hour, []).append(line)
+        for hour, batch in by_hour.items():
+            if not self._write_batch(hour, batch):
+                self._hold(batch)
         self._stats.flush_lag_seconds = now - lines[0].enqueued_monotonic
+
+    def _write_batch(self, hour: str, batch: list[CaptureLine]) -> bool:
+        """One ``write`` of ``batch`` to its hour's file; False, none of it left in a file, on failure."""
+        chunk = b"".join(line.data for line in batch)
+        try:
+            open_file = self._file_for(hour)
+        except OSError as exc:
+            self._stats.write_errors += 1
+            where = f"{self.local_root}/{self._settings.endpoint_name}/{self._settings.variant_name}/{hour}"
+            self._problems.report("open", f"capture file in {where} cannot be opened: {exc}", len(batch))
+            return False
+        try:
+            _write_all(open_file.handle, chunk)
+        except OSError as exc:
+            self._stats.write_errors += 1
+            self._undo_partial_write(open_file)
+            self._problems.report(
+                "write", f"capture write to {open_file.local_path} failed: {exc}", len(batch)
+            )
+            return False
+        open_file.size += len(chunk)
+        open_file.written_this_cycle = True
+        self._stats.records_written += len(batch)
+        self._stats.bytes_written += len(chunk)
+        if open_file.size >= self._settings.max_file_bytes:
+            self._close_file(open_file)
+        return True
+
+    def _undo_partial_write(self, open_file: _OpenFile) -> None:
+        """Cut a short write back to the file's last complete line; close the file if that fails."""
+        try:
+            os.ftruncate(open_file.handle, open_file.size)
+        except OSError as exc:
+            # The partial line stays as the file's torn tail (readers skip it); nothing is appended after it.
+            self._problems.report(
+                "truncate", f"capture file {open_file.local_path} cannot be truncated: {exc}"
+            )
+            self._close_file(open_file)
+
+    def _hold(self, batch: list[CaptureLine]) -> None:
+        """Keep a failed batch for the next cycle, at most ``queue_size`` records (the oldest are lost)."""
+        self._held.extend(batch)
+        excess = len(self._held) - self._settings.queue_size
+        if excess > 0:
+            self._held = self._held[excess:]
+            self._stats.dropped_write_error += excess
+            self._problems.report("lost", "capture records lost: writes keep failing", excess)
 
     def _rotate(self) -> None:
         current_hour = hour_of(self._clock())
@@ -252,50 +316,17 @@ class CaptureWriter:
             os.fsync(open_file.handle)
         except OSError as exc:
             self._stats.write_errors += 1
-            self._log_error(f"capture fsync of {open_file.local_path} failed: {exc}")
+            self._problems.report("fsync", f"capture fsync of {open_file.local_path} failed: {exc}")
         finally:
             os.close(open_file.handle)
         self._stats.files_closed += 1
-        if open_file.final_uri is not None:
-            self._pending_uploads.append((open_file.local_path, open_file.final_uri))
-
-    def _upload_pending(self) -> None:
-        if not self._pending_uploads or self._store is None:
-            return
-        still: list[tuple[Path, str]] = []
-        for local_path, uri in self._pending_uploads:
-            try:
-                self._upload(local_path, uri)
-            except FileNotFoundError:  # removed by hand: nothing left to retry
-                self._stats.upload_errors += 1
-                self._log_error(f"capture spool file {local_path} vanished before its upload to {uri}")
-                continue
-            except _NotRegularFileError as exc:
-                self._stats.upload_errors += 1
-                self._log_error(f"capture spool file {local_path} not uploaded: {exc}")
-                continue
-            except Exception as exc:  # network, credentials, bucket: keep the spool file and retry later
-                self._stats.upload_errors += 1
-                self._log_error(f"capture upload of {local_path} to {uri} failed, will retry: {exc}")
-                still.append((local_path, uri))
-                continue
-            local_path.unlink(missing_ok=True)
-        self._pending_uploads = still
-
-    def _upload(self, local_path: Path, uri: str) -> None:
-        """Copy one spool file to ``uri``: opened without following a symlink, and only a regular file."""
-        assert self._store is not None
-        descriptor = os.open(local_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as source:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise _NotRegularFileError("not a regular file")
-            with self._store.fs.open(uri, "wb") as target:
-                shutil.copyfileobj(source, target, _COPY_CHUNK_BYTES)
+        if open_file.final_uri is not None and self._uploader is not None:
+            self._uploader.submit(open_file.local_path, open_file.final_uri)
 
     def _recover_orphaned_spools(self) -> None:
         assert self._spool_root is not None
+        assert self._uploader is not None
         destination = self._settings.destination
-        recovered: list[Path] = []
         for owner in sorted(self._spool_root.iterdir()):
             if owner == self.local_root or _spool_owner_alive(owner.name) is not False:
                 continue
@@ -313,30 +344,22 @@ class CaptureWriter:
                 )
                 continue
             for path in _spooled_files(owner):
-                self._pending_uploads.append(
-                    (path, join_uri(destination, path.relative_to(owner).as_posix()))
-                )
-            recovered.append(owner)
+                relative = path.relative_to(owner).as_posix()
+                self._uploader.submit(path, join_uri(destination, relative))
+            self._recovered.append(owner)
             logger.warning("capture: uploading the spool of a stopped writer from %s", owner)
-        self._upload_pending()
-        for owner in recovered:
-            if not _spooled_files(owner):
-                shutil.rmtree(owner, ignore_errors=True)
 
     def _remove_spool_dir_if_empty(self, root: Path) -> None:
         if not any(root.rglob("*.jsonl")):
             shutil.rmtree(root, ignore_errors=True)
 
-    def _log_error(self, message: str) -> None:
-        # Log the first error and then at most one a minute, so a full disk does not flood the log.
-        now = time.monotonic()
-        if now - self._last_error_log >= 60.0 or self._last_error_log == 0.0:
-            self._last_error_log = now
-            logger.error(message)
 
-
-class _NotRegularFileError(OSError):
-    """A spool entry that is not a regular file (a symlink, a FIFO, a device): never uploaded."""
+def _bounded_store(destination: str, options: Mapping[str, Any]) -> ObjectStore:
+    """The destination's store; for ``s3://`` with bounded timeouts unless ``config_kwargs`` is given."""
+    store = store_for(destination, options)
+    if store.protocol == "s3" and "config_kwargs" not in options:
+        store = store_for(destination, {**options, "config_kwargs": _S3_TIMEOUTS})
+    return store
 
 
 def _read_destination(owner: Path) -> str | None:
