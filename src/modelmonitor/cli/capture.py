@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from modelmonitor.capture.config import (
 )
 from modelmonitor.capture.limits import ProxyLimits
 from modelmonitor.cli._service import settings as invocation_settings
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import CaptureError, ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT
 
 __all__ = ["capture_app"]
@@ -43,9 +44,22 @@ def _storage_options(values: list[str] | None) -> dict[str, Any]:
 
 def _listen(address: str, flag: str = "--listen") -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ConfigurationError(f"{flag}: got {address!r}, expected HOST:PORT such as 127.0.0.1:8081")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigurationError(
+            f"{flag}: got {address!r}, expected HOST:PORT with a port 1-65535, such as 127.0.0.1:8081"
+        )
     return host or "127.0.0.1", int(port)
+
+
+def _check_free(host: str, port: int, flag: str) -> None:
+    """Capture cannot start where nothing can listen: say so before any capture is set up (exit 6)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CaptureError(f"{flag} {host}:{port}: cannot listen there ({exc.strerror or exc})") from exc
 
 
 @capture_app.command("proxy")
@@ -75,7 +89,9 @@ def proxy(
     spool_dir: str = typer.Option("", help="Local spool for object-store destinations (default: temp dir)."),
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
     timeout_seconds: float = typer.Option(
-        60.0, help="Time limit for the model's whole answer, head and body; past it clients get 504."
+        60.0,
+        min=0.001,
+        help="Time limit for the model's whole answer, head and body; past it clients get 504.",
     ),
     metrics_path: str = typer.Option("/metrics", help="Path of the proxy's Prometheus metrics."),
     metrics_listen: str = typer.Option(
@@ -126,6 +142,7 @@ def proxy(
     from modelmonitor.service.registration import CatalogRegistration
 
     host, port = _listen(listen)
+    metrics_address = _listen(metrics_listen, "--metrics-listen") if metrics_listen else None
     capture_input, capture_output = capture_modes(_split(capture_options))
     options = _storage_options(storage_option)
     age = timedelta(seconds=max_file_age_seconds) if max_file_age_seconds > 0 else None
@@ -167,9 +184,13 @@ def proxy(
         listen_url=f"http://{host}:{port}",
         timeout=timedelta(seconds=timeout_seconds),
         metrics_path=metrics_path,
-        metrics_listen=_listen(metrics_listen, "--metrics-listen") if metrics_listen else None,
+        metrics_listen=metrics_address,
         limits=limits,
     )
+    # Every setting is valid: now whether the addresses are free, before any capture is set up.
+    _check_free(host, port, "--listen")
+    if metrics_address is not None:
+        _check_free(*metrics_address, "--metrics-listen")
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_proxy_app(settings, registration=CatalogRegistration(invocation_settings()))
     serve_proxy(

@@ -1,6 +1,8 @@
 """Entry point of the ``modelmonitor`` command: one Typer app, each command group in its own module.
 
-Errors of the ``ModelMonitorError`` tree are printed as one clear line and exit with their ``exit_code``.
+The one place errors become exit codes: errors of the ``ModelMonitorError`` tree and usage errors (an
+unknown command or option, a missing or malformed argument) are printed as one line on stderr,
+``error: ...``, and exit with their code (README's table: 2 for bad arguments), never as a traceback.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from modelmonitor import __version__
 from modelmonitor.errors import ModelMonitorError
 
 __all__ = ["app", "main"]
+
+# Typer raises click's usage errors (recent Typer vendors click): reach the class through one Typer exports.
+_UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 app = typer.Typer(
     name="modelmonitor",
@@ -60,10 +66,27 @@ from modelmonitor.cli.ground_truth import ground_truth_app  # noqa: E402
 app.add_typer(ground_truth_app, name="ground-truth")
 
 
+def _fail(message: str, exit_code: int) -> None:
+    # escape: a message quoting user input may contain [brackets] that rich would read as markup.
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    sys.exit(exit_code)
+
+
+def _usage_message(exc: Exception) -> str:
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "modelmonitor"
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # Its help has been printed already; say what is missing.
+        return f"{command}: missing command (see '{command} --help')"
+    text = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
+    return f"{command}: {text} (see '{command} --help')"
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI, turning our errors into one line on stderr and their exit code."""
+    """Run the CLI, turning our errors and usage errors into one line on stderr and their exit code."""
     try:
-        return app(args=argv, standalone_mode=False)
+        return app(args=argv, prog_name="modelmonitor", standalone_mode=False)
     except ModelMonitorError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
+        _fail(" ".join(str(exc).splitlines()), exc.exit_code)
+    except _UsageError as exc:
+        _fail(_usage_message(exc), int(getattr(exc, "exit_code", 2)))

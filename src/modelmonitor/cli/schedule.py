@@ -96,10 +96,17 @@ def create(
             post_analytics_processor_script=postprocessor,
             publish_cloudwatch_metrics=metrics,
             max_runtime_seconds=max_runtime,
-            command=tuple(shlex.split(command)) if command else None,
+            command=_command(command) if command else None,
             environment=_environment(env),
         )
         echo_json(svc.create_schedule(name, cron, definition))
+
+
+def _command(text: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ConfigurationError(f"--command {text!r}: {exc} (quote as a shell would)") from exc
 
 
 @schedule_app.command("list")

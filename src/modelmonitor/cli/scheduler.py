@@ -20,7 +20,9 @@ __all__ = ["register", "scheduler"]
 
 
 def scheduler(
-    metrics_port: int = typer.Option(9464, "--metrics-port", help="Port of /metrics (0: no metrics server)."),
+    metrics_port: int = typer.Option(
+        9464, "--metrics-port", min=0, max=65535, help="Port of /metrics (0: no metrics server)."
+    ),
     metrics_host: str = typer.Option("127.0.0.1", "--metrics-host"),
     poll_seconds: float = typer.Option(
         1.0, "--poll-seconds", help="How often running executions are checked."

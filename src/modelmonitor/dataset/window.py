@@ -140,3 +140,8 @@ def check_offsets(start_offset: timedelta, end_offset: timedelta) -> None:
             f"analysis window: end offset {format_offset(end_offset)} must come after "
             f"start offset {format_offset(start_offset)}"
         )
+    if start_offset >= timedelta(0):
+        raise ScheduleError(
+            f"analysis window: start offset {format_offset(start_offset)} puts the whole window after the "
+            "run, when nothing can have been captured yet; expected a negative offset such as -PT1H"
+        )

@@ -36,6 +36,8 @@ DEFAULT_MAX_RUNTIME_SECONDS = 3600
 # (create_monitoring_schedule's schedule_cron_expression=None), the same from the CLI, SDK and service.
 DEFAULT_SCHEDULE_EXPRESSION = "cron(0 0 ? * * *)"
 InputKind = Literal["endpoint", "batch_transform"]
+# A batch-transform input's DatasetFormat: SageMaker's three (Csv, Json, Parquet), in the analyzer's spelling.
+_DATASET_FORMATS = ("csv", "json", "parquet")
 # The container contract's variables (jobs.contract sets them for every run; a schedule may not).
 EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
 MONITORING_TYPE_VARIABLE = "MODELMONITOR_MONITORING_TYPE"
@@ -129,6 +131,12 @@ class JobDefinition:
             raise ConfigurationError(
                 f"monitoring_type: got {self.monitoring_type!r}, expected one of "
                 f"{', '.join(t.value for t in MonitoringType)}"
+            )
+        if self.dataset_format is not None and (
+            len(self.dataset_format) != 1 or next(iter(self.dataset_format)) not in _DATASET_FORMATS
+        ):
+            raise ConfigurationError(
+                f"dataset format {self.dataset_format!r}: expected one of {', '.join(_DATASET_FORMATS)}"
             )
         check_schedule_environment(self.environment)
 

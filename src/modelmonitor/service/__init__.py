@@ -212,6 +212,11 @@ class MonitoringService:
         newest_first: bool = False,
         limit: int | None = None,
     ) -> list[Execution]:
+        known = [str(s) for s in ExecutionStatus]
+        if status is not None and status not in known:
+            raise ConfigurationError(f"execution status {status!r}: expected one of {', '.join(known)}")
+        if limit is not None and limit < 1:
+            raise ConfigurationError(f"limit {limit}: expected a number of executions >= 1")
         return self.catalog.list_executions(
             schedule_name=schedule_name,
             endpoint_name=endpoint_name,

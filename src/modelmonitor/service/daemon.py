@@ -12,6 +12,7 @@ import threading
 from prometheus_client import start_http_server
 
 from modelmonitor.dataset.window import parse_time
+from modelmonitor.errors import ConflictError
 from modelmonitor.scheduler.clock import Clock, SteppingClock, SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
@@ -45,7 +46,13 @@ def run_daemon(
         daemon.acquire_lock()
         server = None
         if metrics_port:
-            server, _ = start_http_server(metrics_port, metrics_host, daemon.exporter.registry)
+            try:
+                server, _ = start_http_server(metrics_port, metrics_host, daemon.exporter.registry)
+            except OSError as exc:
+                daemon.release_lock()
+                raise ConflictError(
+                    f"--metrics-port {metrics_port}: cannot listen on {metrics_host} ({exc.strerror or exc})"
+                ) from exc
             logger.info("metrics on http://%s:%d/metrics", metrics_host, metrics_port)
         try:
             daemon.run(until=end, stop=stop)

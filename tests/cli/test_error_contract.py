@@ -1,0 +1,100 @@
+"""The CLI's error contract (README, "Exit codes"): a bad invocation prints one line naming the problem on
+stderr and exits with its documented code, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelmonitor.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELMONITOR_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+PROXY = ["capture", "proxy", "--upstream", "http://127.0.0.1:9", "--endpoint-name", "e", "--destination", "d"]
+BATCH = ["capture", "batch", "--input", "a.csv", "--output", "a.csv.out", "--destination", "d"]
+CREATE = ["schedule", "create", "s", "--batch-capture", "/b"]
+
+BAD_ARGUMENTS = [
+    ([], "missing command"),
+    (["schedule"], "modelmonitor schedule: missing command"),
+    (["bogus"], "No such command 'bogus'"),
+    (["baseline"], "Missing argument"),
+    (["baseline", "x.csv", "--format", "xml"], "'xml' is not one of"),
+    (["baseline", "x.csv", "--bogus"], "No such option: --bogus"),
+    (["executions", "describe", "abc"], "'execution_id'"),
+    (["executions", "list", "--status", "Bogus"], "execution status 'Bogus'"),
+    (["executions", "list", "-n", "-1"], "limit -1"),
+    ([*PROXY, "--sampling-percentage", "150"], "--sampling-percentage"),
+    ([*PROXY, "--listen", "127.0.0.1:99999"], "port 1-65535"),
+    ([*PROXY, "--timeout-seconds", "-1"], "--timeout-seconds"),
+    ([*BATCH, "--job-name", "../../evil"], "batch job name '../../evil'"),
+    (["scheduler", "--metrics-port", "99999"], "--metrics-port"),
+    (["scheduler", "--metrics-port", "-1"], "--metrics-port"),
+    ([*CREATE, "--dataset-format", "xml"], "dataset format {'xml'"),
+    ([*CREATE, "--command", '"unterminated'], "--command"),
+    ([*CREATE, "--cron", ""], "length must be 1-256"),
+    ([*CREATE, "--cron", "cron(0 0 31 2 ? *)"], "never run"),
+    ([*CREATE, "--start-offset", "PT1H", "--end-offset", "PT2H"], "after the run"),
+    (["schedule", "alert", "a", "-s", "s", "--webhook", "notaurl"], "webhook URL"),
+    (["endpoint", "register", "e", "-d", ""], "capture destination is empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"), BAD_ARGUMENTS, ids=[" ".join(a) or "no-arguments" for a, _ in BAD_ARGUMENTS]
+)
+def test_bad_arguments_exit_2_with_one_line(
+    args: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2, err
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1, err
+    assert problem in err
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        ([*PROXY, "--listen"], 6),  # README: 6, capture could not start
+        ([*PROXY, "--listen", "{free}", "--metrics-listen"], 6),
+        (
+            ["scheduler", "--metrics-host", "127.0.0.1", "--metrics-port"],
+            5,
+        ),  # conflict with the current state
+    ],
+    ids=["proxy", "proxy-metrics", "scheduler-metrics"],
+)
+def test_a_port_in_use_is_one_line_and_its_code(
+    command: list[str], code: int, busy_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    value = str(busy_port) if command[-1] == "--metrics-port" else f"127.0.0.1:{busy_port}"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = f"127.0.0.1:{sock.getsockname()[1]}"
+    with pytest.raises(SystemExit) as exited:
+        main([*(free if arg == "{free}" else arg for arg in command), value])
+    err = capsys.readouterr().err
+    assert exited.value.code == code, err
+    assert err.count("\n") == 1, err
+    assert f"{busy_port}: cannot listen" in err
