@@ -16,10 +16,13 @@ class Settings:
 
     - ``home``: ``MODELMONITOR_HOME`` (default ``~/.modelmonitor``): catalog, logs, default outputs.
     - ``catalog_url``: ``MODELMONITOR_CATALOG_URL`` (default SQLite file under home); any SQLAlchemy URL.
+    - ``lease_seconds``: ``MODELMONITOR_LEASE_SECONDS`` (default 30): how long an execution's owner (a
+      scheduler or ``run-now``) holds it without renewing; past it, another scheduler takes it over.
     """
 
     home: Path
     catalog_url: str
+    lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -30,7 +33,17 @@ class Settings:
         catalog_url = _absolute_sqlite(env.get("MODELMONITOR_CATALOG_URL") or "") or (
             f"sqlite:///{home / 'catalog.sqlite'}"
         )
-        return cls(home=home, catalog_url=catalog_url)
+        lease = env.get("MODELMONITOR_LEASE_SECONDS") or "30"
+        try:
+            lease_seconds = float(lease)
+        except ValueError:
+            lease_seconds = -1.0
+        if not lease_seconds > 0:
+            # errors sits beside settings in the layers, so this one is a ValueError.
+            raise ValueError(
+                f"MODELMONITOR_LEASE_SECONDS: got {lease!r}, expected a number of seconds greater than 0"
+            )
+        return cls(home=home, catalog_url=catalog_url, lease_seconds=lease_seconds)
 
 
 def _absolute_sqlite(url: str) -> str:

@@ -21,6 +21,7 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog, Execution
+from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,8 @@ T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 CUSTOM_MONITOR = textwrap.dedent(
     """
     import json, os, pathlib, sys, time
-    if os.environ["start_time"] == os.environ.get("SLOW_WINDOW_START"):
+    slow = os.environ["start_time"] == os.environ.get("SLOW_WINDOW_START")
+    if slow:
         time.sleep(float(os.environ.get("SLOW_SECONDS", "120")))
     metrics = pathlib.Path(os.environ["cloudwatch_metrics_directory"])
     metrics.mkdir(parents=True, exist_ok=True)
@@ -41,6 +43,8 @@ CUSTOM_MONITOR = textwrap.dedent(
     out = pathlib.Path(os.environ["output_path"]); out.mkdir(parents=True, exist_ok=True)
     (out / "constraint_violations.json").write_text('{"violations": []}')
     pathlib.Path(os.environ["output_message_file"]).write_text(
+        'CompletedWithViolations: Job completed successfully with 1 violations.\\n{"violation_count": 1}\\n'
+        if slow and os.environ.get("SLOW_VIOLATES") else
         "Completed: Job completed successfully with no violations.")
     print("custom monitor done", os.environ["start_time"], os.environ["end_time"])
     """
@@ -83,8 +87,12 @@ def service(home: Path, tmp_path: Path) -> Iterator[MonitoringService]:
     svc.close()
 
 
+# Leases of the daemons under test: a dead owner's executions are taken over after one second.
+LEASE_SECONDS = "1"
+
+
 def _daemon(home: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MODELMONITOR_HOME": str(home)}
+    env = {**os.environ, "MODELMONITOR_HOME": str(home), "MODELMONITOR_LEASE_SECONDS": LEASE_SECONDS}
     env.pop("MODELMONITOR_CATALOG_URL", None)
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -108,11 +116,14 @@ def _custom(tmp_path: Path, **kwargs: object) -> JobDefinition:
     return JobDefinition(**values)  # type: ignore[arg-type]
 
 
-def test_daemon_killed_mid_execution_and_restarted(
+def test_daemon_killed_while_its_job_runs_on_keeps_the_result_the_job_reached(
     service: MonitoringService, home: Path, tmp_path: Path
 ) -> None:
     service.register_endpoint("ep", str(tmp_path / "capture"))
-    definition = _custom(tmp_path, environment={"SLOW_WINDOW_START": "2026-11-21T00:00:00Z"})
+    definition = _custom(
+        tmp_path,
+        environment={"SLOW_WINDOW_START": "2026-11-21T00:00:00Z", "SLOW_SECONDS": "3", "SLOW_VIOLATES": "1"},
+    )
     # Created before T0 + 1h on the catalog's clock: the first slot is 01:00 (window 00:00-01:00).
     service.catalog.add_schedule(
         "hourly",
@@ -125,43 +136,52 @@ def test_daemon_killed_mid_execution_and_restarted(
         last_slot=T0 + timedelta(minutes=5),
     )
     log = tmp_path / "daemon.log"
-    first = _daemon(home, log, "--metrics-port", "0", "--virtual-start", "2026-11-21T00:59:00Z")
-    try:
-        _wait(
-            lambda: any(e.status == "InProgress" and e.pid for e in service.list_executions("hourly")),
-            60,
-            "the first execution to start",
-        )
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    (in_flight,) = service.list_executions("hourly")
-    assert in_flight.status == "InProgress"
-    assert in_flight.pid is not None
-    assert _alive(in_flight.pid)
+    with webhook_receiver() as hook:
+        service.put_alert("drift", "hourly", datapoints_to_alert=1, evaluation_period=1, webhook_url=hook.url)
+        first = _daemon(home, log, "--metrics-port", "0", "--virtual-start", "2026-11-21T00:59:00Z")
+        try:
+            _wait(
+                lambda: any(e.status == "InProgress" and e.pid for e in service.list_executions("hourly")),
+                60,
+                "the first execution to start",
+            )
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+        (in_flight,) = service.list_executions("hourly")
+        assert in_flight.status == "InProgress"
+        assert in_flight.pid is not None
+        # The job runs on without its scheduler and completes, finding a violation.
+        _wait(lambda: not _alive(in_flight.pid or 0), 30, "the orphaned job to complete")
+        assert service.describe_execution(in_flight.id).status == "InProgress"
 
-    second = _daemon(
-        home,
-        log,
-        "--metrics-port",
-        "0",
-        "--virtual-start",
-        "2026-11-21T05:30:00Z",
-        "--until",
-        "2026-11-21T05:31:00Z",
-    )
-    assert second.wait(60) == 0, log.read_text()
+        second = _daemon(
+            home,
+            log,
+            "--metrics-port",
+            "0",
+            "--virtual-start",
+            "2026-11-21T05:30:00Z",
+            "--until",
+            "2026-11-21T05:31:00Z",
+        )
+        assert second.wait(60) == 0, log.read_text()
+        bodies = list(hook.bodies)
     runs: list[Execution] = service.list_executions("hourly")
     assert [r.scheduled_time.hour for r in runs] == [1, 5]  # 02:00-04:00 missed; 05:00 runs once
-    failed, latest = runs
-    assert failed.status == "Failed"
-    assert failed.failure_reason is not None
-    assert "scheduler stopped while this execution was InProgress" in failed.failure_reason
-    assert "was killed" in failed.failure_reason
-    _wait(lambda: not _alive(in_flight.pid or 0), 10, "the orphaned execution to be killed")
+    kept, latest = runs
+    assert (kept.status, kept.violation_count) == ("CompletedWithViolations", 1), kept.failure_reason
+    assert kept.failure_reason is None
+    text = log.read_text()
+    assert f"execution {kept.id} taken over from a dead owner ended CompletedWithViolations" in text
     assert latest.status == "Completed", latest.failure_reason
-    assert "3 run(s) missed (2026-11-21T02:00:00Z ... 2026-11-21T04:00:00Z)" in log.read_text()
+    assert "3 run(s) missed (2026-11-21T02:00:00Z ... 2026-11-21T04:00:00Z)" in text
     assert "custom monitor done 2026-11-21T04:00:00Z 2026-11-21T05:00:00Z" in service.execution_log(latest.id)
+    # The violation the orphan found raised the alert; the clean 05:00 run cleared it.
+    assert [(b["AlertStatus"], b["LatestExecution"]["ScheduledTime"]) for b in bodies] == [
+        ("InAlert", (T0 + timedelta(hours=1)).isoformat()),
+        ("OK", (T0 + timedelta(hours=5)).isoformat()),
+    ]
 
 
 def test_max_runtime_and_custom_metrics_scraped_from_the_daemon(

@@ -155,7 +155,8 @@ def test_a_slot_waits_for_an_execution_started_elsewhere(tmp_path: Path) -> None
         ),
     )
     scheduler = service.scheduler(poll_seconds=0.1, max_idle_seconds=3600)
-    # e.g. `modelmonitor run-now` in another process: the daemon must not start a second execution.
+    # e.g. `modelmonitor run-now` in another process, alive (its lease holds): the daemon must neither
+    # start a second execution nor take this one over.
     elsewhere = service.catalog.add_execution(
         schedule_name="hourly",
         endpoint_name=None,
@@ -163,6 +164,9 @@ def test_a_slot_waits_for_an_execution_started_elsewhere(tmp_path: Path) -> None
         scheduled_time=T0,
         status="InProgress",
         now=T0,
+        owner="elsewhere:1:token",
+        host="elsewhere",
+        lease_expires_at=datetime.now(UTC) + timedelta(hours=1),
     )
     clock.advance(3600)  # the 02:00 slot is due
     assert scheduler.tick().started == []

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,23 +10,6 @@ from modelmonitor.errors import ConflictError, NotFoundError
 from modelmonitor.storage.catalog import Catalog
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    if request.param == "sqlite":
-        cat = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
-    else:
-        url = request.getfixturevalue("postgres_url")
-        cat = Catalog(url)
-        # one database for the session: start each test from empty tables
-        from modelmonitor.storage.catalog_records import Base as _Base
-
-        _Base.metadata.drop_all(cat._engine)
-        cat.close()
-        cat = Catalog(url)
-    yield cat
-    cat.close()
 
 
 def _add(catalog: Catalog, name: str = "s1", endpoint: str | None = "ep") -> None:

@@ -1,7 +1,8 @@
 """``modelmonitor scheduler``: the daemon that runs schedules, with its own Prometheus ``/metrics``.
 
 SIGTERM/SIGINT stop it cleanly (running executions are stopped and recorded as Stopped). A ``kill -9``
-leaves them InProgress; the next start marks them Failed with the reason and reports missed slots.
+leaves them InProgress under its lease; once the lease expires, a daemon (this one restarted, or another
+on the same catalog) adopts them and keeps the result each reached (docs/scheduling.md#reliability).
 ``--virtual-start`` runs on a stepping clock (a day of hourly runs in seconds) for demos and tests.
 """
 

@@ -202,6 +202,8 @@ class MetricsExporter:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self._gauges: dict[str, Gauge] = {}
+        # Every labelled series set, by schedule, so a deleted schedule's series can be removed.
+        self._series: dict[str, set[tuple[Gauge | Counter, tuple[str, ...]]]] = {}
         self.violations = Gauge(
             "modelmonitor_execution_violations",
             "Constraint violations found by the latest execution of a schedule",
@@ -226,6 +228,32 @@ class MetricsExporter:
             ["monitoring_schedule", "stage"],
             registry=self.registry,
         )
+        self.recovered = Counter(
+            "modelmonitor_recovered_executions",
+            "Executions taken over from an owner (scheduler or run-now) whose lease expired",
+            ["monitoring_schedule"],
+            registry=self.registry,
+        )
+
+    def _series_of(self, metric: Gauge | Counter, schedule: str, *labels: str) -> Any:
+        """The child of ``metric`` with these label values (in the metric's label order), remembered."""
+        self._series.setdefault(schedule, set()).add((metric, labels))
+        return metric.labels(*labels)
+
+    def keep_schedules(self, names: set[str]) -> None:
+        """Remove the series of every schedule not in ``names`` (deleted ones)."""
+        for schedule in sorted(set(self._series) - names):
+            for metric, labels in self._series.pop(schedule):
+                metric.remove(*labels)
+
+    def record_missed_slots(self, schedule: str, count: int) -> None:
+        self._series_of(self.missed_slots, schedule, schedule).set(count)
+
+    def record_scheduler_error(self, schedule: str, stage: str) -> None:
+        self._series_of(self.scheduler_errors, schedule, schedule, stage).inc()
+
+    def record_recovered(self, schedule: str) -> None:
+        self._series_of(self.recovered, schedule, schedule).inc()
 
     def _gauge(self, name: str) -> Gauge:
         safe = _INVALID.sub("_", name)
@@ -241,16 +269,18 @@ class MetricsExporter:
     def record_points(self, points: Iterable[MetricPoint], endpoint: str | None, schedule: str) -> None:
         for point in points:
             dims = dict(point.dimensions)
-            self._gauge(point.name).labels(
-                endpoint=dims.get("Endpoint", endpoint or ""),
-                monitoring_schedule=dims.get("MonitoringSchedule", schedule),
+            self._series_of(
+                self._gauge(point.name),
+                schedule,
+                dims.get("Endpoint", endpoint or ""),
+                dims.get("MonitoringSchedule", schedule),
             ).set(point.value)
 
     def record_execution(
         self, endpoint: str | None, schedule: str, status: str, violations: int | None
     ) -> None:
-        labels = {"endpoint": endpoint or "", "monitoring_schedule": schedule}
+        labels = (endpoint or "", schedule)
         if violations is not None:
-            self.violations.labels(**labels).set(violations)
+            self._series_of(self.violations, schedule, *labels).set(violations)
         for known in FINISHED_STATUSES:
-            self.status.labels(**labels, status=known.value).set(1 if known == status else 0)
+            self._series_of(self.status, schedule, *labels, known.value).set(1 if known == status else 0)

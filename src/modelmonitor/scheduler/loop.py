@@ -6,9 +6,14 @@ Rules (docs/sagemaker.md#monitoring-schedules, issue #4):
   missed and only the latest runs — once, not once per missed slot. A ``NOW`` schedule runs once, at its
   creation time.
 - No two executions of one schedule overlap: a due slot waits while the previous execution runs.
-- Claiming a slot is a compare-and-set in the catalog, so a slot never runs twice.
-- On start, executions a previous daemon left Pending/InProgress are marked Failed with the reason (their
-  processes, if still alive, are killed); one daemon per home directory (a lock file).
+- Claiming a slot is a compare-and-set in the catalog, so a slot never runs twice; the slots it skipped are
+  added to the schedule's stored missed count in the same update.
+- Every execution has an owner (this scheduler, or a ``run-now`` process) whose lease the owner renews
+  (``scheduler.ownership``). On start and at every pass, the scheduler takes over the unfinished executions
+  whose lease has expired — never a live owner's — and adopts them: a process still running on this host is
+  watched to its end; one that ended is finished from its exit message and exit status, so a result it
+  reached is kept (with metrics and alerts); otherwise it is Failed with the reason. One daemon per home
+  directory (a lock file); several daemons with different homes may share one catalog.
 - One bad row never stops the others: a schedule whose expression no longer parses is marked Failed with
   the reason; any other failure while handling one schedule, one finished execution or one alert is
   logged and counted (``modelmonitor_scheduler_errors_total``), and the pass goes on with the rest.
@@ -29,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelmonitor.dataset.window import format_time
 from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError, ScheduleError
-from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
 from modelmonitor.formats.statuses import (
     FINISHED_STATUSES,
     UNFINISHED_STATUSES,
@@ -39,13 +44,13 @@ from modelmonitor.formats.statuses import (
 )
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
-from modelmonitor.scheduler.clock import Clock
+from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import next_run, parse_expression, runs_between
+from modelmonitor.scheduler.ownership import DEFAULT_LEASE_SECONDS, LeaseKeeper, Owner
 from modelmonitor.scheduler.worker import (
     ExecutionPaths,
     Outcome,
     RunningExecution,
-    kill_orphan,
     start_execution,
 )
 from modelmonitor.storage.catalog import Catalog, Execution, Schedule
@@ -63,6 +68,7 @@ class TickReport:
     started: list[int] = field(default_factory=list)
     finished: list[tuple[int, str]] = field(default_factory=list)
     missed: dict[str, list[datetime]] = field(default_factory=dict)
+    recovered: list[int] = field(default_factory=list)
 
 
 class Scheduler:
@@ -78,6 +84,8 @@ class Scheduler:
         alerts: AlertDispatcher | None = None,
         poll_seconds: float = 1.0,
         max_idle_seconds: float = 60.0,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        lease_clock: Clock | None = None,
     ) -> None:
         self.catalog = catalog
         self.home = home
@@ -87,7 +95,9 @@ class Scheduler:
         self.poll_seconds = poll_seconds
         self.max_idle_seconds = max_idle_seconds
         self.running: dict[str, RunningExecution] = {}
-        self.missed_total: dict[str, int] = {}
+        self.owner = Owner.of_this_process()
+        # Leases are real time (is the owner alive?), whatever clock the slots run on.
+        self.leases = LeaseKeeper(catalog, self.owner, lease_seconds, lease_clock or SystemClock())
         self._lock_file: IO[str] | None = None
         self._logged_errors: set[tuple[str, str, str]] = set()
 
@@ -115,31 +125,83 @@ class Scheduler:
             self._lock_file = None
 
     def recover(self) -> list[int]:
-        """Fail the executions a previous scheduler left unfinished; return their ids."""
-        now = self.clock.now()
+        """Take over the unfinished executions whose owner's lease has expired; return their ids.
+
+        Only an expired lease is touched, so a live daemon's or ``run-now``'s executions never are. Of
+        several schedulers sharing the catalog, one wins each take-over (a compare-and-set).
+        """
+        lease_now = self.leases.now()
         recovered = []
         for execution in self.catalog.list_executions(statuses=UNFINISHED_STATUSES):
-            if execution.schedule_name in self.running:
+            if execution.lease_expires_at is not None and execution.lease_expires_at >= lease_now:
                 continue
-            killed = execution.pid is not None and kill_orphan(execution.pid, execution.id)
+            if execution.schedule_name in self.running:
+                continue  # ours (a renewal was late) or the schedule already has a watched run here
+            if not self.catalog.take_over(
+                execution.id,
+                previous_owner=execution.owner,
+                owner=self.owner.id,
+                lease_now=lease_now,
+                expires_at=self.leases.expiry(),
+            ):
+                continue
+            self.leases.hold(execution.id)
+            recovered.append(execution.id)
+            try:
+                self._adopt(execution)
+            # The isolation boundary again; the lease is let go, so a later pass (or another daemon) retries.
+            except Exception as exc:
+                self.running.pop(execution.schedule_name, None)
+                self.leases.release(execution.id)
+                self._isolated(execution.schedule_name, "execution", exc)
+        return recovered
+
+    def _adopt(self, execution: Execution) -> None:
+        """Watch a taken-over execution to its end (at once when its process is gone)."""
+        because = f"{_ownerless(execution)}; {self.owner.id} adopted it"
+        self.exporter.record_recovered(execution.schedule_name)
+        if execution.log_path is None:
             reason = (
-                f"the scheduler stopped while this execution was {execution.status} "
-                f"(noticed when it restarted at {format_time(now)})"
-                + ("; its process was still running and was killed" if killed else "")
-                + "; it will not be retried, the next scheduled run proceeds as usual"
-            )
-            status = (
-                ExecutionStatus.STOPPED
-                if execution.status == ExecutionStatus.STOPPING
-                else ExecutionStatus.FAILED
-            )
-            self.catalog.update_execution(execution.id, now, status=str(status), failure_reason=reason)
-            self.exporter.record_execution(
-                execution.endpoint_name, execution.schedule_name, str(status), None
+                f"{because}; the execution never started (its owner died before starting its process); "
+                "it will not be retried, the next scheduled run proceeds as usual"
             )
             logger.warning("execution %s of %s: %s", execution.id, execution.schedule_name, reason)
-            recovered.append(execution.id)
-        return recovered
+            stopping = execution.status == ExecutionStatus.STOPPING
+            status = ExecutionStatus.STOPPED if stopping else ExecutionStatus.FAILED
+            self._finished(
+                self.catalog.update_execution(
+                    execution.id, self.clock.now(), status=str(status), failure_reason=reason
+                )
+            )
+            return
+        paths = ExecutionPaths(Path(execution.log_path).parent)
+        here = execution.host in (None, self.owner.host)
+        if not here:
+            because += f"; its process on host {execution.host} cannot be checked from {self.owner.host}"
+        running = RunningExecution.adopt(
+            execution.id,
+            execution.pid if here else None,
+            paths,
+            execution.output_uri or str(paths.staging),
+            self._max_runtime_seconds(execution.schedule_name),
+            because,
+        )
+        logger.warning(
+            "execution %s of %s: %s; %s",
+            execution.id,
+            execution.schedule_name,
+            because,
+            "its process still runs and is watched here" if running.pid > 0 else "its process has ended",
+        )
+        self.running[execution.schedule_name] = running
+        self._poll(execution.schedule_name)
+
+    def _max_runtime_seconds(self, schedule_name: str) -> int:
+        try:
+            definition = JobDefinition.from_dict(self.catalog.get_schedule(schedule_name).definition)
+        except (ModelMonitorError, TypeError):
+            return DEFAULT_MAX_RUNTIME_SECONDS  # a deleted or broken schedule: the default limit
+        return definition.max_runtime_seconds
 
     def prime_metrics(self) -> None:
         """Load each schedule's latest finished execution into the gauges, so /metrics is whole at start."""
@@ -158,13 +220,19 @@ class Scheduler:
             self.exporter.record_execution(
                 execution.endpoint_name, execution.schedule_name, execution.status, execution.violation_count
             )
+        for schedule in self.catalog.list_schedules():
+            self.exporter.record_missed_slots(schedule.name, schedule.missed_slots)
 
     # -- one pass -----------------------------------------------------------------------------------
 
     def tick(self) -> TickReport:
         report = TickReport()
         self._collect(report)
-        for schedule in self.catalog.list_schedules():
+        report.recovered = self.recover()
+        schedules = self.catalog.list_schedules()
+        # A deleted schedule's series would otherwise be exported for ever.
+        self.exporter.keep_schedules({schedule.name for schedule in schedules})
+        for schedule in schedules:
             if schedule.status not in _ACTIVE:
                 continue
             try:
@@ -181,12 +249,12 @@ class Scheduler:
         self.catalog.update_schedule(
             name, self.clock.now(), status=str(ScheduleStatus.FAILED), failure_reason=reason
         )
-        self.exporter.scheduler_errors.labels(monitoring_schedule=name, stage="schedule").inc()
+        self.exporter.record_scheduler_error(name, "schedule")
         logger.error("schedule %s: %s", name, reason)
 
     def _isolated(self, schedule_name: str, stage: str, exc: Exception) -> None:
         """Count a failure kept to one schedule; its traceback is logged the first time it is seen."""
-        self.exporter.scheduler_errors.labels(monitoring_schedule=schedule_name, stage=stage).inc()
+        self.exporter.record_scheduler_error(schedule_name, stage)
         key = (schedule_name, stage, repr(exc))
         if key in self._logged_errors:
             logger.error("schedule %s (%s): %r, again", schedule_name, stage, exc)
@@ -206,15 +274,20 @@ class Scheduler:
                 report.finished.append((ended.id, ended.status))
 
     def add_pending_execution(self, schedule: Schedule, scheduled_time: datetime, now: datetime) -> Execution:
-        """The catalog row of an execution about to start."""
-        return self.catalog.add_execution(
+        """The catalog row of an execution about to start, owned by this process under a lease."""
+        execution = self.catalog.add_execution(
             schedule_name=schedule.name,
             endpoint_name=schedule.endpoint_name,
             monitoring_type=schedule.monitoring_type,
             scheduled_time=scheduled_time,
             status=str(ExecutionStatus.PENDING),
             now=now,
+            owner=self.owner.id,
+            host=self.owner.host,
+            lease_expires_at=self.leases.expiry(),
         )
+        self.leases.hold(execution.id)
+        return execution
 
     def mark_started(self, execution_id: int, now: datetime, running: RunningExecution) -> None:
         """Record a started process (pid, output, log) so a restarted scheduler can find it."""
@@ -229,6 +302,14 @@ class Scheduler:
 
     def finalize(self, running: RunningExecution, outcome: Outcome) -> Execution:
         """Record a process's outcome: catalog, metrics from its files, alerts."""
+        if running.adopted_because is not None:
+            reached = outcome.exit_message is not None and outcome.failure_reason is None
+            logger.warning(
+                "execution %s taken over from a dead owner ended %s%s",
+                running.execution_id,
+                outcome.status,
+                " (the result it reached is kept)" if reached else "",
+            )
         execution = self.catalog.update_execution(
             running.execution_id,
             self.clock.now(),
@@ -245,6 +326,7 @@ class Scheduler:
 
     def _finished(self, execution: Execution) -> Execution:
         """What every ended execution gets, whether it ran or could not start: gauges, a log line, alerts."""
+        self.leases.release(execution.id)
         self.exporter.record_execution(
             execution.endpoint_name, execution.schedule_name, execution.status, execution.violation_count
         )
@@ -265,9 +347,7 @@ class Scheduler:
                 return execution
             for notice in notices:
                 if notice.rule.webhook_url and not notice.delivered:
-                    self.exporter.scheduler_errors.labels(
-                        monitoring_schedule=execution.schedule_name, stage="alert"
-                    ).inc()
+                    self.exporter.record_scheduler_error(execution.schedule_name, "alert")
         return execution
 
     def _unfinished(self, schedule_name: str) -> bool:
@@ -292,16 +372,13 @@ class Scheduler:
         due = self._due(schedule, now)
         if not due:
             return
-        slot = due[-1]
-        if not self.catalog.claim_slot(schedule.name, schedule.last_slot, slot, now):
+        slot, missed = due[-1], due[:-1]
+        if not self.catalog.claim_slot(schedule.name, schedule.last_slot, slot, now, missed=len(missed)):
             return
-        if len(due) > 1:
-            missed = due[:-1]
+        if missed:
             report.missed[schedule.name] = missed
-            self.missed_total[schedule.name] = self.missed_total.get(schedule.name, 0) + len(missed)
-            self.exporter.missed_slots.labels(monitoring_schedule=schedule.name).set(
-                self.missed_total[schedule.name]
-            )
+            stored = self.catalog.get_schedule(schedule.name).missed_slots
+            self.exporter.record_missed_slots(schedule.name, stored)
             logger.warning(
                 "schedule %s: %d run(s) missed (%s ... %s); running only the latest slot %s",
                 schedule.name,
@@ -397,11 +474,19 @@ class Scheduler:
                 f"monitoring execution {execution_id} ({execution.status}) was not started by this process, "
                 "so it cannot be waited on here"
             )
-        while True:
-            ended = self._poll(name)
-            if ended is not None:
-                return ended
-            self.clock.sleep(self.poll_seconds)
+        try:
+            while True:
+                ended = self._poll(name)
+                if ended is not None:
+                    return ended
+                self.clock.sleep(self.poll_seconds)
+        except KeyboardInterrupt:
+            # Ctrl-C on run-now: the job is in its own process group, so it would run on unwatched.
+            running = self.running.pop(name, None)
+            if running is not None:
+                reason = "interrupted (SIGINT) while run-now waited for it; its process group was stopped"
+                self.finalize(running, running.stop(reason))
+            raise
 
     # -- the loop -----------------------------------------------------------------------------------
 
@@ -410,6 +495,9 @@ class Scheduler:
             return self.poll_seconds
         now = self.clock.now()
         wake = now + timedelta(seconds=self.max_idle_seconds)
+        if self.catalog.list_executions(statuses=UNFINISHED_STATUSES, limit=1):
+            # Another owner's run: look again within its lease, to adopt it soon after its owner dies.
+            wake = min(wake, now + timedelta(seconds=self.leases.lease_seconds / 3))
         for schedule in self.catalog.list_schedules():
             if schedule.status not in _ACTIVE:
                 continue
@@ -444,8 +532,53 @@ class Scheduler:
             self.clock.sleep(pause)
 
     def shutdown(self, reason: str = "the scheduler was shut down") -> None:
-        """Stop the running executions (Stopped, with ``reason``)."""
+        """Stop the running executions (Stopped, with ``reason``) and the lease renewals."""
         for name, running in list(self.running.items()):
             outcome = running.stop(reason)
             del self.running[name]
             self.finalize(running, outcome)
+        self.leases.close()
+
+    def stop_orphan(self, execution_id: int) -> Execution | None:
+        """Stop an execution that has no live owner (its lease expired): take it over, stop its process
+        group if it runs on this host, and mark it Stopped. None when a live owner holds it (and must
+        stop it itself)."""
+        execution = self.catalog.get_execution(execution_id)
+        lease_now = self.leases.now()
+        if execution.lease_expires_at is not None and execution.lease_expires_at >= lease_now:
+            return None
+        if not self.catalog.take_over(
+            execution_id,
+            previous_owner=execution.owner,
+            owner=self.owner.id,
+            lease_now=lease_now,
+            expires_at=self.leases.expiry(),
+        ):
+            return None
+        reason = f"stopped on request (modelmonitor executions stop); {_ownerless(execution)}"
+        if execution.log_path is None:
+            stopped = self.catalog.update_execution(
+                execution_id, self.clock.now(), status=str(ExecutionStatus.STOPPED), failure_reason=reason
+            )
+            return self._finished(stopped)
+        paths = ExecutionPaths(Path(execution.log_path).parent)
+        here = execution.host in (None, self.owner.host)
+        running = RunningExecution.adopt(
+            execution_id,
+            execution.pid if here else None,
+            paths,
+            execution.output_uri or str(paths.staging),
+            self._max_runtime_seconds(execution.schedule_name),
+            reason,
+        )
+        return self.finalize(running, running.stop(reason))
+
+
+def _ownerless(execution: Execution) -> str:
+    """Why an execution has no live owner, for its failure reason and the log."""
+    if execution.owner is None or execution.lease_expires_at is None:
+        return "no scheduler owned it (it was started by an earlier version)"
+    return (
+        f"its owner {execution.owner} stopped renewing its lease "
+        f"(expired at {format_time(execution.lease_expires_at)})"
+    )

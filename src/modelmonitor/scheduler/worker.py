@@ -6,6 +6,8 @@
   docs/sagemaker.md#violations-and-the-exit-message), the exit code otherwise.
 - ``max_runtime_seconds`` is measured in real (monotonic) time; past it the group is killed and the
   execution is Failed with that reason.
+- The job runs under a small shell that writes its exit status next to the exit message, so a scheduler
+  that adopts the execution after its owner died reads both (``RunningExecution.adopt``).
 - Outputs are written straight to a local output URI; for an object-store URI they are staged locally and
   uploaded when the process ends. Remote baseline files and scripts are downloaded before the start.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from modelmonitor.errors import FormatError, NotFoundError
 from modelmonitor.formats.exit_message import ExitMessage
-from modelmonitor.formats.job_definition import EXECUTION_ID_VARIABLE, JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import execution_output_prefix
 from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.contract import (
@@ -33,14 +34,20 @@ from modelmonitor.jobs.contract import (
     execution_environment,
 )
 from modelmonitor.jobs.schedule_window import analysis_window
+from modelmonitor.scheduler.processes import is_execution_process, process_age_seconds, stop_group
 from modelmonitor.storage.objects import is_remote, store_for
 from modelmonitor.storage.private import make_private_dirs, open_private
 
-__all__ = ["ExecutionPaths", "Outcome", "RunningExecution", "kill_orphan", "start_execution"]
+__all__ = ["ExecutionPaths", "Outcome", "RunningExecution", "start_execution"]
 
 KILL_GRACE_SECONDS = 5.0
 LOG_FILE = "log.txt"
 BUILTIN_COMMAND = (sys.executable, "-m", "modelmonitor.jobs.monitoring")
+# sh -c SCRIPT FILE COMMAND...: run COMMAND, write its status to FILE (atomically), exit with it. The shell
+# would export its own PWD to COMMAND: unset, so the job's environment is exactly the one the worker built.
+_RECORD_EXIT_STATUS = (
+    'unset PWD OLDPWD; "$@"; status=$?; echo "$status" > "$0.part" && mv "$0.part" "$0"; exit "$status"'
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,11 @@ class ExecutionPaths:
     @property
     def message(self) -> Path:
         return self.root / "message"
+
+    @property
+    def exit_status(self) -> Path:
+        """The job's exit status, written by the shell it runs under (read by a scheduler that adopts it)."""
+        return self.root / "exit_status"
 
     @property
     def metrics(self) -> Path:
@@ -89,38 +101,76 @@ def _local(uri: str | None, inputs: Path) -> str | None:
 
 
 class RunningExecution:
-    """A started execution; ``poll`` returns its Outcome once it has ended (or was killed)."""
+    """A started execution; ``poll`` returns its Outcome once it has ended (or was killed).
+
+    ``process`` is our child when this process started it; an execution taken over from a dead owner
+    (``adopt``) is watched through its pid, and its exit status read from the file the wrapper writes.
+    """
 
     def __init__(
         self,
         execution_id: int,
-        process: subprocess.Popen[bytes],
+        pid: int,
         paths: ExecutionPaths,
         output_uri: str,
         max_runtime_seconds: int,
+        *,
+        process: subprocess.Popen[bytes] | None = None,
+        age_seconds: float = 0.0,
+        adopted_because: str | None = None,
     ) -> None:
         self.execution_id = execution_id
+        self.pid = pid
         self.process = process
         self.paths = paths
         self.output_uri = output_uri
         self.max_runtime_seconds = max_runtime_seconds
-        self.started = time.monotonic()
+        self.started = time.monotonic() - age_seconds
+        self.adopted_because = adopted_because
         self._forced: Outcome | None = None
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+    @classmethod
+    def adopt(
+        cls,
+        execution_id: int,
+        pid: int | None,
+        paths: ExecutionPaths,
+        output_uri: str,
+        max_runtime_seconds: int,
+        because: str,
+    ) -> RunningExecution:
+        """Watch an execution another owner started: its process if it still runs here, else its files."""
+        alive = pid is not None and is_execution_process(pid, execution_id, paths.message)
+        age = (process_age_seconds(pid) if alive and pid is not None else None) or 0.0
+        return cls(
+            execution_id,
+            pid if alive and pid is not None else -1,
+            paths,
+            output_uri,
+            max_runtime_seconds,
+            age_seconds=age,
+            adopted_because=because,
+        )
+
+    def _running(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid > 0 and is_execution_process(self.pid, self.execution_id, self.paths.message)
+
+    def _exit_code(self) -> int | None:
+        if self.process is not None:
+            return self.process.returncode
+        try:
+            return int(self.paths.exit_status.read_text().strip())
+        except (OSError, ValueError):
+            return None
 
     def _kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(KILL_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        except ProcessLookupError:
+        if self.process is not None:
+            stop_group(self.pid, KILL_GRACE_SECONDS, reap=self.process.poll)
             self.process.wait()
+        elif self.pid > 0 and self._running():
+            stop_group(self.pid, KILL_GRACE_SECONDS)
 
     def stop(self, reason: str) -> Outcome:
         """Stop the process group now (a manual stop): Stopped with ``reason``."""
@@ -129,7 +179,7 @@ class RunningExecution:
         return self._finish()
 
     def poll(self) -> Outcome | None:
-        if self.process.poll() is None:
+        if self._running():
             elapsed = time.monotonic() - self.started
             if elapsed <= self.max_runtime_seconds:
                 return None
@@ -145,18 +195,25 @@ class RunningExecution:
         self._upload()
         if self._forced is not None:
             return self._forced
-        code = self.process.returncode
+        outcome = self._outcome()
+        if outcome.status == ExecutionStatus.FAILED and self.adopted_because:
+            reason = f"{self.adopted_because}; {outcome.failure_reason}"
+            return Outcome(outcome.status, reason, outcome.exit_message, None)
+        return outcome
+
+    def _outcome(self) -> Outcome:
+        """The status from the exit message and the exit status (the message alone without a status)."""
+        code = self._exit_code()
+        exited = f"the process exited with code {code}" if code is not None else "no exit status was recorded"
         try:
             message = ExitMessage.read(self.paths.message)
         except FormatError as exc:
             # No message, or one we cannot read: the job did not say it completed, so it did not.
-            reason = (
-                f"{exc}; the process exited with code {code}; last log line: {_last_line(self.paths.log)}"
-            )
+            reason = f"{exc}; {exited}; last log line: {_last_line(self.paths.log)}"
             return Outcome(ExecutionStatus.FAILED, reason, None, None)
         if message.status == ExecutionStatus.FAILED:
             return Outcome(ExecutionStatus.FAILED, message.reason or message.text, message.text, None)
-        if code != 0:
+        if code is not None and code != 0:
             reason = (
                 f"the monitoring process exited with code {code} after writing {message.text!r}; "
                 f"last log line: {_last_line(self.paths.log)}"
@@ -192,9 +249,13 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else "(empty log)"
 
 
-def _argv(definition: JobDefinition) -> list[str]:
-    """The custom monitor's command, or the built-in job (which reads the monitoring type from the env)."""
-    return list(definition.command or BUILTIN_COMMAND) + list(definition.arguments)
+def _argv(definition: JobDefinition, paths: ExecutionPaths) -> list[str]:
+    """The custom monitor's command, or the built-in job (which reads the monitoring type from the env),
+    under a shell that records its exit status in a file: a scheduler that did not start the process (its
+    owner died) cannot wait for it, and reads the status there.
+    """
+    command = list(definition.command or BUILTIN_COMMAND) + list(definition.arguments)
+    return ["/bin/sh", "-c", _RECORD_EXIT_STATUS, str(paths.exit_status), *command]
 
 
 def start_execution(
@@ -243,7 +304,7 @@ def start_execution(
     env = execution_environment(contract, schedule_environment, os.environ, custom=definition.is_custom)
     with os.fdopen(open_private(paths.log, os.O_WRONLY | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
-            _argv(definition),
+            _argv(definition, paths),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -251,23 +312,6 @@ def start_execution(
             cwd=paths.root,
             start_new_session=True,
         )
-    return RunningExecution(execution_id, process, paths, output_uri, definition.max_runtime_seconds)
-
-
-def kill_orphan(pid: int, execution_id: int) -> bool:
-    """Kill the process group of an execution left by a scheduler that died, if it still runs.
-
-    The pid is only trusted when the process's environment names this execution, so a recycled pid is
-    never killed.
-    """
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    if f"{EXECUTION_ID_VARIABLE}={execution_id}".encode() not in environ:
-        return False
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return False
-    return True
+    return RunningExecution(
+        execution_id, process.pid, paths, output_uri, definition.max_runtime_seconds, process=process
+    )

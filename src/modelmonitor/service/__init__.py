@@ -60,15 +60,19 @@ class MonitoringService:
     catalog: Catalog
     home: Path
     clock: Clock
+    lease_seconds: float = 30.0
     _scheduler: Scheduler | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> MonitoringService:
-        return cls(Catalog(settings.catalog_url), settings.home, clock or SystemClock())
+        catalog = Catalog(settings.catalog_url)
+        return cls(catalog, settings.home, clock or SystemClock(), settings.lease_seconds)
 
     def close(self) -> None:
-        if self._scheduler is not None and self._scheduler.alerts is not None:
-            self._scheduler.alerts.close()
+        if self._scheduler is not None:
+            self._scheduler.leases.close()
+            if self._scheduler.alerts is not None:
+                self._scheduler.alerts.close()
         self.catalog.close()
 
     def _now(self) -> datetime:
@@ -257,10 +261,14 @@ class MonitoringService:
             raise
 
     def stop_execution(self, execution_id: int) -> Execution:
-        """Ask the scheduler running it to stop it (Stopping → Stopped)."""
+        """Stop an execution: its live owner (daemon or run-now) is asked to (Stopping → Stopped); one
+        without a live owner is stopped here, its process group killed if it runs on this host (Stopped)."""
         execution = self.catalog.get_execution(execution_id)
         if is_terminal(execution.status):
             raise ConflictError(f"monitoring execution {execution_id} has already ended ({execution.status})")
+        stopped = self.scheduler().stop_orphan(execution_id)
+        if stopped is not None:
+            return stopped
         return self.catalog.update_execution(execution_id, self._now(), status=str(ExecutionStatus.STOPPING))
 
     def start_execution(
@@ -309,7 +317,12 @@ class MonitoringService:
         """The service's one scheduler: it starts executions for ``run-now`` and is the daemon's loop."""
         if self._scheduler is None:
             self._scheduler = Scheduler(
-                self.catalog, self.home, self.clock, alerts=AlertDispatcher(self.catalog), poll_seconds=0.2
+                self.catalog,
+                self.home,
+                self.clock,
+                alerts=AlertDispatcher(self.catalog),
+                poll_seconds=0.2,
+                lease_seconds=self.lease_seconds,
             )
         if poll_seconds is not None:
             self._scheduler.poll_seconds = poll_seconds

@@ -7,6 +7,14 @@ decided above it (``formats.statuses``, ``formats.job_definition``). Every read 
 Concurrency: several processes share one catalog (the scheduler daemon, the CLI, the API). SQLite runs in
 WAL mode with a busy timeout so readers never block the writer; ``claim_slot`` is a compare-and-set on the
 schedule's last slot, so two schedulers can never start the same run twice.
+
+Ownership: an execution records its owner (the scheduler or ``run-now`` process watching it) and a lease the
+owner renews (``renew_leases``); ``take_over`` is a compare-and-set that lets one survivor, and only one,
+adopt an execution whose lease has expired (docs/scheduling.md#reliability).
+
+Schema changes: ``Catalog(url)`` creates missing tables and adds the columns a later version added to an
+existing table (``ALTER TABLE ... ADD COLUMN``, nullable or with a server default), so a catalog made by an
+earlier version, SQLite or PostgreSQL, is upgraded in place when any process opens it.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, inspect, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,15 +101,33 @@ class Catalog:
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
 
     def _create_tables(self, attempts: int = 5) -> None:
-        """Create missing tables; several processes starting at once may race, so retry a few times."""
+        """Create missing tables and columns; several processes starting at once may race, so retry."""
         for attempt in range(1, attempts + 1):
             try:
                 Base.metadata.create_all(self._engine)
+                self._add_missing_columns()
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == attempts:
                     raise
                 time.sleep(0.1 * attempt)
+
+    def _add_missing_columns(self) -> None:
+        """Add the columns of our tables that an existing catalog lacks (made by an earlier version)."""
+        inspector = inspect(self._engine)
+        dialect = self._engine.dialect
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable and column.server_default is None:
+                    raise RuntimeError(f"{table.name}.{column.name}: a new column needs a server default")
+                ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(dialect)}"
+                if column.server_default is not None:
+                    ddl += f" DEFAULT {getattr(column.server_default, 'arg', '')}"
+                with self._engine.begin() as connection:
+                    connection.execute(text(ddl))
 
     def close(self) -> None:
         self._engine.dispose()
@@ -221,8 +247,13 @@ class Catalog:
             session.flush()
             return schedule_record(row)
 
-    def claim_slot(self, name: str, previous: datetime | None, slot: datetime, now: datetime) -> bool:
-        """Move the schedule's last slot from ``previous`` to ``slot``; False if someone else moved it."""
+    def claim_slot(
+        self, name: str, previous: datetime | None, slot: datetime, now: datetime, *, missed: int = 0
+    ) -> bool:
+        """Move the schedule's last slot from ``previous`` to ``slot``; False if someone else moved it.
+
+        ``missed`` slots skipped on the way are added to the schedule's stored count in the same update.
+        """
         with self._session() as session:
             condition = (
                 ScheduleRow.last_slot.is_(None) if previous is None else ScheduleRow.last_slot == previous
@@ -230,7 +261,7 @@ class Catalog:
             result = session.execute(
                 update(ScheduleRow)
                 .where(ScheduleRow.name == name, condition)
-                .values(last_slot=slot, modified_at=now)
+                .values(last_slot=slot, modified_at=now, missed_slots=ScheduleRow.missed_slots + missed)
             )
             return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -259,6 +290,9 @@ class Catalog:
         scheduled_time: datetime,
         status: str,
         now: datetime,
+        owner: str | None = None,
+        host: str | None = None,
+        lease_expires_at: datetime | None = None,
     ) -> Execution:
         with self._session() as session:
             row = ExecutionRow(
@@ -267,6 +301,9 @@ class Catalog:
                 monitoring_type=monitoring_type,
                 scheduled_time=scheduled_time,
                 status=status,
+                owner=owner,
+                host=host,
+                lease_expires_at=lease_expires_at,
                 created_at=now,
                 modified_at=now,
             )
@@ -293,6 +330,51 @@ class Catalog:
             row.modified_at = now
             session.flush()
             return execution_record(row)
+
+    def renew_leases(self, owner: str, execution_ids: Sequence[int], expires_at: datetime) -> set[int]:
+        """Extend ``owner``'s lease on these executions; the ids it still owns (and so renewed)."""
+        if not execution_ids:
+            return set()
+        with self._session() as session:
+            held = set(
+                session.scalars(
+                    select(ExecutionRow.id).where(
+                        ExecutionRow.id.in_(list(execution_ids)), ExecutionRow.owner == owner
+                    )
+                )
+            )
+            if held:
+                session.execute(
+                    update(ExecutionRow).where(ExecutionRow.id.in_(held)).values(lease_expires_at=expires_at)
+                )
+            return held
+
+    def take_over(
+        self,
+        execution_id: int,
+        *,
+        previous_owner: str | None,
+        owner: str,
+        lease_now: datetime,
+        expires_at: datetime,
+    ) -> bool:
+        """Make ``owner`` the owner of an execution whose lease expired before ``lease_now``.
+
+        A compare-and-set on the previous owner and the expiry: of several survivors, one wins.
+        """
+        with self._session() as session:
+            column = ExecutionRow.owner
+            same_owner = column.is_(None) if previous_owner is None else column == previous_owner
+            result = session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id == execution_id,
+                    same_owner,
+                    or_(ExecutionRow.lease_expires_at.is_(None), ExecutionRow.lease_expires_at < lease_now),
+                )
+                .values(owner=owner, lease_expires_at=expires_at)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     def list_executions(
         self,

@@ -73,6 +73,8 @@ class ScheduleRow(Base):
     endpoint_name: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     definition: Mapped[str] = mapped_column(Text)
     last_slot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Slots reported missed since the schedule was created (added by a later version: server default).
+    missed_slots: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -91,6 +93,11 @@ class ExecutionRow(Base):
     log_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     violation_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Ownership (added by a later version, so nullable): the host the process runs on, the scheduler or
+    # run-now process that watches it ("host:pid:token") and until when that owner's lease holds.
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -140,6 +147,7 @@ class Schedule:
     endpoint_name: str | None
     definition: dict[str, Any]
     last_slot: datetime | None
+    missed_slots: int
     created_at: datetime
     modified_at: datetime
 
@@ -158,6 +166,9 @@ class Execution:
     log_path: str | None
     pid: int | None
     violation_count: int | None
+    host: str | None
+    owner: str | None
+    lease_expires_at: datetime | None
     created_at: datetime
     modified_at: datetime
 
@@ -206,6 +217,7 @@ def schedule_record(row: ScheduleRow) -> Schedule:
         endpoint_name=row.endpoint_name,
         definition=json.loads(row.definition),
         last_slot=_utc(row.last_slot),
+        missed_slots=row.missed_slots or 0,
         created_at=_utc(row.created_at),
         modified_at=_utc(row.modified_at),
     )
@@ -225,6 +237,9 @@ def execution_record(row: ExecutionRow) -> Execution:
         log_path=row.log_path,
         pid=row.pid,
         violation_count=row.violation_count,
+        host=row.host,
+        owner=row.owner,
+        lease_expires_at=_utc(row.lease_expires_at),
         created_at=_utc(row.created_at),
         modified_at=_utc(row.modified_at),
     )
