@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelmonitor.errors import NotFoundError
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
+from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
 from modelmonitor.model_monitor.session import LocalSession, session_of
 from modelmonitor.service import Execution
 
 __all__ = ["MonitoringExecution", "execution_summary"]
 
 _ARN = "arn:modelmonitor:local:000000000000:processing-job/{}"
+_SCHEDULE_ARN = "arn:modelmonitor:local:000000000000:monitoring-schedule/{}"
 
 
 def execution_summary(execution: Execution) -> dict[str, Any]:
@@ -39,17 +42,56 @@ def execution_summary(execution: Execution) -> dict[str, Any]:
 
 
 class MonitoringExecution:
-    """An execution; ``statistics()`` and ``constraint_violations()`` read ``{output}/{file_name}``
-    through the session's service."""
+    """An execution as the SDK's ``MonitoringExecution`` (a processing job): ``wait``, ``describe``,
+    ``output.destination``, ``statistics()`` and ``constraint_violations()`` through the session's service."""
 
     def __init__(self, execution: Execution, sagemaker_session: LocalSession | None = None) -> None:
         self.execution = execution
         self.sagemaker_session = session_of(sagemaker_session)
         self.job_name = f"monitoring-execution-{execution.id}"
         self.destination = execution.output_uri
+        self.output = ProcessingOutput(
+            source=OUTPUT_LOCAL_PATH, destination=execution.output_uri, output_name="monitoring_output"
+        )
+        self.outputs = [self.output]
+        self.inputs: list[Any] = []
+
+    def _refresh(self) -> Execution:
+        self.execution = self.sagemaker_session.service.describe_execution(self.execution.id)
+        return self.execution
 
     def describe(self) -> dict[str, Any]:
-        return execution_summary(self.execution)
+        """``DescribeProcessingJob``'s response, read now (``ProcessingJobStatus``, ``ExitMessage``, ...).
+
+        ``MonitoringExecutionStatus`` is added (ours): it tells ``CompletedWithViolations`` apart.
+        """
+        execution = self._refresh()
+        return describe_processing_job(
+            self.job_name,
+            execution.status,
+            self.output,
+            created=execution.created_at,
+            modified=execution.modified_at,
+            exit_message=execution.exit_message,
+            failure_reason=execution.failure_reason,
+            extra={
+                "MonitoringScheduleArn": _SCHEDULE_ARN.format(execution.schedule_name),
+                "MonitoringExecutionStatus": execution.status,
+            },
+        )
+
+    def wait(self, logs: bool = True) -> None:
+        """Block until the execution has ended; with ``logs``, print its log then (as the SDK prints it)."""
+        self.execution = self.sagemaker_session.service.wait_for_execution(self.execution.id)
+        if logs:
+            try:
+                print(self.sagemaker_session.service.execution_log(self.execution.id), end="")
+            except NotFoundError as exc:
+                print(exc)
+
+    def stop(self) -> None:
+        """Ask for the execution to stop (``Stopping``, then ``Stopped``)."""
+        self.execution = self.sagemaker_session.service.stop_execution(self.execution.id)
 
     def statistics(self, file_name: str = "statistics.json", kms_key: str | None = None) -> Statistics:
         uri, text = self.sagemaker_session.service.read_execution_output(self.execution.id, file_name)

@@ -21,6 +21,7 @@ from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
+from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
 from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
 from modelmonitor.model_monitor.session import session_of
 from modelmonitor.service.baselines import JobResult, run_baseline
@@ -39,27 +40,36 @@ def _timestamped(base: str) -> str:
 
 
 class BaseliningJob:
-    """A finished baselining job: its name, output folder and files."""
+    """A baselining job (the SDK's ``BaseliningJob``): its name, output and files.
 
-    def __init__(self, job_name: str, output_uri: str, result: JobResult | None = None) -> None:
+    The job runs in the calling process, so it has ended when ``suggest_baseline`` returns: ``wait`` has
+    nothing to wait for, and ``describe`` reports the processing job as ``Completed``.
+    """
+
+    def __init__(self, job_name: str, output_uri: str, result: JobResult) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
         self.result = result
+        self.output = ProcessingOutput(
+            source=OUTPUT_LOCAL_PATH, destination=output_uri, output_name="monitoring_output"
+        )
+        self.outputs = [self.output]
+        self.inputs: list[Any] = []
+
+    def wait(self, logs: bool = True) -> None:
+        """The job has already ended (it runs in this process); with ``logs``, print its summary."""
+        if logs:
+            print(f"{self.job_name}: {self.result.bad_record_count} bad records; files in {self.output_uri}")
 
     def describe(self) -> dict[str, Any]:
-        """A ``DescribeProcessingJob``-like summary."""
-        status = str(ExecutionStatus.COMPLETED) if self.result is not None else "Unknown"
-        described: dict[str, Any] = {
-            "ProcessingJobName": self.job_name,
-            "ProcessingJobStatus": status,
-            "ProcessingOutputConfig": {
-                "Outputs": [{"OutputName": "monitoring_output", "S3Output": {"S3Uri": self.output_uri}}]
-            },
-        }
-        if self.result is not None:
-            described["ExitMessage"] = ExitMessage.completed(0).text
-            described["BadRecords"] = self.result.bad_record_count
-        return described
+        """``DescribeProcessingJob``'s response (``BadRecords`` is ours: rows that could not be read)."""
+        return describe_processing_job(
+            self.job_name,
+            ExecutionStatus.COMPLETED,
+            self.output,
+            exit_message=ExitMessage.completed(0).text,
+            extra={"BadRecords": self.result.bad_record_count},
+        )
 
     def baseline_statistics(
         self, file_name: str = "statistics.json", kms_key: str | None = None

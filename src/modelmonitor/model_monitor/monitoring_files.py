@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import ConfigurationError, InputFileError
 from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.jackson import dumps_jackson
@@ -63,24 +63,22 @@ class ModelMonitoringFile:
         return body
 
     @classmethod
-    def from_s3_uri(cls, file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None) -> Self:
-        """Load the file at ``file_s3_uri`` (a local path works too)."""
-        return cls.from_text(read_text(file_s3_uri), file_s3_uri, kms_key, sagemaker_session)
-
-    @classmethod
     def from_text(
         cls, text: str, file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None
     ) -> Self:
         """The file whose text was read from ``file_s3_uri`` (validated, with clear errors)."""
         return cls(cls._parse(text, file_s3_uri), file_s3_uri, kms_key, sagemaker_session)
 
+    # The SDK names the first argument after the file kind (``statistics_file_s3_uri``, ...): each
+    # subclass declares the public loaders with its names and calls these.
+
     @classmethod
-    def from_string(
-        cls,
-        text: str,
-        kms_key: str | None = None,
-        file_name: str | None = None,
-        sagemaker_session: Any = None,
+    def _load_uri(cls, uri: str, kms_key: str | None, sagemaker_session: Any) -> Self:
+        return cls.from_text(read_text(uri), uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def _load_string(
+        cls, text: str, kms_key: str | None, file_name: str | None, sagemaker_session: Any
     ) -> Self:
         """Store ``text`` as a new file under ``$MODELMONITOR_HOME/monitoring/{uuid}/`` and load it."""
         body = cls._parse(text, file_name or cls.file_name)
@@ -90,14 +88,19 @@ class ModelMonitoringFile:
         return cls(body, uri, kms_key, sagemaker_session)
 
     @classmethod
-    def from_file_path(
-        cls, file_path: str, kms_key: str | None = None, sagemaker_session: Any = None
-    ) -> Self:
+    def _load_path(cls, file_path: str, kms_key: str | None, sagemaker_session: Any) -> Self:
         """Copy a local file into the store (like the SDK's upload) and load it."""
         path = Path(file_path)
         if not path.is_file():
             raise ConfigurationError(f"{file_path}: no such file")
-        return cls.from_string(path.read_text(encoding="utf-8"), kms_key, path.name, sagemaker_session)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                f"not a UTF-8 text file (byte {exc.start}); expected a {cls.file_name} in JSON",
+                path=file_path,
+            ) from exc
+        return cls._load_string(text, kms_key, path.name, sagemaker_session)
 
 
 class Statistics(ModelMonitoringFile):
@@ -106,6 +109,39 @@ class Statistics(ModelMonitoringFile):
     file_name = "statistics.json"
     model = StatisticsFile
 
+    def __init__(
+        self,
+        body_dict: dict[str, Any],
+        statistics_file_s3_uri: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> None:
+        super().__init__(body_dict, statistics_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_s3_uri(
+        cls, statistics_file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Statistics:
+        """Load the file at ``statistics_file_s3_uri`` (a local path works too)."""
+        return cls._load_uri(statistics_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_string(
+        cls,
+        statistics_file_string: str,
+        kms_key: str | None = None,
+        file_name: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> Statistics:
+        """Store the text under ``$MODELMONITOR_HOME/monitoring/{uuid}/`` (the SDK uploads it) and load it."""
+        return cls._load_string(statistics_file_string, kms_key, file_name, sagemaker_session)
+
+    @classmethod
+    def from_file_path(
+        cls, statistics_file_path: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Statistics:
+        return cls._load_path(statistics_file_path, kms_key, sagemaker_session)
+
 
 class ConstraintViolations(ModelMonitoringFile):
     """A ``constraint_violations.json``."""
@@ -113,12 +149,80 @@ class ConstraintViolations(ModelMonitoringFile):
     file_name = "constraint_violations.json"
     model = ViolationsFile
 
+    def __init__(
+        self,
+        body_dict: dict[str, Any],
+        constraint_violations_file_s3_uri: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> None:
+        super().__init__(body_dict, constraint_violations_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_s3_uri(
+        cls,
+        constraint_violations_file_s3_uri: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> ConstraintViolations:
+        return cls._load_uri(constraint_violations_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_string(
+        cls,
+        constraint_violations_file_string: str,
+        kms_key: str | None = None,
+        file_name: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> ConstraintViolations:
+        return cls._load_string(constraint_violations_file_string, kms_key, file_name, sagemaker_session)
+
+    @classmethod
+    def from_file_path(
+        cls,
+        constraint_violations_file_path: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> ConstraintViolations:
+        return cls._load_path(constraint_violations_file_path, kms_key, sagemaker_session)
+
 
 class Constraints(ModelMonitoringFile):
     """A ``constraints.json``; ``set_monitoring`` turns checks on or off globally or for one feature."""
 
     file_name = "constraints.json"
     model = ConstraintsFile
+
+    def __init__(
+        self,
+        body_dict: dict[str, Any],
+        constraints_file_s3_uri: str,
+        kms_key: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> None:
+        super().__init__(body_dict, constraints_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_s3_uri(
+        cls, constraints_file_s3_uri: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Constraints:
+        return cls._load_uri(constraints_file_s3_uri, kms_key, sagemaker_session)
+
+    @classmethod
+    def from_string(
+        cls,
+        constraints_file_string: str,
+        kms_key: str | None = None,
+        file_name: str | None = None,
+        sagemaker_session: Any = None,
+    ) -> Constraints:
+        return cls._load_string(constraints_file_string, kms_key, file_name, sagemaker_session)
+
+    @classmethod
+    def from_file_path(
+        cls, constraints_file_path: str, kms_key: str | None = None, sagemaker_session: Any = None
+    ) -> Constraints:
+        return cls._load_path(constraints_file_path, kms_key, sagemaker_session)
 
     def set_monitoring(self, enable_monitoring: bool, feature_name: str | None = None) -> None:
         """Write ``evaluate_constraints`` = Enabled/Disabled, for all features or one.

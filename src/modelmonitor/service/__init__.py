@@ -300,9 +300,18 @@ class MonitoringService:
             offsets(definition)
         return self.scheduler().start(schedule, self._now(), definition)
 
-    def wait_for_execution(self, execution_id: int) -> Execution:
-        """Wait (on the service's clock) until an execution started by ``start_execution`` has ended."""
-        return self.scheduler().wait(execution_id)
+    def wait_for_execution(self, execution_id: int, poll_seconds: float = 1.0) -> Execution:
+        """Wait (on the service's clock) until an execution has ended.
+
+        One this process started (``start_execution``) is polled and finished here; one another process
+        runs (the daemon, another run-now) is watched in the catalog until that process records its end.
+        """
+        scheduler = self.scheduler()
+        if any(running.execution_id == execution_id for running in scheduler.running.values()):
+            return scheduler.wait(execution_id)
+        while not is_terminal((execution := self.catalog.get_execution(execution_id)).status):
+            self.clock.sleep(poll_seconds)
+        return execution
 
     def run_now(self, name: str, start_offset: str | None = None, end_offset: str | None = None) -> Execution:
         """Run one execution of a schedule now and wait for it: ``start_execution``, then the wait."""

@@ -1,0 +1,150 @@
+"""The data-quality notebook's result-reading cells, ported by changing the import.
+
+SageMaker's introduction notebook baselines a CSV, schedules a monitor on an endpoint, waits for the first
+execution that the service starts, then reads it as a processing job: ``wait``, ``describe()`` with
+``ProcessingJobStatus``/``ExitMessage``, ``output.destination``, and the violations. The execution here is
+started by a real scheduler daemon (another process), so ``wait`` watches an execution it does not own.
+Paths are relative, as a notebook in its own folder writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from modelmonitor.model_monitor import (
+    Constraints,
+    ConstraintViolations,
+    CronExpressionGenerator,
+    DatasetFormat,
+    DefaultModelMonitor,
+    Statistics,
+)
+from modelmonitor.service import MonitoringService
+from modelmonitor.settings import Settings
+from tests.monitoring_data import write_capture
+
+pytestmark = pytest.mark.e2e
+
+POSTPROCESSOR = "def postprocess_handler():\n    print('Hello from the post-processing script!')\n"
+
+
+@pytest.fixture
+def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODELMONITOR_HOME", "home")
+    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    write_capture(tmp_path / "capture", "xgb-churn", start, hours=2, drift_from=start)
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "postprocessor.py").write_text(POSTPROCESSOR)
+    service = MonitoringService.from_settings(Settings.from_env())
+    service.register_endpoint("xgb-churn", "capture", source="proxy")
+    service.close()
+    return tmp_path
+
+
+@pytest.fixture
+def daemon(notebook_folder: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("modelmonitor")), "scheduler", "--metrics-port", "0",
+         "--poll-seconds", "0.2"],
+        cwd=notebook_folder,
+        env={**os.environ, "MODELMONITOR_HOME": str(notebook_folder / "home")},
+    )  # fmt: skip
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_introduction_notebook_reads_its_results(notebook_folder: Path, daemon: object) -> None:
+    from tests.monitoring_data import FEATURES
+
+    with open("training-dataset-with-header.csv", "w", encoding="utf-8") as handle:
+        handle.write(",".join(FEATURES) + "\n")
+        for index in range(300):
+            handle.write(f"{index % 2},{5 + (index % 7) / 7:.4f},{(index % 11) / 5 - 1:.4f},{index % 10}\n")
+
+    # --- the notebook's cells, ported: import changed, s3:// URIs become local folders ---
+    baseline_data_uri, baseline_results_uri = ".", "baselining/results"
+    s3_report_path, s3_code_postprocessor_uri = "reports", "code/postprocessor.py"
+    my_default_monitor = DefaultModelMonitor(
+        role="", instance_count=1, instance_type="ml.m5.xlarge", volume_size_in_gb=20,
+        max_runtime_in_seconds=3600,
+    )  # fmt: skip
+    my_default_monitor.suggest_baseline(
+        baseline_dataset=baseline_data_uri + "/training-dataset-with-header.csv",
+        dataset_format=DatasetFormat.csv(header=True),
+        output_s3_uri=baseline_results_uri,
+        wait=True,
+    )
+    baseline_job = my_default_monitor.latest_baselining_job
+    assert baseline_job is not None
+    baseline_job.wait(logs=False)
+    assert baseline_job.describe()["ProcessingJobStatus"] == "Completed"
+    schema_df = pd.json_normalize(baseline_job.baseline_statistics().body_dict["features"])
+    constraints_df = pd.json_normalize(baseline_job.suggested_constraints().body_dict["features"])
+    assert list(schema_df["name"]) == FEATURES
+    assert list(constraints_df["name"]) == FEATURES
+
+    my_default_monitor.create_monitoring_schedule(
+        monitor_schedule_name="DEMO-xgb-churn-pred-model-monitor-schedule",
+        endpoint_input="xgb-churn",
+        post_analytics_processor_script=s3_code_postprocessor_uri,
+        output_s3_uri=s3_report_path,
+        statistics=my_default_monitor.baseline_statistics(),
+        constraints=my_default_monitor.suggested_constraints(),
+        schedule_cron_expression=CronExpressionGenerator.now(),  # the notebook waits for the hour
+        data_analysis_start_time="-PT3H",
+        data_analysis_end_time="-PT0H",
+        enable_cloudwatch_metrics=True,
+    )
+    desc_schedule_result = my_default_monitor.describe_schedule()
+    assert desc_schedule_result["MonitoringScheduleStatus"] == "Scheduled"
+
+    mon_executions = my_default_monitor.list_executions()
+    deadline = time.monotonic() + 60
+    while len(mon_executions) == 0 and time.monotonic() < deadline:
+        time.sleep(0.5)  # the notebook sleeps 60 s per round
+        mon_executions = my_default_monitor.list_executions()
+    latest_execution = mon_executions[-1]
+    latest_execution.wait(logs=False)
+    latest_job = latest_execution.describe()
+    assert latest_job["ProcessingJobStatus"] == "Completed", latest_job
+    assert latest_job["ExitMessage"].startswith("CompletedWithViolations: Job completed successfully with ")
+    assert latest_job["ProcessingJobName"] == latest_execution.job_name
+    assert latest_job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        latest_execution.output.destination
+    )
+    report_uri = latest_execution.output.destination
+    assert report_uri is not None
+    assert Path(report_uri).is_relative_to(notebook_folder / "reports")
+    assert {"statistics.json", "constraint_violations.json"} <= set(os.listdir(report_uri))
+
+    violations = my_default_monitor.latest_monitoring_constraint_violations()
+    assert violations is not None
+    violations_df = pd.json_normalize(violations.body_dict["violations"])
+    assert ("f1", "baseline_drift_check") in set(
+        zip(violations_df["feature_name"], violations_df["constraint_check_type"], strict=True)
+    )
+    statistics = latest_execution.statistics()
+    assert statistics.body_dict["dataset"]["item_count"] > 0
+
+    # the file objects take the SDK's keyword names
+    assert Statistics.from_s3_uri(statistics_file_s3_uri=statistics.file_s3_uri).body_dict
+    assert Constraints.from_s3_uri(constraints_file_s3_uri=baseline_results_uri + "/constraints.json")
+    assert ConstraintViolations.from_s3_uri(
+        constraint_violations_file_s3_uri=violations.file_s3_uri
+    ).body_dict["violations"]
+    copied = Statistics.from_string(statistics_file_string=json.dumps(statistics.body_dict))
+    assert copied.body_dict == statistics.body_dict
+    assert Constraints.from_file_path(constraints_file_path=baseline_results_uri + "/constraints.json")
