@@ -65,6 +65,10 @@ from modelmonitor.cli.ground_truth import ground_truth_app  # noqa: E402
 
 app.add_typer(ground_truth_app, name="ground-truth")
 
+from modelmonitor.cli.serve import register as register_serve  # noqa: E402
+
+register_serve(app)
+
 
 def _fail(message: str, exit_code: int) -> None:
     # escape: a message quoting user input may contain [brackets] that rich would read as markup.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from prometheus_client import start_http_server
 
@@ -17,7 +18,7 @@ from modelmonitor.scheduler.clock import Clock, SteppingClock, SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
 
-__all__ = ["run_daemon"]
+__all__ = ["run_daemon", "run_scheduler"]
 
 logger = logging.getLogger("modelmonitor.scheduler")
 
@@ -40,26 +41,45 @@ def run_daemon(
     end = parse_time(until, field="--until") if until else None
     service = MonitoringService.from_settings(settings, clock)
     try:
-        daemon = service.scheduler(
-            poll_seconds=poll_seconds, max_idle_seconds=3600.0 if virtual_start else 10.0
+        run_scheduler(
+            service,
+            stop,
+            poll_seconds=poll_seconds,
+            max_idle_seconds=3600.0 if virtual_start else 10.0,
+            until=end,
+            metrics=(metrics_host, metrics_port) if metrics_port else None,
         )
-        daemon.acquire_lock()
-        server = None
-        if metrics_port:
-            try:
-                server, _ = start_http_server(metrics_port, metrics_host, daemon.exporter.registry)
-            except OSError as exc:
-                daemon.release_lock()
-                raise ConflictError(
-                    f"--metrics-port {metrics_port}: cannot listen on {metrics_host} ({exc.strerror or exc})"
-                ) from exc
-            logger.info("metrics on http://%s:%d/metrics", metrics_host, metrics_port)
-        try:
-            daemon.run(until=end, stop=stop)
-        finally:
-            daemon.shutdown()
-            daemon.release_lock()
-            if server is not None:
-                server.shutdown()
     finally:
         service.close()
+
+
+def run_scheduler(
+    service: MonitoringService,
+    stop: threading.Event,
+    *,
+    poll_seconds: float,
+    max_idle_seconds: float,
+    until: datetime | None = None,
+    metrics: tuple[str, int] | None = None,
+) -> None:
+    """The service's scheduler loop under the home's lock until ``stop`` (the daemon's, and ``serve
+    --scheduler``'s in a thread); ``metrics`` ``(host, port)`` serves its own ``/metrics``."""
+    daemon = service.scheduler(poll_seconds=poll_seconds, max_idle_seconds=max_idle_seconds)
+    daemon.acquire_lock()
+    server = None
+    if metrics is not None:
+        try:
+            server, _ = start_http_server(metrics[1], metrics[0], daemon.exporter.registry)
+        except OSError as exc:
+            daemon.release_lock()
+            raise ConflictError(
+                f"--metrics-port {metrics[1]}: cannot listen on {metrics[0]} ({exc.strerror or exc})"
+            ) from exc
+        logger.info("metrics on http://%s:%d/metrics", *metrics)
+    try:
+        daemon.run(until=until, stop=stop)
+    finally:
+        daemon.shutdown()
+        daemon.release_lock()
+        if server is not None:
+            server.shutdown()

@@ -35,10 +35,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelmonitor.errors import ConflictError, NotFoundError
 from modelmonitor.storage.catalog_records import (
+    AccessToken,
+    AccessTokenRow,
     AlertEvent,
     AlertEventRow,
     AlertRule,
     AlertRuleRow,
+    AuditEntry,
+    AuditRow,
     Base,
     Endpoint,
     EndpointRow,
@@ -46,8 +50,10 @@ from modelmonitor.storage.catalog_records import (
     ExecutionRow,
     Schedule,
     ScheduleRow,
+    access_token_record,
     alert_event_record,
     alert_rule_record,
+    audit_record,
     endpoint_record,
     execution_record,
     schedule_record,
@@ -55,8 +61,10 @@ from modelmonitor.storage.catalog_records import (
 from modelmonitor.storage.private import make_private_dirs, open_private, tighten_private_file
 
 __all__ = [
+    "AccessToken",
     "AlertEvent",
     "AlertRule",
+    "AuditEntry",
     "Catalog",
     "Endpoint",
     "Execution",
@@ -462,3 +470,50 @@ class Catalog:
             query = query.where(AlertEventRow.alert_name == alert_name)
         with self._session() as session:
             return [alert_event_record(r) for r in session.scalars(query)]
+
+    # -- API access tokens and audit log (modelmonitor.service.access decides what they mean) ---------
+
+    def add_access_token(
+        self, token_id: str, secret_sha256: str, role: str, name: str, now: datetime
+    ) -> AccessToken:
+        row = AccessTokenRow(
+            token_id=token_id, secret_sha256=secret_sha256, role=role, name=name, created_at=now
+        )
+        with self._session() as session:
+            session.add(row)
+            session.flush()
+            return access_token_record(row)
+
+    def get_access_token(self, token_id: str) -> AccessToken | None:
+        with self._session() as session:
+            row = session.get(AccessTokenRow, token_id)
+            return None if row is None else access_token_record(row)
+
+    def list_access_tokens(self) -> list[AccessToken]:
+        with self._session() as session:
+            query = select(AccessTokenRow).order_by(AccessTokenRow.created_at, AccessTokenRow.token_id)
+            return [access_token_record(r) for r in session.scalars(query)]
+
+    def delete_access_token(self, token_id: str) -> None:
+        with self._session() as session:
+            row = session.get(AccessTokenRow, token_id)
+            if row is None:
+                raise NotFoundError(f"access token {token_id!r} does not exist")
+            session.delete(row)
+
+    def add_audit_entry(
+        self, *, actor: str, action: str, target: str, outcome: int, now: datetime
+    ) -> AuditEntry:
+        row = AuditRow(actor=actor, action=action, target=target, outcome=outcome, created_at=now)
+        with self._session() as session:
+            session.add(row)
+            session.flush()
+            return audit_record(row)
+
+    def list_audit_entries(self, *, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """Newest first; ``before_id`` pages back through older entries."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(AuditRow.id < before_id)
+        with self._session() as session:
+            return [audit_record(r) for r in session.scalars(query)]

@@ -16,10 +16,14 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AccessToken",
+    "AccessTokenRow",
     "AlertEvent",
     "AlertEventRow",
     "AlertRule",
     "AlertRuleRow",
+    "AuditEntry",
+    "AuditRow",
     "Base",
     "Endpoint",
     "EndpointRow",
@@ -27,8 +31,10 @@ __all__ = [
     "ExecutionRow",
     "Schedule",
     "ScheduleRow",
+    "access_token_record",
     "alert_event_record",
     "alert_rule_record",
+    "audit_record",
     "endpoint_record",
     "execution_record",
     "schedule_record",
@@ -266,5 +272,67 @@ def alert_event_record(row: AlertEventRow) -> AlertEvent:
         execution_id=row.execution_id,
         delivered=bool(row.delivered),
         detail=row.detail,
+        created_at=_utc(row.created_at),
+    )
+
+
+# -- API access: tokens and the audit log (the REST API's; modelmonitor.service.access) ----------------
+
+
+class AccessTokenRow(Base):
+    __tablename__ = "access_tokens"
+    token_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token_id: str
+    secret_sha256: str
+    role: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor: str
+    action: str
+    target: str
+    outcome: int
+    created_at: datetime
+
+
+def access_token_record(row: AccessTokenRow) -> AccessToken:
+    return AccessToken(
+        token_id=row.token_id,
+        secret_sha256=row.secret_sha256,
+        role=row.role,
+        name=row.name,
+        created_at=_utc(row.created_at),
+    )
+
+
+def audit_record(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        outcome=row.outcome,
         created_at=_utc(row.created_at),
     )

@@ -1,0 +1,90 @@
+"""The one place errors become HTTP answers: our error tree → status codes, validation → field messages.
+
+Every answer of an error is ``{"detail": "<one sentence>"}`` (validation adds ``errors``, one per field).
+An unexpected exception is logged with its traceback on the server and answered with a generic 500:
+no stack trace, path or SQL ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modelmonitor.errors import (
+    CaptureError,
+    ConfigurationError,
+    ConflictError,
+    DatasetError,
+    InputFileError,
+    JobError,
+    ModelMonitorError,
+    NotFoundError,
+    ScheduleError,
+    UserScriptError,
+)
+
+__all__ = ["STATUS_OF_ERROR", "install_error_handlers", "status_of"]
+
+logger = logging.getLogger("modelmonitor.api")
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_OF_ERROR: tuple[tuple[type[ModelMonitorError], int], ...] = (
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (JobError, 409),  # the execution is not in a state that has what was asked (no outputs, no log)
+    (ConfigurationError, 422),
+    (ScheduleError, 422),
+    (InputFileError, 422),
+    (DatasetError, 422),
+    (UserScriptError, 422),
+    (CaptureError, 409),
+)
+
+
+def status_of(error: ModelMonitorError) -> int:
+    for kind, status in STATUS_OF_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _field(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _our_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ModelMonitorError)
+    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field(tuple(error["loc"])), "message": str(error["msg"])} for error in exc.errors()]
+    detail = "invalid request: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    incident = uuid.uuid4().hex[:12]
+    logger.error("incident %s: %s %s failed", incident, request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        {"detail": f"internal server error (incident {incident}; the details are in the server log)"},
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ModelMonitorError, _our_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
