@@ -148,3 +148,17 @@ def test_introduction_notebook_reads_its_results(notebook_folder: Path, daemon: 
     copied = Statistics.from_string(statistics_file_string=json.dumps(statistics.body_dict))
     assert copied.body_dict == statistics.body_dict
     assert Constraints.from_file_path(constraints_file_path=baseline_results_uri + "/constraints.json")
+
+
+def test_baseline_from_captured_traffic(notebook_folder: Path) -> None:
+    """suggest_baseline(dataset_format=DatasetFormat.sagemaker_capture_json()) reads capture files whole."""
+    monitor = DefaultModelMonitor()
+    job = monitor.suggest_baseline(
+        baseline_dataset="capture",
+        dataset_format=DatasetFormat.sagemaker_capture_json(),
+        output_s3_uri="capture-baseline",
+    )
+    statistics = job.baseline_statistics().body_dict
+    assert statistics["dataset"]["item_count"] == 40  # two hours of 20 records, all of them
+    assert [f["name"] for f in statistics["features"]] == ["_c0", "_c1", "_c2", "_c3"]
+    assert job.suggested_constraints().body_dict["features"]

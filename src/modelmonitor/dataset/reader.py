@@ -60,6 +60,8 @@ class DatasetReader:
 
     def plan(self) -> ReadPlan:
         source = self.source
+        if source.format is DatasetFormat.CAPTURE_JSONL and source.endpoint is None:
+            return self._plan_tables()
         if source.format is DatasetFormat.CAPTURE_JSONL:
             assert source.window is not None
             assert source.endpoint is not None

@@ -60,8 +60,8 @@ class DatasetSource:
             raise ConfigurationError("dataset source: no URI given; expected a file, folder or URI")
         if self.format in CAPTURE_FORMATS and self.window is None:
             raise ConfigurationError(f"dataset source {self.format.value}: an analysis window is required")
-        if self.format is DatasetFormat.CAPTURE_JSONL and not self.endpoint:
-            raise ConfigurationError("sagemaker_endpoint_name is required to read captured data")
+        # Captured data without an endpoint is every capture file below the URIs (a baseline made from
+        # captured traffic, DatasetFormat.sagemaker_capture_json()); with one, its hours in the window.
         if self.manifest_data_format not in TABLE_FORMATS:
             raise ConfigurationError(
                 f"manifest data format {self.manifest_data_format.value!r}: expected csv, json or parquet"
@@ -104,6 +104,8 @@ class DatasetSource:
         """
         keys = {str(key).lower(): value for key, value in dataset_format.items()}
         if "sagemakercapturejson" in keys or "sagemakermergejson" in keys:
+            if not endpoint:
+                raise ConfigurationError("sagemaker_endpoint_name is required to read captured data")
             return cls(
                 (uri,),
                 DatasetFormat.CAPTURE_JSONL,

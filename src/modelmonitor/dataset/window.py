@@ -114,6 +114,11 @@ class AnalysisWindow:
         moment = scheduled.astimezone(UTC)
         return cls(start=moment + start_delta, end=moment + end_delta)
 
+    @classmethod
+    def unbounded(cls) -> AnalysisWindow:
+        """Every moment: for reading captured files whole (a baseline made from captured traffic)."""
+        return cls(start=datetime.min.replace(tzinfo=UTC), end=datetime.max.replace(tzinfo=UTC))
+
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 

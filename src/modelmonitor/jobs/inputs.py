@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
+from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.errors import ConfigurationError
 
 __all__ = ["table_source"]
@@ -48,7 +49,14 @@ def table_source(
         return DatasetSource.table(uri, DatasetFormat.JSON_LINES, preprocessor=preprocessor)
     if key == "parquet":
         return DatasetSource.table(uri, DatasetFormat.PARQUET, preprocessor=preprocessor)
+    if key == "sagemakercapturejson":
+        return DatasetSource(
+            uris=(uri,),
+            format=DatasetFormat.CAPTURE_JSONL,
+            window=AnalysisWindow.unbounded(),
+            preprocessor=preprocessor,
+        )
     raise ConfigurationError(
-        f"dataset_format {kind!r} is not supported for baselining; expected csv, json or parquet "
-        "(captured data is read by monitoring jobs)"
+        f"dataset_format {kind!r} is not supported for baselining; expected csv, json, parquet or "
+        "sagemaker_capture_json"
     )
