@@ -162,3 +162,21 @@ def test_summaries_pickle_for_distributed_engines() -> None:
     assert restored.columns["x"].types == summary.columns["x"].types
     assert restored.columns["x"].numeric.sketch == summary.columns["x"].numeric.sketch
     assert restored.columns["s"].values == {"a": 2, "b": 1}
+
+
+def test_wide_tables_track_fewer_distinct_values_per_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelmonitor.analyzers.data_quality import DataQualityProfile
+    from modelmonitor.stats import summary
+
+    assert summary.value_cap(20) == summary.MAX_TRACKED_VALUES
+    assert summary.value_cap(1000) == 1000  # 1,000 columns: the table tracks at most 1M values
+    monkeypatch.setattr(summary, "TABLE_TRACKED_VALUES", 2000)  # two columns of 1,000 values each
+    batch = pa.table({"few": [f"v{i % 10}" for i in range(1001)], "many": [f"v{i}" for i in range(1001)]})
+    summarized = summary.summarize_batch(batch)
+    assert summarized.columns["few"].values is not None
+    assert summarized.columns["many"].values is None
+    profile = DataQualityProfile(summarized)
+    many = next(f for f in profile.to_statistics().features if f.name == "many")
+    assert many.string_statistics is not None
+    assert many.string_statistics.distinct_count == 1000.0
+    assert any("more than 1000 distinct values" in w.message for w in profile.warnings())

@@ -46,7 +46,6 @@ from modelmonitor.formats.statistics import (
 )
 from modelmonitor.stats.kll import deequ_bucket_range
 from modelmonitor.stats.summary import (
-    MAX_TRACKED_VALUES,
     SHRINKING_FACTOR,
     SKETCH_SIZE,
     ColumnSummary,
@@ -111,7 +110,7 @@ class DataQualityProfile:
                 issues.append(
                     ReadWarning(
                         "truncated_values",
-                        f"column {name!r}: more than {MAX_TRACKED_VALUES} distinct values; distinct_count "
+                        f"column {name!r}: more than {column.value_cap} distinct values; distinct_count "
                         "is a lower bound and categorical buckets are left out",
                     )
                 )
@@ -152,7 +151,7 @@ def _numerical(column: ColumnSummary) -> NumericalStatistics:
 def _string(column: ColumnSummary) -> StringStatistics:
     values = column.values
     if values is None:
-        return StringStatistics(common=_common(column.types), distinct_count=float(MAX_TRACKED_VALUES))
+        return StringStatistics(common=_common(column.types), distinct_count=float(column.value_cap))
     ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_CATEGORICAL_BUCKETS]
     distribution = None
     if ranked:

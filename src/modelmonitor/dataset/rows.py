@@ -19,7 +19,7 @@ __all__ = ["MAX_BATCH_ROWS", "TARGET_BATCH_BYTES", "RowBuffer", "cell", "rows_to
 
 # About 64 MiB of Arrow data per batch: summarising has a fixed cost per batch and column, so batches
 # should be large, but their size must not grow with the column count (1,000 columns at 200k rows).
-TARGET_BATCH_BYTES = 64 * 2**20
+TARGET_BATCH_BYTES = 32 * 2**20
 MAX_BATCH_ROWS = 262_144
 _FIRST_ROWS = 4096  # rows of the first batch of a row-producing reader, before the row width is known
 

@@ -14,8 +14,10 @@ Input columns come in two kinds:
   float NaN counts as missing.
 
 Categorical value counts are kept for every column whose values may end up a String feature, up to
-``MAX_TRACKED_VALUES`` distinct values (memory stays flat); beyond that they are dropped and the column
-is flagged ``values_truncated``.
+``value_cap`` distinct values per column (memory stays flat); beyond that they are dropped and the column
+is flagged ``values_truncated``. The cap is ``MAX_TRACKED_VALUES`` for tables of up to 20 columns and
+shrinks for wider ones, so that the whole table tracks at most ``TABLE_TRACKED_VALUES`` values (but never
+fewer than 1,000 per column): 1,000 columns of many distinct values would otherwise hold gigabytes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -38,11 +40,14 @@ __all__ = [
     "TableSummary",
     "summarize_array",
     "summarize_batch",
+    "value_cap",
 ]
 
 SKETCH_SIZE = 2048
 SHRINKING_FACTOR = 0.64
 MAX_TRACKED_VALUES = 50_000
+TABLE_TRACKED_VALUES = 1_000_000
+MIN_TRACKED_VALUES = 1_000  # SageMaker's categorical distribution shows at most this many buckets
 # A numeric chunk whose first values are mostly distinct keeps no value counts (it is not categorical).
 _CARDINALITY_SAMPLE = 8192
 # Batches at least this long are summarised one column per thread (Arrow and numpy release the GIL).
@@ -140,13 +145,20 @@ def _welford(values: np.ndarray) -> tuple[float, float]:
     return mean, m2
 
 
-def _merge_values(left: Mapping[str, int] | None, right: Mapping[str, int] | None) -> dict[str, int] | None:
-    if left is None or right is None:
+def value_cap(columns: int) -> int:
+    """Distinct values tracked per column of a table of ``columns`` columns."""
+    return max(MIN_TRACKED_VALUES, min(MAX_TRACKED_VALUES, TABLE_TRACKED_VALUES // max(1, columns)))
+
+
+def _merge_values(
+    left: Mapping[str, int] | None, right: Mapping[str, int] | None, cap: int
+) -> dict[str, int] | None:
+    if left is None or right is None or len(left) > cap or len(right) > cap:
         return None
     merged = dict(left)
     for value, count in right.items():
         merged[value] = merged.get(value, 0) + count
-    return merged if len(merged) <= MAX_TRACKED_VALUES else None
+    return merged if len(merged) <= cap else None
 
 
 @dataclass(frozen=True)
@@ -154,12 +166,13 @@ class ColumnSummary:
     """Everything a data-quality profile needs about one column, for a part of the rows.
 
     ``values`` maps each distinct value (as Spark would print it) to its count; ``None`` means the
-    counts were not kept (more than ``MAX_TRACKED_VALUES`` distinct values, or typed numbers).
+    counts were not kept (more than ``value_cap`` distinct values, or typed numbers).
     """
 
     types: TypeCounts = field(default_factory=TypeCounts)
     numeric: NumericSummary = field(default_factory=NumericSummary)
     values: Mapping[str, int] | None = field(default_factory=dict)
+    value_cap: int = MAX_TRACKED_VALUES
 
     @classmethod
     def empty(cls) -> ColumnSummary:
@@ -173,7 +186,8 @@ class ColumnSummary:
         return ColumnSummary(
             types=self.types.merge(other.types),
             numeric=self.numeric.merge(other.numeric),
-            values=_merge_values(self.values, other.values),
+            values=_merge_values(self.values, other.values, min(self.value_cap, other.value_cap)),
+            value_cap=min(self.value_cap, other.value_cap),
         )
 
     @property
@@ -209,9 +223,9 @@ def _count_true(mask: pa.Array) -> int:
     return int(result or 0)
 
 
-def _value_counts(array: pa.Array) -> dict[str, int] | None:
+def _value_counts(array: pa.Array, cap: int) -> dict[str, int] | None:
     counted = pc.value_counts(array.drop_null())
-    if len(counted) > MAX_TRACKED_VALUES:
+    if len(counted) > cap:
         return None
     return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
 
@@ -262,12 +276,12 @@ def _numbers_fast(array: pa.Array) -> tuple[TypeCounts, np.ndarray] | None:
     return types, numbers
 
 
-def _numeric_value_counts(array: pa.Array) -> dict[str, int] | None:
+def _numeric_value_counts(array: pa.Array, cap: int) -> dict[str, int] | None:
     """Value counts of an all-numeric chunk, skipped early when a sample shows high cardinality."""
     sample = pc.value_counts(array.slice(0, _CARDINALITY_SAMPLE).drop_null())
     if len(sample) > _CARDINALITY_SAMPLE // 2:
         return None
-    return _value_counts(array)
+    return _value_counts(array, cap)
 
 
 def _categorical(counted: pa.StructArray, nulls: int) -> ColumnSummary | None:
@@ -289,17 +303,17 @@ def _categorical(counted: pa.StructArray, nulls: int) -> ColumnSummary | None:
     return ColumnSummary(types=types, values=dict(zip(values.to_pylist(), counts.to_pylist(), strict=True)))
 
 
-def _summarize_strings(array: pa.Array) -> ColumnSummary:
+def _summarize_strings(array: pa.Array, cap: int) -> ColumnSummary:
     if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
         array = array.cast(pa.string())
     fast = _numbers_fast(array)
     if fast is not None:
         types, numbers = fast
         return ColumnSummary(
-            types=types, numeric=NumericSummary.of(numbers), values=_numeric_value_counts(array)
+            types=types, numeric=NumericSummary.of(numbers), values=_numeric_value_counts(array, cap)
         )
     counted = pc.value_counts(array.drop_null())
-    if len(counted) <= MAX_TRACKED_VALUES:
+    if len(counted) <= cap:
         categorical = _categorical(counted, array.null_count)
         if categorical is not None:
             return categorical
@@ -321,7 +335,7 @@ def _summarize_strings(array: pa.Array) -> ColumnSummary:
     cleaned = pc.replace_substring_regex(numeric_like, _SIGN_SPACE, r"\1")
     parseable = pc.filter(cleaned, pc.invert(pc.match_substring_regex(cleaned, _UNPARSEABLE)))
     numbers = pc.cast(parseable, pa.float64()).to_numpy(zero_copy_only=False)
-    return ColumnSummary(types=types, numeric=NumericSummary.of(numbers), values=_value_counts(array))
+    return ColumnSummary(types=types, numeric=NumericSummary.of(numbers), values=_value_counts(array, cap))
 
 
 def _summarize_numbers(array: pa.Array, *, integral: bool) -> ColumnSummary:
@@ -347,15 +361,20 @@ def _as_text(array: pa.Array) -> pa.Array:
         return pa.array(texts, type=pa.string())
 
 
-def summarize_array(array: pa.Array | pa.ChunkedArray) -> ColumnSummary:
-    """Summary of one column (any Arrow type)."""
+def summarize_array(array: pa.Array | pa.ChunkedArray, cap: int = MAX_TRACKED_VALUES) -> ColumnSummary:
+    """Summary of one column (any Arrow type), keeping value counts up to ``cap`` distinct values."""
+    summary = _summarize_column(array, cap)
+    return summary if cap == MAX_TRACKED_VALUES else replace(summary, value_cap=cap)
+
+
+def _summarize_column(array: pa.Array | pa.ChunkedArray, cap: int) -> ColumnSummary:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     kind = array.type
     if pa.types.is_null(kind):
         return ColumnSummary.all_null(len(array))
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return _summarize_strings(array)
+        return _summarize_strings(array, cap)
     if pa.types.is_integer(kind):
         return _summarize_numbers(array, integral=True)
     if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
@@ -363,8 +382,8 @@ def summarize_array(array: pa.Array | pa.ChunkedArray) -> ColumnSummary:
     if pa.types.is_boolean(kind):
         texts = array.cast(pa.string())
         types = TypeCounts(null=array.null_count, boolean=len(array) - array.null_count)
-        return ColumnSummary(types=types, values=_value_counts(texts))
-    return _summarize_strings(_as_text(array))
+        return ColumnSummary(types=types, values=_value_counts(texts, cap))
+    return _summarize_strings(_as_text(array), cap)
 
 
 def summarize_batch(batch: pa.RecordBatch | pa.Table, threads: int | None = None) -> TableSummary:
@@ -374,12 +393,13 @@ def summarize_batch(batch: pa.RecordBatch | pa.Table, threads: int | None = None
     result does not depend on it.
     """
     arrays = [batch.column(index) for index in range(batch.num_columns)]
+    cap = value_cap(len(arrays))
     workers = threads if threads is not None else (os.cpu_count() or 1)
     if workers > 1 and batch.num_rows >= PARALLEL_MIN_ROWS and len(arrays) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            summaries = list(pool.map(summarize_array, arrays))
+            summaries = list(pool.map(summarize_array, arrays, [cap] * len(arrays)))
     else:
-        summaries = [summarize_array(array) for array in arrays]
+        summaries = [summarize_array(array, cap) for array in arrays]
     return TableSummary(
         row_count=batch.num_rows, columns=dict(zip(batch.schema.names, summaries, strict=True))
     )
