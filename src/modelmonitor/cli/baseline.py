@@ -24,6 +24,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from modelmonitor.cli.engine_options import (
+    EngineOption,
+    EngineValue,
+    SparkConfOption,
+    SparkMasterOption,
+    engine_choice,
+)
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
@@ -155,10 +162,14 @@ def baseline(
         "--record-preprocessor",
         help="Python file with preprocess_handler(record), run on each CSV/JSON record.",
     ),
+    engine: EngineOption = EngineValue.local,
+    spark_master: SparkMasterOption = None,
+    spark_conf: SparkConfOption = None,
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
 
+    choice = engine_choice(engine, spark_master, spark_conf)
     console = Console(stderr=True)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
     with reading_progress(console, f"reading {data}") as progress:
@@ -168,6 +179,7 @@ def baseline(
             out,
             categorical_drift_method=method,  # type: ignore[arg-type]
             record_preprocessor_script=record_preprocessor,
+            engine=choice,
             on_start=progress.on_start,
             on_rows=progress.on_rows,
         )
@@ -207,10 +219,14 @@ def check(
         "--fail-on-violations",
         help=f"Exit with code {VIOLATIONS_EXIT_CODE} when there are violations.",
     ),
+    engine: EngineOption = EngineValue.local,
+    spark_master: SparkMasterOption = None,
+    spark_conf: SparkConfOption = None,
 ) -> None:
     """Check a data set against a baseline: statistics.json, constraints.json, constraint_violations.json."""
     from modelmonitor.service.baselines import run_check  # on use: the service loads the whole stack
 
+    choice = engine_choice(engine, spark_master, spark_conf)
     console = Console(stderr=True)
     with reading_progress(console, f"reading {data}") as progress:
         result = run_check(
@@ -220,6 +236,7 @@ def check(
             out,
             statistics_uri=statistics,
             constraints_uri=constraints,
+            engine=choice,
             on_start=progress.on_start,
             on_rows=progress.on_rows,
         )

@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modelmonitor.engine.base import Progress
+from modelmonitor.engine.choice import engine_for
 from modelmonitor.formats.constraints import CategoricalDriftMethod
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.jobs.inputs import table_source
 from modelmonitor.jobs.monitors import monitor_for
@@ -41,6 +43,7 @@ def run_baseline(
     categorical_drift_method: CategoricalDriftMethod | None = None,
     record_preprocessor_script: str | None = None,
     post_analytics_processor_script: str | None = None,
+    engine: EngineChoice | None = None,
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> JobResult:
@@ -48,6 +51,7 @@ def run_baseline(
 
     ``dataset_format`` is SageMaker's dict (``DatasetFormat.csv(header=True)``); ``on_start`` gets the row
     total when the format knows it, ``on_rows`` the rows of each batch read (for a progress display).
+    ``engine`` None or ``local`` reads in this process; ``spark`` on Spark (docs/spark.md).
     """
     return run_pipeline(
         monitor_for(MonitoringType.DATA_QUALITY),
@@ -55,6 +59,7 @@ def run_baseline(
         Suggest(categorical_drift_method),
         Outputs(output_uri, postprocess_script=post_analytics_processor_script),
         logger=logger,
+        engine=engine_for(engine),
         progress=_progress(on_start, on_rows),
     )
 
@@ -67,13 +72,15 @@ def run_check(
     *,
     statistics_uri: str | None = None,
     constraints_uri: str | None = None,
+    engine: EngineChoice | None = None,
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> JobResult:
     """A monitoring job without a schedule: a data set checked against the baseline files.
 
     The baseline files are ``statistics.json`` and ``constraints.json`` in ``baseline_uri`` unless given
-    one by one; ``output_uri`` None writes nothing (the result is returned).
+    one by one; ``output_uri`` None writes nothing (the result is returned). ``engine`` as in
+    ``run_baseline``.
     """
     constraints = read_constraints(constraints_uri or baseline_uri)
     statistics = read_statistics(statistics_uri or baseline_uri)
@@ -83,5 +90,6 @@ def run_check(
         Check(statistics, constraints),
         Outputs(output_uri),
         logger=logger,
+        engine=engine_for(engine),
         progress=_progress(on_start, on_rows),
     )

@@ -1,0 +1,132 @@
+"""``--engine spark`` from the shell: the same files as the local engine, and clear errors without Spark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelmonitor.cli.main import main
+from modelmonitor.engine.spark import MISSING_SPARK
+
+DATA = "a,b,c\n" + "".join(f"{i},{i * 0.5},{'xy'[i % 2]}\n" for i in range(300))
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The command in a fresh interpreter: its own (failed) Spark start never touches the test's JVM."""
+    return subprocess.run(
+        [sys.executable, "-c", "from modelmonitor.cli.main import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.spark
+def test_baseline_and_check_on_spark_write_the_local_engines_files(spark: Any, tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text(DATA)
+    main(["baseline", str(tmp_path / "d.csv"), "--out", str(tmp_path / "local")])
+    main(["baseline", str(tmp_path / "d.csv"), "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    for file in ("statistics.json", "constraints.json"):
+        assert (tmp_path / "spark" / file).read_text() == (tmp_path / "local" / file).read_text()
+    main(
+        [
+            "check",
+            str(tmp_path / "d.csv"),
+            "--baseline",
+            str(tmp_path / "local"),
+            "--out",
+            str(tmp_path / "c"),
+        ]
+    )
+    spark_options = [
+        "--engine",
+        "spark",
+        "--spark-master",
+        "local[1]",
+        "--spark-conf",
+        "spark.ui.enabled=false",
+    ]
+    main(
+        [
+            "check",
+            str(tmp_path / "d.csv"),
+            "--baseline",
+            str(tmp_path / "local"),
+            "--out",
+            str(tmp_path / "cs"),
+            *spark_options,
+        ]
+    )
+    for file in ("statistics.json", "constraint_violations.json"):
+        assert (tmp_path / "cs" / file).read_text() == (tmp_path / "c" / file).read_text()
+
+
+def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text(DATA)
+    result = _cli(
+        "baseline", str(tmp_path / "d.csv"), "--out", str(tmp_path / "o"), "--spark-master", "local[2]"
+    )
+    assert result.returncode == 2
+    assert "expected --engine spark" in " ".join(result.stderr.split())
+    result = _cli(
+        "baseline",
+        str(tmp_path / "d.csv"),
+        "--out",
+        str(tmp_path / "o"),
+        "--engine",
+        "spark",
+        "--spark-conf",
+        "x",
+    )
+    assert result.returncode == 2
+    assert "--spark-conf 'x': expected key=value" in " ".join(result.stderr.split())
+    assert not (tmp_path / "o").exists()
+
+
+def test_without_pyspark_the_error_names_the_extra(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text(DATA)
+    blocked = "import sys; sys.modules['pyspark'] = None; from modelmonitor.cli.main import main; main()"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            blocked,
+            "baseline",
+            str(tmp_path / "d.csv"),
+            "--out",
+            str(tmp_path / "o"),
+            "--engine",
+            "spark",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert MISSING_SPARK in " ".join(result.stderr.split())  # rich wraps long lines
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.spark
+def test_without_java_the_error_names_java(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text(DATA)
+    result = _cli(
+        "baseline",
+        str(tmp_path / "d.csv"),
+        "--out",
+        str(tmp_path / "o"),
+        "--engine",
+        "spark",
+        env={"JAVA_HOME": str(tmp_path / "no-java")},
+    )
+    assert result.returncode == 2
+    message = " ".join(result.stderr.split())
+    assert MISSING_SPARK in message
+    assert "Spark did not start" in message
+    assert "Traceback" not in result.stderr
