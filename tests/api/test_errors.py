@@ -80,7 +80,10 @@ def test_service_errors_map_to_their_status(api: Api) -> None:
         )
         duplicate = admin.post("/api/v1/schedules", json={"name": "s", "definition": definition})
         assert duplicate.status_code == 409
-        assert duplicate.json() == {"detail": "monitoring schedule 's' already exists"}
+        assert duplicate.json() == {
+            "detail": "monitoring schedule 's' already exists",
+            "error": "ConflictError",
+        }
         run_bad_window = admin.post("/api/v1/schedules/s/executions", json={"start_offset": "soon"})
         assert run_bad_window.status_code == 422
         assert "--start" in run_bad_window.json()["detail"]

@@ -45,7 +45,10 @@ def test_endpoints_register_list_describe_delete(api: Api) -> None:
         assert admin.delete("/api/v1/endpoints/churn").status_code == 204
         missing = admin.get("/api/v1/endpoints/churn")
         assert missing.status_code == 404
-        assert missing.json() == {"detail": "endpoint 'churn' is not registered (modelmonitor endpoint list)"}
+        assert missing.json() == {
+            "detail": "endpoint 'churn' is not registered (modelmonitor endpoint list)",
+            "error": "NotFoundError",
+        }
 
 
 def test_schedule_lifecycle_run_now_files_and_log(api: Api) -> None:

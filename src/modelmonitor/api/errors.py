@@ -1,6 +1,7 @@
 """The one place errors become HTTP answers: our error tree → status codes, validation → field messages.
 
-Every answer of an error is ``{"detail": "<one sentence>"}`` (validation adds ``errors``, one per field).
+Every answer of an error is ``{"detail": "<one sentence>"}``; ours add ``error`` (the class name in
+``modelmonitor.errors``), validation adds ``errors`` (one per field).
 An unexpected exception is logged with its traceback on the server and answered with a generic 500:
 no stack trace, path or SQL ever reaches a client.
 """
@@ -59,7 +60,8 @@ def _field(location: tuple[int | str, ...]) -> str:
 
 async def _our_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ModelMonitorError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+    # ``error`` names the class, so the SDK's HttpSession raises what the local service would have.
+    return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=status_of(exc))
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ from typing import Any
 from modelmonitor.errors import NotFoundError
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
 from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
-from modelmonitor.model_monitor.session import LocalSession, session_of
+from modelmonitor.model_monitor.session import Session, session_of
 from modelmonitor.service import Execution
 
 __all__ = ["MonitoringExecution", "execution_summary"]
@@ -45,7 +45,7 @@ class MonitoringExecution:
     """An execution as the SDK's ``MonitoringExecution`` (a processing job): ``wait``, ``describe``,
     ``output.destination``, ``statistics()`` and ``constraint_violations()`` through the session's service."""
 
-    def __init__(self, execution: Execution, sagemaker_session: LocalSession | None = None) -> None:
+    def __init__(self, execution: Execution, sagemaker_session: Session | None = None) -> None:
         self.execution = execution
         self.sagemaker_session = session_of(sagemaker_session)
         self.job_name = f"monitoring-execution-{execution.id}"

@@ -19,9 +19,10 @@ from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, Inp
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.model_monitor.describe import describe_schedule_response
 from modelmonitor.model_monitor.execution import MonitoringExecution
+from modelmonitor.model_monitor.http_session import RemoteService
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
-from modelmonitor.model_monitor.session import LocalSession, session_of
+from modelmonitor.model_monitor.session import Session, session_of
 from modelmonitor.service import MonitoringService, default_output_uri
 
 __all__ = ["MonitoringScheduleMixin"]
@@ -68,11 +69,11 @@ class MonitoringScheduleMixin:
     max_runtime_in_seconds: int | None
     env: dict[str, str] | None
     entrypoint: list[str] | None
-    sagemaker_session: LocalSession
+    sagemaker_session: Session
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _service(self) -> MonitoringService:
+    def _service(self) -> MonitoringService | RemoteService:
         """The one service of this monitor's session (held for the session's lifetime)."""
         return self.sagemaker_session.service
 

@@ -3,8 +3,9 @@
 SageMaker's SDK reaches AWS through a ``sagemaker.Session``. Here a session reaches our service: a
 ``LocalSession`` (the default) holds one ``MonitoringService`` over the local catalog for its lifetime,
 created on first use from the settings it read once (``Settings.from_env()`` unless given). A monitor, the
-file objects (``Statistics.from_string``) and ``DataCaptureConfig`` take it as ``sagemaker_session``; a
-session made for a remote server (over the REST API, once it exists) will offer the same methods.
+file objects (``Statistics.from_string``) and ``DataCaptureConfig`` take it as ``sagemaker_session``; an
+``HttpSession`` (``model_monitor.http_session``) reaches a remote ``modelmonitor serve`` with the same
+methods.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.model_monitor.http_session import HttpSession
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
 
-__all__ = ["LocalSession", "session_of"]
+__all__ = ["LocalSession", "Session", "session_of"]
 
 
 class LocalSession:
@@ -45,13 +47,16 @@ class LocalSession:
         self.close()
 
 
-def session_of(value: Any) -> LocalSession:
+Session = LocalSession | HttpSession
+
+
+def session_of(value: Any) -> Session:
     """The session an SDK object was given: ``None`` means a new local session."""
     if value is None:
         return LocalSession()
-    if isinstance(value, LocalSession):
+    if isinstance(value, LocalSession | HttpSession):
         return value
     raise ConfigurationError(
-        f"sagemaker_session: got {type(value).__name__}; expected a modelmonitor LocalSession "
+        f"sagemaker_session: got {type(value).__name__}; expected a modelmonitor LocalSession or HttpSession "
         "(a boto3-backed sagemaker.Session cannot reach this service)"
     )
