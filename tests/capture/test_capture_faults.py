@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -27,7 +29,7 @@ from modelmonitor.capture.reader import read_capture_tree
 from modelmonitor.capture.writer import UPLOAD_DRAIN_SECONDS
 from modelmonitor.storage.objects import store_for
 from tests.capture.relay import Relay
-from tests.capture.servers import free_port
+from tests.capture.servers import free_port, start_model_server, start_proxy, stop
 
 
 def _submit(pipeline: CapturePipeline, index: int, payload: bytes = b"1,2") -> bool:
@@ -238,3 +240,55 @@ def test_queue_full_drops_are_logged_with_exact_counts(
     lines = [line for line in caplog.text.splitlines() if "queue_full" in line]
     assert len(lines) == 2  # the first drop at once, the rest in one line (rate-limited)
     assert sum(int(n) for line in lines for n in re.findall(r"(\d+) record\(s\)", line)) == 7
+
+
+def test_sigterm_while_the_store_hangs_loses_nothing(
+    tmp_path: Path, s3_behind_relay: tuple[dict[str, Any], Relay]
+) -> None:
+    # The proxy process: every call the client saw answered is in the spool at exit, then in the bucket.
+    options, relay = s3_behind_relay
+    model_port, port = free_port(), free_port()
+    model = start_model_server(model_port)
+    store_options = ["--storage-option", f"endpoint_url={options['endpoint_url']}"]
+    store_options += ["--storage-option", "key=testing", "--storage-option", "secret=testing"]
+    extra = [*store_options, "--spool-dir", str(tmp_path / "spool"), "--max-file-age-seconds", "0.2"]
+    try:
+        proxy = start_proxy(model_port, port, "s3://faults/sigterm", extra)
+        relay.hang()
+        answered = 0
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                for index in range(200):
+                    headers = {"content-type": "text/csv", "X-Inference-Id": f"t{index}"}
+                    answered += client.post("/invocations", content="1,2", headers=headers).status_code == 200
+            started = time.monotonic()
+            assert stop(proxy) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after draining
+            assert time.monotonic() - started < UPLOAD_DRAIN_SECONDS + 5
+        finally:
+            relay.resume()
+            stop(proxy)
+    finally:
+        stop(model)
+    assert answered == 200
+    spool = tmp_path / "spool"
+    in_spool = read_capture_tree(str(spool))
+    assert sorted(r.eventMetadata.inferenceId or "" for r in in_spool.records) == sorted(
+        f"t{i}" for i in range(200)
+    )
+    restarted = CapturePipeline(
+        CaptureSettings(
+            endpoint_name="churn",
+            destination="s3://faults/sigterm",
+            storage_options=options,
+            spool_dir=str(spool),
+        )
+    )
+    restarted.start()
+    restarted.close()
+    store = store_for("s3://faults", options)
+    store.fs.invalidate_cache()
+    result = read_capture_tree("s3://faults/sigterm/churn/AllTraffic", store)
+    assert sorted(r.eventMetadata.inferenceId or "" for r in result.records) == sorted(
+        f"t{i}" for i in range(200)
+    )
+    assert result.torn_lines == 0

@@ -86,7 +86,10 @@ def proxy(
         0.0, help="Close files older than this (0: hourly; an object store: every 5 minutes)."
     ),
     disk_usage_threshold: float = typer.Option(0.75, help="Pause capture above this used fraction of disk."),
-    spool_dir: str = typer.Option("", help="Local spool for object-store destinations (default: temp dir)."),
+    spool_dir: str = typer.Option(
+        "",
+        help="Local spool for object-store destinations, a 0700 folder of yours (default: under the home).",
+    ),
     storage_option: list[str] = typer.Option([], help="fsspec option KEY=VALUE, repeatable."),
     timeout_seconds: float = typer.Option(
         60.0,
