@@ -156,3 +156,45 @@ def test_healthz_metrics_openapi_and_server_info(api: Api) -> None:
         assert "swagger" in viewer.get("/docs").text.lower()
         info = viewer.get("/api/v1/server").json()
         assert info == {"version": info["version"], "home": str(api.service.home), "scheduler_running": False}
+
+
+def test_with_the_scheduler_inside_a_now_schedule_runs_and_run_now_is_collected(
+    api_with_scheduler: Api,
+) -> None:
+    api = api_with_scheduler
+    statistics, constraints = with_monitoring_data(api.tmp, api.service)
+    with api.client("admin") as admin:
+        assert admin.get("/api/v1/server").json()["scheduler_running"] is True
+        created = admin.post(
+            "/api/v1/schedules",
+            json={
+                "name": "once",
+                "expression": "NOW",
+                "definition": _definition(
+                    statistics,
+                    constraints,
+                    api.tmp / "once",
+                    data_analysis_start_time="-PT3H",
+                    data_analysis_end_time="-PT0H",
+                ),
+            },
+        )
+        assert created.status_code == 201, created.text
+        deadline = time.monotonic() + 120
+        while not (listed := admin.get("/api/v1/executions", params={"schedule": "once"}).json()):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert _wait_ended(admin, listed[0]["id"])["status"] == "Completed"
+
+        admin.post(
+            "/api/v1/schedules",
+            json={
+                "name": "manual",
+                "expression": "cron(0 0 1 1 ? *)",
+                "definition": _definition(statistics, constraints, api.tmp / "m"),
+            },
+        )
+        started = admin.post("/api/v1/schedules/manual/executions", json={"start_offset": "-PT3H"})
+        assert started.status_code == 202, started.text
+        # No thread of the API waits for it: the scheduler inside the server finishes it.
+        assert _wait_ended(admin, started.json()["id"])["status"] == "Completed"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -125,6 +126,11 @@ def serve(settings: Settings, listen: str, *, scheduler: bool, insecure: bool) -
             logger.warning("no API token exists: every caller is admin (modelmonitor token create)")
         sock = _bind(host, port)
         stop = threading.Event()
+        # uvicorn handles SIGTERM/SIGINT while it runs, then restores these handlers and raises the signal
+        # again: with a handler that only sets ``stop`` (not the default, which kills the process at once),
+        # the scheduler below still stops its executions cleanly and the exit status is 0.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda _signum, _frame: stop.set())
         with _scheduler_thread(service, stop, scheduler):
             server = uvicorn.Server(
                 uvicorn.Config(create_app(service, scheduler_running=scheduler), log_level="info")
