@@ -253,3 +253,69 @@ def test_missed_slots_survive_a_restart_and_deleted_schedules_leave_the_metrics(
     text = generate_latest(daemon.exporter.registry).decode()
     assert 'monitoring_schedule="hourly"' not in text
     restarted.close()
+
+
+def _orphan_row(service: MonitoringService, status: str, **columns: object) -> int:
+    """An execution left by an owner on host ``other`` whose lease expired a minute ago."""
+    execution = service.catalog.add_execution(
+        schedule_name="job",
+        endpoint_name="ep",
+        monitoring_type="DataQuality",
+        scheduled_time=T0,
+        status=status,
+        now=T0,
+        owner="other:77:dead",
+        host="other",
+        lease_expires_at=datetime.now(UTC) - timedelta(minutes=1),
+    )
+    if columns:
+        service.catalog.update_execution(execution.id, T0, **columns)
+    return execution.id
+
+
+def test_an_orphan_from_another_host_is_finished_from_the_files_it_left(
+    catalog_url: str, tmp_path: Path
+) -> None:
+    service = _service(catalog_url, tmp_path / "home")
+    _schedule(service, tmp_path, seconds=0, message="")
+    root = tmp_path / "shared-home" / "executions" / "7"
+    root.mkdir(parents=True)
+    (root / "message").write_text(WITH_VIOLATIONS)
+    (root / "exit_status").write_text("0\n")
+    (root / "log.txt").write_text("done\n")
+    orphan = _orphan_row(
+        service, "InProgress", pid=1, log_path=str(root / "log.txt"), output_uri=str(tmp_path / "out-7")
+    )
+    never_started = _orphan_row(service, "Pending")
+    scheduler = service.scheduler()
+    assert scheduler.recover() == [orphan, never_started]
+    kept = service.describe_execution(orphan)
+    assert (kept.status, kept.violation_count, kept.failure_reason) == ("CompletedWithViolations", 2, None)
+    assert (tmp_path / "out-7" / "log.txt").read_text() == "done\n"  # its log joined its outputs
+    failed = service.describe_execution(never_started)
+    assert failed.status == "Failed"
+    assert failed.failure_reason is not None
+    assert "its owner other:77:dead stopped renewing its lease" in failed.failure_reason
+    assert "the execution never started" in failed.failure_reason
+    assert _recovered(scheduler) == 2
+    service.close()
+
+
+def test_an_orphan_whose_job_exited_non_zero_after_completing_is_failed(
+    catalog_url: str, tmp_path: Path
+) -> None:
+    service = _service(catalog_url, tmp_path / "home")
+    _schedule(service, tmp_path, seconds=0, message="")
+    root = tmp_path / "shared-home" / "executions" / "8"
+    root.mkdir(parents=True)
+    (root / "message").write_text("Completed: Job completed successfully with no violations.\n")
+    (root / "exit_status").write_text("3\n")
+    orphan = _orphan_row(
+        service, "InProgress", log_path=str(root / "log.txt"), output_uri=str(tmp_path / "o")
+    )
+    assert service.scheduler().recover() == [orphan]
+    failed = service.describe_execution(orphan)
+    assert failed.status == "Failed"
+    assert failed.failure_reason is not None
+    assert "exited with code 3 after writing 'Completed" in failed.failure_reason
+    service.close()

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelmonitor.dataset.window import format_time
 from modelmonitor.errors import ConflictError, ModelMonitorError, NotFoundError, ScheduleError
-from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import (
     FINISHED_STATUSES,
     UNFINISHED_STATUSES,
@@ -44,6 +44,7 @@ from modelmonitor.formats.statuses import (
 )
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
+from modelmonitor.scheduler.adoption import Adoption, ownerless
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import next_run, parse_expression, runs_between
 from modelmonitor.scheduler.ownership import DEFAULT_LEASE_SECONDS, LeaseKeeper, Owner
@@ -98,6 +99,7 @@ class Scheduler:
         self.owner = Owner.of_this_process()
         # Leases are real time (is the owner alive?), whatever clock the slots run on.
         self.leases = LeaseKeeper(catalog, self.owner, lease_seconds, lease_clock or SystemClock())
+        self.adoption = Adoption(catalog, self.leases)
         self._lock_file: IO[str] | None = None
         self._logged_errors: set[tuple[str, str, str]] = set()
 
@@ -130,22 +132,11 @@ class Scheduler:
         Only an expired lease is touched, so a live daemon's or ``run-now``'s executions never are. Of
         several schedulers sharing the catalog, one wins each take-over (a compare-and-set).
         """
-        lease_now = self.leases.now()
         recovered = []
-        for execution in self.catalog.list_executions(statuses=UNFINISHED_STATUSES):
-            if execution.lease_expires_at is not None and execution.lease_expires_at >= lease_now:
+        for execution in self.adoption.orphans():
+            # A schedule watched here already: ours (a renewal was late), or it has a run here.
+            if execution.schedule_name in self.running or not self.adoption.take(execution):
                 continue
-            if execution.schedule_name in self.running:
-                continue  # ours (a renewal was late) or the schedule already has a watched run here
-            if not self.catalog.take_over(
-                execution.id,
-                previous_owner=execution.owner,
-                owner=self.owner.id,
-                lease_now=lease_now,
-                expires_at=self.leases.expiry(),
-            ):
-                continue
-            self.leases.hold(execution.id)
             recovered.append(execution.id)
             try:
                 self._adopt(execution)
@@ -158,9 +149,10 @@ class Scheduler:
 
     def _adopt(self, execution: Execution) -> None:
         """Watch a taken-over execution to its end (at once when its process is gone)."""
-        because = f"{_ownerless(execution)}; {self.owner.id} adopted it"
+        because = f"{ownerless(execution)}; {self.owner.id} adopted it"
         self.exporter.record_recovered(execution.schedule_name)
-        if execution.log_path is None:
+        running = self.adoption.watch(execution, because)
+        if running is None:
             reason = (
                 f"{because}; the execution never started (its owner died before starting its process); "
                 "it will not be retried, the next scheduled run proceeds as usual"
@@ -174,34 +166,15 @@ class Scheduler:
                 )
             )
             return
-        paths = ExecutionPaths(Path(execution.log_path).parent)
-        here = execution.host in (None, self.owner.host)
-        if not here:
-            because += f"; its process on host {execution.host} cannot be checked from {self.owner.host}"
-        running = RunningExecution.adopt(
-            execution.id,
-            execution.pid if here else None,
-            paths,
-            execution.output_uri or str(paths.staging),
-            self._max_runtime_seconds(execution.schedule_name),
-            because,
-        )
         logger.warning(
             "execution %s of %s: %s; %s",
             execution.id,
             execution.schedule_name,
-            because,
+            running.adopted_because,
             "its process still runs and is watched here" if running.pid > 0 else "its process has ended",
         )
         self.running[execution.schedule_name] = running
         self._poll(execution.schedule_name)
-
-    def _max_runtime_seconds(self, schedule_name: str) -> int:
-        try:
-            definition = JobDefinition.from_dict(self.catalog.get_schedule(schedule_name).definition)
-        except (ModelMonitorError, TypeError):
-            return DEFAULT_MAX_RUNTIME_SECONDS  # a deleted or broken schedule: the default limit
-        return definition.max_runtime_seconds
 
     def prime_metrics(self) -> None:
         """Load each schedule's latest finished execution into the gauges, so /metrics is whole at start."""
@@ -544,41 +517,13 @@ class Scheduler:
         group if it runs on this host, and mark it Stopped. None when a live owner holds it (and must
         stop it itself)."""
         execution = self.catalog.get_execution(execution_id)
-        lease_now = self.leases.now()
-        if execution.lease_expires_at is not None and execution.lease_expires_at >= lease_now:
+        if not self.adoption.take(execution):
             return None
-        if not self.catalog.take_over(
-            execution_id,
-            previous_owner=execution.owner,
-            owner=self.owner.id,
-            lease_now=lease_now,
-            expires_at=self.leases.expiry(),
-        ):
-            return None
-        reason = f"stopped on request (modelmonitor executions stop); {_ownerless(execution)}"
-        if execution.log_path is None:
+        reason = f"stopped on request (modelmonitor executions stop); {ownerless(execution)}"
+        running = self.adoption.watch(execution, reason)
+        if running is None:
             stopped = self.catalog.update_execution(
                 execution_id, self.clock.now(), status=str(ExecutionStatus.STOPPED), failure_reason=reason
             )
             return self._finished(stopped)
-        paths = ExecutionPaths(Path(execution.log_path).parent)
-        here = execution.host in (None, self.owner.host)
-        running = RunningExecution.adopt(
-            execution_id,
-            execution.pid if here else None,
-            paths,
-            execution.output_uri or str(paths.staging),
-            self._max_runtime_seconds(execution.schedule_name),
-            reason,
-        )
         return self.finalize(running, running.stop(reason))
-
-
-def _ownerless(execution: Execution) -> str:
-    """Why an execution has no live owner, for its failure reason and the log."""
-    if execution.owner is None or execution.lease_expires_at is None:
-        return "no scheduler owned it (it was started by an earlier version)"
-    return (
-        f"its owner {execution.owner} stopped renewing its lease "
-        f"(expired at {format_time(execution.lease_expires_at)})"
-    )
