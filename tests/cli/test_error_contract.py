@@ -98,3 +98,17 @@ def test_a_port_in_use_is_one_line_and_its_code(
     assert exited.value.code == code, err
     assert err.count("\n") == 1, err
     assert f"{busy_port}: cannot listen" in err
+
+
+def test_ragged_rows_print_a_bounded_number_of_warnings_each_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "ragged.csv"
+    data.write_text("a,b,c\n" + "".join(f"{i},{i}\n" if i % 2 else f"{i},{i},{i}\n" for i in range(4000)))
+    main(["baseline", str(data), "--format", "csv", "--header", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    # Before: each of 1,000 named bad records also went to stderr through logging, apart from the 20 shown.
+    assert len(err.splitlines()) < 100, err
+    assert 0 < err.count("missing columns") <= 20
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(set(warnings)) == len(warnings)

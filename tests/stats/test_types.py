@@ -74,6 +74,8 @@ def test_match_fraction_treats_integral_as_fractional() -> None:
     counts = TypeCounts(integral=6, fractional=2, string=2, null=10)
     assert match_fraction(counts, "Integral") == pytest.approx(0.6)
     assert match_fraction(counts, "Fractional") == pytest.approx(0.8)
-    assert match_fraction(counts, "String") == pytest.approx(0.2)
+    # Any text makes the column String, numbers included: all its values match its own type.
+    assert match_fraction(counts, "String") == 1.0
+    assert match_fraction(TypeCounts(integral=6, fractional=2), "String") == 0.0
     assert match_fraction(TypeCounts(null=3), "Integral") is None
     assert match_fraction(counts, "Unknown") is None

@@ -63,6 +63,8 @@ __all__ = [
 
 BUCKET_COUNT = 10  # SageMaker always writes 10 KLL buckets
 MAX_CATEGORICAL_BUCKETS = 1000  # Deequ Histogram's default maxDetailBins
+# A String column whose values are numbers but for at most this share is worth a warning at baseline time.
+MOSTLY_NUMERIC_SHARE = 0.1
 _SPARK_SAFE_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -101,12 +103,25 @@ class DataQualityProfile:
         return StatisticsFile(dataset=DatasetSummary(item_count=self.item_count), features=features)
 
     def warnings(self) -> list[ReadWarning]:
-        """Columns that are entirely empty, or whose value counts were cut to bound memory."""
+        """Columns that are entirely empty, whose value counts were cut to bound memory, or that a few
+        values that are not numbers turned from numeric into String."""
         issues = []
         for name, column in self.summary.columns.items():
-            if column.types.present == 0:
+            types = column.types
+            if types.present == 0:
                 issues.append(ReadWarning("empty_column", f"column {name!r}: every value is missing"))
-            elif column.types.inferred_type() == "String" and column.values is None:
+                continue
+            text = types.string + types.boolean
+            if types.inferred_type() == "String" and 0 < text <= MOSTLY_NUMERIC_SHARE * types.present:
+                issues.append(
+                    ReadWarning(
+                        "mostly_numeric",
+                        f"column {name!r}: String because {text} of {types.present} values are not numbers "
+                        "as Deequ reads them (text, or scientific notation such as 8.9e-7); if the column is "
+                        "numeric, clean those values or convert them in a record preprocessor",
+                    )
+                )
+            if types.inferred_type() == "String" and column.values is None:
                 issues.append(
                     ReadWarning(
                         "truncated_values",

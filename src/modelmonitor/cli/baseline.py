@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -100,10 +101,13 @@ def print_issues(console: Console, result: JobResult) -> None:
     read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
+    # One line per warning whatever the terminal's width (soft_wrap): a path is not cut, and grep finds it.
     for issue in shown:
-        console.print(f"[yellow]warning:[/] {issue}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(issue)}", highlight=False, soft_wrap=True)
     if len(issues) > len(shown):
-        console.print(f"[yellow]warning:[/] ... and {len(issues) - len(shown)} more", highlight=False)
+        console.print(
+            f"[yellow]warning:[/] ... and {len(issues) - len(shown)} more", highlight=False, soft_wrap=True
+        )
     if read.bad_record_count:
         console.print(
             f"[yellow]bad_records: {read.bad_record_count}[/] (counted, not analysed)", highlight=False

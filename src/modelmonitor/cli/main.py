@@ -7,6 +7,7 @@ unknown command or option, a missing or malformed argument) are printed as one l
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -88,6 +89,10 @@ def _usage_message(exc: Exception) -> str:
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning our errors and usage errors into one line on stderr and their exit code."""
+    # Commands print what a user needs themselves (warnings, a summary); without this, every warning a
+    # job logs would reach stderr a second time through logging's last-resort handler. Commands that want
+    # logs (the scheduler, the proxy) configure logging, and those handlers still get them.
+    logging.getLogger("modelmonitor").addHandler(logging.NullHandler())
     try:
         return app(args=argv, prog_name="modelmonitor", standalone_mode=False)
     except ModelMonitorError as exc:

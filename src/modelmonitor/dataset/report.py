@@ -19,7 +19,9 @@ __all__ = ["MAX_NAMED_BAD_RECORDS", "BadRecord", "ReadReport", "ReadWarning", "W
 MAX_NAMED_BAD_RECORDS = 1000
 MAX_WARNINGS = 1000
 
-WarningKind = Literal["empty_file", "column_name", "empty_column", "truncated_values", "torn_line"]
+WarningKind = Literal[
+    "empty_file", "column_name", "empty_column", "truncated_values", "torn_line", "mostly_numeric"
+]
 
 
 @dataclass(frozen=True)

@@ -81,15 +81,18 @@ class TypeCounts:
 def match_fraction(counts: TypeCounts, expected: InferredType) -> float | None:
     """Fraction of non-null values that are of the ``expected`` type.
 
-    Integral values count as Fractional (docs/sagemaker.md#how-each-check-is-computed). String counts
-    only values that are not numbers (Deequ's String and Boolean classes): SageMaker's own negative test
-    declares a numeric column String and expects a violation. ``None`` when there is nothing to judge.
+    Integral values count as Fractional (docs/sagemaker.md#how-each-check-is-computed). String is the
+    type of a column with any value that is not a number (Deequ's ``determineType``), numbers included:
+    a column of ``A12, 123, 456, B7`` is String, so all its values match String, and checking a file
+    against its own baseline finds nothing. Only a column whose values are all numbers no longer
+    matches (0 %): SageMaker's own negative test declares a numeric column String and expects a
+    violation. ``None`` when there is nothing to judge.
     """
     present = counts.present
     if present == 0 or expected == "Unknown":
         return None
     if expected == "String":
-        return (counts.string + counts.boolean) / present
+        return 1.0 if counts.inferred_type() == "String" else 0.0
     if expected == "Fractional":
         return (counts.fractional + counts.integral) / present
     return counts.integral / present
