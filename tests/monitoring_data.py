@@ -6,6 +6,7 @@ From ``drift_from`` on, ``f1`` is shifted far from the baseline, which the check
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,3 +81,21 @@ def write_baseline(folder: Path, rows: int = 500, seed: int = 3) -> tuple[Path, 
     statistics.write(folder / "statistics.json")
     suggest(statistics).write(folder / "constraints.json")
     return folder / "statistics.json", folder / "constraints.json"
+
+
+def write_labels(capture: Path, labels_csv: Path, wrong_every: int = 0) -> int:
+    """The true labels of every captured call as an ``inference_id,label`` CSV (ground-truth upload input).
+
+    The model's output is the right label (``write_capture``), so every label equals the prediction,
+    except every ``wrong_every``-th call's (0: none), whose label is flipped: a model that degraded.
+    """
+    rows = ["inference_id,label"]
+    for path in sorted(capture.rglob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            prediction = record["captureData"]["endpointOutput"]["data"]
+            wrong = wrong_every and (len(rows) % wrong_every == 0)
+            label = str(1 - int(prediction)) if wrong else prediction
+            rows.append(f"{record['eventMetadata']['inferenceId']},{label}")
+    labels_csv.write_text("\n".join(rows) + "\n")
+    return len(rows) - 1

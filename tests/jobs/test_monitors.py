@@ -15,14 +15,15 @@ from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
 
 
-def test_data_quality_is_the_implemented_monitor() -> None:
-    assert set(MONITORS) == {MonitoringType.DATA_QUALITY}
-    assert monitor_for(MonitoringType.DATA_QUALITY).monitoring_type == MonitoringType.DATA_QUALITY
+def test_data_and_model_quality_are_the_implemented_monitors() -> None:
+    assert set(MONITORS) == {MonitoringType.DATA_QUALITY, MonitoringType.MODEL_QUALITY}
+    for kind in MONITORS:
+        assert monitor_for(kind).monitoring_type == kind
 
 
 @pytest.mark.parametrize(
     "kind",
-    [MonitoringType.MODEL_QUALITY, MonitoringType.MODEL_BIAS, MonitoringType.MODEL_EXPLAINABILITY],
+    [MonitoringType.MODEL_BIAS, MonitoringType.MODEL_EXPLAINABILITY],
     ids=lambda kind: kind.value,
 )
 def test_the_others_are_not_implemented_yet(kind: MonitoringType) -> None:
@@ -47,17 +48,17 @@ def test_a_schedule_of_an_unimplemented_type_is_refused_at_creation(tmp_path: Pa
     service = MonitoringService(
         Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
     )
-    with pytest.raises(ConfigurationError, match="ModelQuality is not implemented yet"):
+    with pytest.raises(ConfigurationError, match="ModelBias is not implemented yet"):
         service.create_schedule(
-            "mq", None, _definition(tmp_path, monitoring_type=MonitoringType.MODEL_QUALITY)
+            "bias", None, _definition(tmp_path, monitoring_type=MonitoringType.MODEL_BIAS)
         )
     assert service.list_schedules() == []
     created = service.create_schedule(
-        "mq-custom",
+        "bias-custom",
         None,
-        _definition(tmp_path, monitoring_type=MonitoringType.MODEL_QUALITY, command=("true",)),
+        _definition(tmp_path, monitoring_type=MonitoringType.MODEL_BIAS, command=("true",)),
     )
-    assert created.monitoring_type == "ModelQuality"
+    assert created.monitoring_type == "ModelBias"
     service.close()
 
 

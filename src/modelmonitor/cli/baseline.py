@@ -36,7 +36,7 @@ from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
 if TYPE_CHECKING:
-    from modelmonitor.service.baselines import JobResult
+    from modelmonitor.service.baselines import DataQualityResult
 
 __all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
 
@@ -97,7 +97,7 @@ def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
         yield ReadingProgress(on_start=on_start, on_rows=on_rows)
 
 
-def print_issues(console: Console, result: JobResult) -> None:
+def print_issues(console: Console, result: DataQualityResult) -> None:
     read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]

@@ -93,6 +93,9 @@ class CheckReport:
     violations: ModelQualityViolationsFile
     not_evaluated: dict[str, str] = field(default_factory=dict)
 
+    def to_violations(self) -> ModelQualityViolationsFile:
+        return self.violations
+
 
 def evaluate(statistics: ModelQualityStatisticsFile, constraints: ModelQualityConstraintsFile) -> CheckReport:
     """Check every constraint; a missing or NaN metric goes to ``not_evaluated``, never skipped silently."""

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
 from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "DEFAULT_MAX_RUNTIME_SECONDS",
     "DEFAULT_SCHEDULE_EXPRESSION",
     "EXECUTION_ID_VARIABLE",
+    "GROUND_TRUTH_VARIABLE",
+    "MAX_RUNTIME_VARIABLE",
     "MONITORING_TYPE_VARIABLE",
     "InputAttributes",
     "InputKind",
@@ -41,6 +44,19 @@ _DATASET_FORMATS = ("csv", "json", "parquet")
 # The container contract's variables (jobs.contract sets them for every run; a schedule may not).
 EXECUTION_ID_VARIABLE = "MODELMONITOR_EXECUTION_ID"
 MONITORING_TYPE_VARIABLE = "MODELMONITOR_MONITORING_TYPE"
+# Ours: SageMaker runs the merge as a job of its own before the analyzer, which then gets merged data.
+GROUND_TRUTH_VARIABLE = "MODELMONITOR_GROUND_TRUTH_URI"
+MAX_RUNTIME_VARIABLE = "MODELMONITOR_MAX_RUNTIME_SECONDS"
+# SageMaker's analyzer variables of model-quality jobs (docs/sagemaker.md#container-contract).
+ANALYSIS_VARIABLES = (
+    "analysis_type",
+    "problem_type",
+    "features_attribute",
+    "inference_attribute",
+    "probability_attribute",
+    "probability_threshold_attribute",
+    "exclude_features_attribute",
+)
 CONTRACT_VARIABLES = frozenset(
     {
         "dataset_source",
@@ -60,6 +76,9 @@ CONTRACT_VARIABLES = frozenset(
         "post_analytics_processor_script",
         EXECUTION_ID_VARIABLE,
         MONITORING_TYPE_VARIABLE,
+        GROUND_TRUTH_VARIABLE,
+        MAX_RUNTIME_VARIABLE,
+        *ANALYSIS_VARIABLES,
     }
 )
 
@@ -87,6 +106,24 @@ class InputAttributes:
     def to_env(self) -> dict[str, str]:
         """SageMaker's container variables of the attributes that are set."""
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> InputAttributes:
+        """The attributes ``to_env`` wrote (``probability_threshold_attribute`` must be a number)."""
+        threshold = env.get("probability_threshold_attribute") or None
+        try:
+            value = None if threshold is None else float(threshold)
+        except ValueError:
+            raise ConfigurationError(
+                f"environment variable probability_threshold_attribute: got {threshold!r}, expected a number"
+            ) from None
+        return cls(
+            features_attribute=env.get("features_attribute") or None,
+            inference_attribute=env.get("inference_attribute") or None,
+            probability_attribute=env.get("probability_attribute") or None,
+            probability_threshold_attribute=value,
+            exclude_features_attribute=env.get("exclude_features_attribute") or None,
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -117,6 +154,9 @@ class JobDefinition:
     environment: dict[str, str] = field(default_factory=dict)
     monitoring_type: MonitoringType = MonitoringType.DATA_QUALITY
     attributes: InputAttributes = field(default_factory=InputAttributes)
+    # Model quality (SageMaker's GroundTruthS3Input.S3Uri and ModelQualityAppSpecification.ProblemType).
+    ground_truth_uri: str | None = None
+    problem_type: ProblemType | None = None
 
     def __post_init__(self) -> None:
         if self.input_kind == "endpoint" and not self.endpoint_name:
@@ -137,6 +177,10 @@ class JobDefinition:
         ):
             raise ConfigurationError(
                 f"dataset format {self.dataset_format!r}: expected one of {', '.join(_DATASET_FORMATS)}"
+            )
+        if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
+            raise ConfigurationError(
+                f"problem_type: got {self.problem_type!r}, expected one of {', '.join(PROBLEM_TYPES)}"
             )
         check_schedule_environment(self.environment)
 

@@ -10,13 +10,14 @@ Shapes: docs/model-quality.md#files.
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
 from modelmonitor.formats.base import SageMakerFile, SageMakerModel
 
 __all__ = [
+    "PROBLEM_TYPES",
     "BinaryClassificationMetrics",
     "ComparisonOperator",
     "ConfusionMatrix",
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
+PROBLEM_TYPES: tuple[ProblemType, ...] = get_args(ProblemType)
 ComparisonOperator = Literal[
     "LessThanThreshold",
     "GreaterThanThreshold",

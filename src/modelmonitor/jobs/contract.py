@@ -7,8 +7,11 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 ``start_time``, ...). Four are ours, because a process here has no ``/opt/ml`` to write to:
 ``output_message_file`` (SageMaker: ``/opt/ml/output/message``), ``cloudwatch_metrics_directory``
 (SageMaker: ``/opt/ml/output/metrics/cloudwatch``) — both names come from the analyzer's own input model —
-``MODELMONITOR_EXECUTION_ID`` and ``MODELMONITOR_MONITORING_TYPE`` (which built-in monitor runs; SageMaker
-picks it by container image).
+``MODELMONITOR_EXECUTION_ID``, ``MODELMONITOR_MONITORING_TYPE`` (which built-in monitor runs; SageMaker
+picks it by container image), ``MODELMONITOR_GROUND_TRUTH_URI`` (model quality: the labels' prefix; SageMaker
+merges in a job of its own before the analyzer starts) and ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
+takes its share of it). Model-quality jobs also get SageMaker's analyzer variables ``analysis_type``,
+``problem_type`` and the ``*_attribute`` ones.
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +34,12 @@ from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import (
     CONTRACT_VARIABLES,
     EXECUTION_ID_VARIABLE,
+    GROUND_TRUTH_VARIABLE,
+    MAX_RUNTIME_VARIABLE,
     MONITORING_TYPE_VARIABLE,
+    InputAttributes,
 )
+from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
 from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
@@ -103,6 +110,10 @@ class JobContract:
     publish_cloudwatch_metrics: bool = True
     execution_id: int | None = None
     monitoring_type: MonitoringType = MonitoringType.DATA_QUALITY
+    attributes: InputAttributes = field(default_factory=InputAttributes)
+    problem_type: ProblemType | None = None
+    ground_truth_uri: str | None = None
+    max_runtime_seconds: int | None = None
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -125,6 +136,13 @@ class JobContract:
             "record_preprocessor_script": self.record_preprocessor_script,
             "post_analytics_processor_script": self.post_analytics_processor_script,
             EXECUTION_ID_VARIABLE: None if self.execution_id is None else str(self.execution_id),
+            "analysis_type": "MODEL_QUALITY"
+            if self.monitoring_type == MonitoringType.MODEL_QUALITY
+            else None,
+            "problem_type": self.problem_type,
+            GROUND_TRUTH_VARIABLE: self.ground_truth_uri,
+            MAX_RUNTIME_VARIABLE: None if self.max_runtime_seconds is None else str(self.max_runtime_seconds),
+            **self.attributes.to_env(),
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
@@ -144,6 +162,17 @@ class JobContract:
                 f"environment variable {MONITORING_TYPE_VARIABLE}: got {kind!r}, expected one of "
                 f"{', '.join(t.value for t in MonitoringType)}"
             ) from exc
+        problem_type = env.get("problem_type") or None
+        if problem_type is not None and problem_type not in PROBLEM_TYPES:
+            raise ConfigurationError(
+                f"environment variable problem_type: got {problem_type!r}, expected one of "
+                f"{', '.join(PROBLEM_TYPES)}"
+            )
+        max_runtime = env.get(MAX_RUNTIME_VARIABLE) or None
+        if max_runtime is not None and not max_runtime.isdigit():
+            raise ConfigurationError(
+                f"environment variable {MAX_RUNTIME_VARIABLE}: got {max_runtime!r}, expected whole seconds"
+            )
         return cls(
             dataset_source=_required(env, "dataset_source"),
             output_path=_required(env, "output_path"),
@@ -162,4 +191,8 @@ class JobContract:
             publish_cloudwatch_metrics=env.get("publish_cloudwatch_metrics", "Enabled") != "Disabled",
             execution_id=int(execution) if execution else None,
             monitoring_type=monitoring_type,
+            attributes=InputAttributes.from_env(env),
+            problem_type=problem_type,
+            ground_truth_uri=env.get(GROUND_TRUTH_VARIABLE) or None,
+            max_runtime_seconds=int(max_runtime) if max_runtime else None,
         )

@@ -1,17 +1,21 @@
-"""The built-in data-quality monitoring job: one process, SageMaker's container contract.
+"""The built-in monitoring job (data and model quality): one process, SageMaker's container contract.
 
 The contract: docs/sagemaker.md#container-contract.
 
 ``python -m modelmonitor.jobs.monitoring`` reads its whole configuration from the environment
 (``jobs.contract``), so the scheduler runs it exactly as it runs a custom monitor. Steps:
 
-1. read the captured records of the window ``[start_time, end_time)`` (torn/bad lines counted, not fatal);
-2. turn them into rows: ``preprocess_handler`` when a script is given, else the default flattening;
-3. profile the rows and check them against the baseline: the analyzer and checker of the contract's
+1. model quality only: merge the window's captured records with the ground truth collected up to the
+   execution time, within its share (``MERGE_SHARE``) of the maximum runtime; the merged records are
+   written under ``{output_path}/merge/``;
+2. read the captured (or merged) records of the window ``[start_time, end_time)`` (torn/bad lines
+   counted, not fatal);
+3. turn them into rows: ``preprocess_handler`` when a script is given, else the default flattening;
+4. profile the rows and check them against the baseline: the analyzer and checker of the contract's
    monitoring type (``jobs.monitors``), through the one pipeline (``jobs.pipeline``);
-4. write ``statistics.json``, ``constraints.json``, ``constraint_violations.json`` to ``output_path``, the
+5. write ``statistics.json``, ``constraints.json``, ``constraint_violations.json`` to ``output_path``, the
    CloudWatch-style metric file when publishing is enabled, and the exit message;
-5. run ``postprocess_handler()`` after a successful analysis.
+6. run ``postprocess_handler()`` after a successful analysis.
 
 Exit status 0 means the analysis ran (the message says Completed or CompletedWithViolations); 1 means it
 failed and the message says why in words a person can act on.
@@ -23,25 +27,54 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from modelmonitor.analyzers.model_quality import ModelQualitySettings
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
-from modelmonitor.errors import ModelMonitorError
-from modelmonitor.formats.constraints import ConstraintsFile
+from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.exit_message import ExitMessage
-from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.jobs.contract import JobContract
-from modelmonitor.jobs.monitors import monitor_for
+from modelmonitor.jobs.monitors import GroundTruthMerge, JobData, monitor_for
 from modelmonitor.jobs.pipeline import Check, JobResult, MetricsTarget, Outputs, run_pipeline
 
 __all__ = ["DEFAULT_PREPROCESS_ERROR_THRESHOLD", "main", "run"]
 
 DEFAULT_PREPROCESS_ERROR_THRESHOLD = 0.1
 THRESHOLD_VARIABLE = "MODELMONITOR_PREPROCESS_ERROR_THRESHOLD"
+# The merge's share of the maximum runtime (SageMaker runs merge and analysis as two jobs, each with part of
+# MaxRuntimeInSeconds); the analysis gets the rest.
+MERGE_SHARE = 0.5
 
 
-def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -> JobResult:
+def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
+    if contract.monitoring_type != MonitoringType.MODEL_QUALITY:
+        return JobData(source)
+    if contract.problem_type is None or contract.ground_truth_uri is None:
+        raise ConfigurationError(
+            "a ModelQuality job needs problem_type and MODELMONITOR_GROUND_TRUTH_URI in its environment"
+        )
+    attributes = contract.attributes
+    settings = ModelQualitySettings(
+        contract.problem_type,
+        inference_attribute=attributes.inference_attribute,
+        probability_attribute=attributes.probability_attribute,
+        probability_threshold=attributes.probability_threshold_attribute,
+    )
+    budget = None if contract.max_runtime_seconds is None else contract.max_runtime_seconds * MERGE_SHARE
+    # Labels collected up to now count: the window ended in the past, the labels came after it.
+    merge = GroundTruthMerge(
+        contract.ground_truth_uri, max(datetime.now(UTC), contract.end_time), contract.output_path, budget
+    )
+    return JobData(source, merge=merge, model_quality=settings)
+
+
+def run(
+    contract: JobContract, logger: logging.Logger, error_threshold: float
+) -> JobResult[Any, Any, Any, Any, Any]:
     """Run the job; raise a ModelMonitorError (with an actionable message) when it cannot complete."""
     logger.info(
         "monitoring %s (schedule %s, %s) from %s to %s",
@@ -61,8 +94,12 @@ def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -
     )
     baseline = Check(
         # The worker hands the job local copies of the baseline files, named as the user named them.
-        StatisticsFile.from_path(contract.baseline_statistics) if contract.baseline_statistics else None,
-        ConstraintsFile.from_path(contract.baseline_constraints) if contract.baseline_constraints else None,
+        monitor.statistics_file.from_path(contract.baseline_statistics)
+        if contract.baseline_statistics
+        else None,
+        monitor.constraints_file.from_path(contract.baseline_constraints)
+        if contract.baseline_constraints
+        else None,
     )
     metrics = (
         MetricsTarget(
@@ -76,7 +113,12 @@ def run(contract: JobContract, logger: logging.Logger, error_threshold: float) -
     )
     outputs = Outputs(contract.output_path, metrics, contract.post_analytics_processor_script)
     return run_pipeline(
-        monitor, source, baseline, outputs, logger=logger, preprocess_error_threshold=error_threshold
+        monitor,
+        _job_data(contract, source),
+        baseline,
+        outputs,
+        logger=logger,
+        preprocess_error_threshold=error_threshold,
     )
 
 

@@ -1,34 +1,64 @@
 """The monitor registry: what each ``MonitoringType`` computes, with which modules, from which inputs.
 
-One entry per monitoring type names its analyzer (rows → a mergeable profile), its constraint suggester
-(baselining) and checker (monitoring), its metric records and the inputs a job of that type needs. The
-pipeline (``jobs.pipeline``) and the service look monitors up here and nowhere else branch on the type,
-so a new monitor is its modules (``analyzers/``, ``constraints/``, ``outputs/metrics``) plus one entry.
+One entry per monitoring type names its analyzer (the job's data → a profile and the read report), how a
+profile becomes ``statistics.json``, its constraint suggester (baselining) and checker (monitoring), its
+file types, its metric records and the inputs a job of that type needs. The pipeline (``jobs.pipeline``)
+and the service look monitors up here and nowhere else branch on the type, so a new monitor is its
+modules (``analyzers/``, ``constraints/``, ``formats/``, ``outputs/metrics``) plus one entry.
 
-Only DataQuality is implemented. The other types have no entry: asking for one raises
-``ConfigurationError`` saying it is not implemented yet (a custom monitor, which computes for itself, may
-still carry any type).
+``Monitor`` is generic in the monitor's own types: profile ``P``, statistics file ``S``, constraints file
+``C``, check report ``R`` and violations file ``V``. DataQuality and ModelQuality are implemented; the
+other types have no entry: asking for one raises ``ConfigurationError`` saying it is not implemented yet
+(a custom monitor, which computes for itself, may still carry any type).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
-from modelmonitor.constraints.data_quality import CheckReport, evaluate, suggest
+from modelmonitor.analyzers.model_quality import (
+    ModelQualitySettings,
+    observations_from_csv,
+    observations_from_merged,
+    statistics_of,
+)
+from modelmonitor.constraints import data_quality, model_quality
+from modelmonitor.dataset.merge import read_merged
 from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional_names
+from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
-from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.formats.job_definition import InputKind, JobDefinition
+from modelmonitor.formats.model_quality import (
+    ModelQualityConstraintsFile,
+    ModelQualityStatisticsFile,
+    ModelQualityViolationsFile,
+)
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import MonitoringType
-from modelmonitor.outputs.metrics import data_quality_metric_records
+from modelmonitor.formats.violations import ViolationsFile
+from modelmonitor.outputs.metrics import data_quality_metric_records, model_quality_metric_records
+from modelmonitor.storage.objects import store_for
 
-__all__ = ["MONITORS", "JobInput", "Monitor", "check_inputs", "monitor_for"]
+__all__ = [
+    "DATA_QUALITY",
+    "MODEL_QUALITY",
+    "MONITORS",
+    "GroundTruthMerge",
+    "JobData",
+    "JobInput",
+    "Monitor",
+    "check_inputs",
+    "monitor_for",
+]
 
 
 class JobInput(StrEnum):
@@ -37,50 +67,256 @@ class JobInput(StrEnum):
     BASELINE_STATISTICS = "baseline statistics"
     BASELINE_CONSTRAINTS = "baseline constraints"
     GROUND_TRUTH = "ground truth"
+    PROBLEM_TYPE = "problem type"
     ANALYSIS_CONFIG = "analysis config"
     MODEL_ENDPOINT = "model endpoint"
 
 
 @dataclass(frozen=True)
-class Monitor:
-    """One monitoring type's steps. ``profile`` reads a ``DatasetSource`` on an engine (``profile_source``'s
-    signature) into a mergeable profile and the read report."""
+class GroundTruthMerge:
+    """The merge step of a model-quality execution: the window's captures joined to their labels.
+
+    Labels are read from ``ground_truth_uri`` up to ``until`` (the execution time); the merged records go
+    under ``{output_uri}/merge/``; ``time_budget_seconds`` is the merge's share of the maximum runtime.
+    """
+
+    ground_truth_uri: str
+    until: datetime
+    output_uri: str
+    time_budget_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class JobData:
+    """What a job reads: the data set, the ground-truth merge before it (model quality, monitoring), the
+    merged files once merged, and the model-quality settings (problem type and attributes)."""
+
+    source: DatasetSource
+    merge: GroundTruthMerge | None = None
+    merged: tuple[str, ...] | None = None
+    model_quality: ModelQualitySettings | None = None
+
+
+class Violations(Protocol):
+    """What the pipeline needs of a violations file: the violations, to count them, and its text."""
+
+    @property
+    def violations(self) -> Sequence[object]: ...
+
+    def to_json_text(self) -> str: ...
+
+
+P = TypeVar("P")
+S = TypeVar("S", bound=SageMakerFile)
+C = TypeVar("C", bound=SageMakerFile)
+R = TypeVar("R")
+V = TypeVar("V", bound=Violations)
+
+
+@dataclass(frozen=True)
+class Monitor(Generic[P, S, C, R, V]):
+    """One monitoring type's steps.
+
+    - ``profile(data, engine, *, progress, preprocess_error_threshold)``: the job's data (``JobData``)
+      read into a profile ``P`` and the read report;
+    - ``statistics(profile, baseline, logger)``: the profile as matched to the baseline (data quality
+      names unnamed columns by position) and its statistics file;
+    - ``suggest(statistics, categorical_drift_method)``, ``check(profile, baseline_statistics,
+      constraints)``, ``unchecked()`` (the report of a check without constraints), ``violations(report)``;
+    - ``metric_records(statistics, report, *, endpoint, schedule, timestamp)`` and ``emits_metrics``
+      (whether the constraints let the job publish them);
+    - ``statistics_file`` / ``constraints_file``: the types of the baseline files.
+    """
 
     monitoring_type: MonitoringType
-    profile: Callable[..., tuple[DataQualityProfile, ReadReport]]
-    suggest: Callable[[StatisticsFile, CategoricalDriftMethod | None], ConstraintsFile]
-    check: Callable[[DataQualityProfile, StatisticsFile | None, ConstraintsFile], CheckReport]
+    profile: Callable[..., tuple[P, ReadReport]]
+    statistics: Callable[[P, S | C | None, logging.Logger], tuple[P, S]]
+    suggest: Callable[[S, CategoricalDriftMethod | None], C]
+    check: Callable[[P, S | None, C], R]
+    unchecked: Callable[[], R]
+    violations: Callable[[R], V]
     metric_records: Callable[..., list[dict[str, Any]]]
+    emits_metrics: Callable[[C | None], bool]
+    statistics_file: type[S]
+    constraints_file: type[C]
     required_inputs: frozenset[JobInput]
+    input_kinds: frozenset[InputKind] = frozenset({"endpoint", "batch_transform"})
+
+
+# data quality ------------------------------------------------------------------------------------
+
+
+def _data_quality_profile(
+    data: JobData,
+    engine: Engine | None,
+    *,
+    progress: Progress | None = None,
+    preprocess_error_threshold: float | None = None,
+) -> tuple[DataQualityProfile, ReadReport]:
+    return profile_source(
+        data.source, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
+    )
+
+
+def _data_quality_statistics(
+    profile: DataQualityProfile,
+    baseline: StatisticsFile | ConstraintsFile | None,
+    logger: logging.Logger,
+) -> tuple[DataQualityProfile, StatisticsFile]:
+    expected = [feature.name for feature in baseline.features] if baseline is not None else []
+    mapping = positional_names(profile.column_names, expected)
+    if mapping:
+        logger.info("matched %d unnamed columns to baseline features by position", len(mapping))
+        profile = profile.renamed(mapping)
+    return profile, profile.to_statistics()
 
 
 def _data_quality_metrics(
     statistics: StatisticsFile,
-    drift: Mapping[str, float],
+    report: data_quality.CheckReport,
     *,
     endpoint: str | None,
     schedule: str | None,
     timestamp: datetime,
 ) -> list[dict[str, Any]]:
     return data_quality_metric_records(
-        statistics, drift, endpoint=endpoint, schedule=schedule, timestamp=timestamp
+        statistics, report.baseline_drift, endpoint=endpoint, schedule=schedule, timestamp=timestamp
     )
 
 
-MONITORS: Mapping[MonitoringType, Monitor] = {
-    MonitoringType.DATA_QUALITY: Monitor(
-        monitoring_type=MonitoringType.DATA_QUALITY,
-        profile=profile_source,
-        suggest=suggest,
-        check=evaluate,
-        metric_records=_data_quality_metrics,
-        # Both baseline files are optional: without constraints the job writes statistics only.
-        required_inputs=frozenset(),
-    ),
+def _data_quality_emits(constraints: ConstraintsFile | None) -> bool:
+    config = constraints.monitoring_config if constraints is not None else None
+    return config is None or config.emit_metrics != "Disabled"
+
+
+DATA_QUALITY: Monitor[
+    DataQualityProfile, StatisticsFile, ConstraintsFile, data_quality.CheckReport, ViolationsFile
+] = Monitor(
+    monitoring_type=MonitoringType.DATA_QUALITY,
+    profile=_data_quality_profile,
+    statistics=_data_quality_statistics,
+    suggest=data_quality.suggest,
+    check=data_quality.evaluate,
+    unchecked=data_quality.CheckReport,
+    violations=data_quality.CheckReport.to_violations,
+    metric_records=_data_quality_metrics,
+    emits_metrics=_data_quality_emits,
+    statistics_file=StatisticsFile,
+    constraints_file=ConstraintsFile,
+    # Both baseline files are optional: without constraints the job writes statistics only.
+    required_inputs=frozenset(),
+)
+
+
+# model quality -----------------------------------------------------------------------------------
+
+
+def _model_quality_profile(
+    data: JobData,
+    engine: Engine | None,
+    *,
+    progress: Progress | None = None,
+    preprocess_error_threshold: float | None = None,
+) -> tuple[ModelQualityStatisticsFile, ReadReport]:
+    """Merged records (monitoring) or a baseline CSV of predictions and labels → ``statistics.json``.
+
+    The metrics need every row at once (curves, bootstrap), so the data is read here, not on an engine.
+    """
+    settings = data.model_quality
+    if settings is None:
+        raise ConfigurationError("a ModelQuality job needs problem_type (and the attributes of its data)")
+    report = ReadReport()
+    if data.merged is not None:
+        observations = observations_from_merged(read_merged(list(data.merged), report), settings, report)
+    else:
+        if data.source.format != DatasetFormat.CSV:
+            raise ConfigurationError(
+                "a model-quality baseline data set is CSV (dataset_format csv); "
+                f"got {data.source.format.value}"
+            )
+        observations = observations_from_csv(
+            _one_file(data.source.uris), settings, report, header=data.source.header
+        )
+    return statistics_of(observations), report
+
+
+def _one_file(uris: Sequence[str]) -> str:
+    files = [found for uri in uris for found in store_for(uri).list_files(uri)]
+    if len(files) != 1:
+        raise ConfigurationError(
+            f"a model-quality baseline reads one CSV file; {', '.join(uris)} holds {len(files)}"
+        )
+    return files[0]
+
+
+def _model_quality_statistics(
+    profile: ModelQualityStatisticsFile,
+    baseline: ModelQualityStatisticsFile | ModelQualityConstraintsFile | None,
+    logger: logging.Logger,
+) -> tuple[ModelQualityStatisticsFile, ModelQualityStatisticsFile]:
+    return profile, profile
+
+
+def _model_quality_suggest(
+    statistics: ModelQualityStatisticsFile, method: CategoricalDriftMethod | None
+) -> ModelQualityConstraintsFile:
+    return model_quality.suggest(statistics)
+
+
+def _model_quality_check(
+    statistics: ModelQualityStatisticsFile,
+    baseline: ModelQualityStatisticsFile | None,
+    constraints: ModelQualityConstraintsFile,
+) -> model_quality.CheckReport:
+    return model_quality.evaluate(statistics, constraints)
+
+
+def _model_quality_unchecked() -> model_quality.CheckReport:
+    return model_quality.CheckReport(ModelQualityViolationsFile(violations=[]))
+
+
+def _model_quality_metrics(
+    statistics: ModelQualityStatisticsFile,
+    report: model_quality.CheckReport,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    return model_quality_metric_records(statistics, endpoint=endpoint, schedule=schedule, timestamp=timestamp)
+
+
+MODEL_QUALITY: Monitor[
+    ModelQualityStatisticsFile,
+    ModelQualityStatisticsFile,
+    ModelQualityConstraintsFile,
+    model_quality.CheckReport,
+    ModelQualityViolationsFile,
+] = Monitor(
+    monitoring_type=MonitoringType.MODEL_QUALITY,
+    profile=_model_quality_profile,
+    statistics=_model_quality_statistics,
+    suggest=_model_quality_suggest,
+    check=_model_quality_check,
+    unchecked=_model_quality_unchecked,
+    violations=model_quality.CheckReport.to_violations,
+    metric_records=_model_quality_metrics,
+    emits_metrics=lambda constraints: True,
+    statistics_file=ModelQualityStatisticsFile,
+    constraints_file=ModelQualityConstraintsFile,
+    required_inputs=frozenset({JobInput.GROUND_TRUTH, JobInput.PROBLEM_TYPE}),
+    # The merge joins an endpoint's capture (dataset.merge); batch-transform output is not merged yet.
+    input_kinds=frozenset({"endpoint"}),
+)
+
+
+MONITORS: Mapping[MonitoringType, Monitor[Any, Any, Any, Any, Any]] = {
+    MonitoringType.DATA_QUALITY: DATA_QUALITY,
+    MonitoringType.MODEL_QUALITY: MODEL_QUALITY,
 }
 
 
-def monitor_for(monitoring_type: MonitoringType) -> Monitor:
+def monitor_for(monitoring_type: MonitoringType) -> Monitor[Any, Any, Any, Any, Any]:
     """The registry entry of ``monitoring_type``; ConfigurationError when it is not implemented yet."""
     try:
         return MONITORS[monitoring_type]
@@ -98,6 +334,10 @@ def _given(definition: JobDefinition) -> set[JobInput]:
         given.add(JobInput.BASELINE_STATISTICS)
     if definition.baseline_constraints:
         given.add(JobInput.BASELINE_CONSTRAINTS)
+    if definition.ground_truth_uri:
+        given.add(JobInput.GROUND_TRUTH)
+    if definition.problem_type:
+        given.add(JobInput.PROBLEM_TYPE)
     return given
 
 
@@ -106,6 +346,12 @@ def check_inputs(definition: JobDefinition) -> None:
     if definition.is_custom:
         return
     monitor = monitor_for(definition.monitoring_type)
+    if definition.input_kind not in monitor.input_kinds:
+        raise ConfigurationError(
+            f"a {definition.monitoring_type.value} monitoring job reads "
+            f"{' or '.join(sorted(monitor.input_kinds))} input; got {definition.input_kind} "
+            "(not implemented for this type yet)"
+        )
     missing = sorted(monitor.required_inputs - _given(definition))
     if missing:
         raise ConfigurationError(

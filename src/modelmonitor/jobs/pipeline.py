@@ -18,20 +18,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Generic
 
-from modelmonitor.analyzers.data_quality import DataQualityProfile
-from modelmonitor.constraints.data_quality import CheckReport
+from modelmonitor.dataset.merge import MergeReport, merge_ground_truth
 from modelmonitor.dataset.report import ReadReport
-from modelmonitor.dataset.source import DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
-from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
+from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.constraints import CategoricalDriftMethod
 from modelmonitor.formats.exit_message import ExitMessage
-from modelmonitor.formats.statistics import StatisticsFile
-from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.jobs.monitors import Monitor
+from modelmonitor.formats.layout import join_uri
+from modelmonitor.jobs.monitors import C, JobData, Monitor, P, R, S, V
 from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE, write_file
 from modelmonitor.outputs.metrics import write_cloudwatch_metrics
 from modelmonitor.outputs.postprocess import run_postprocess
@@ -47,11 +46,11 @@ class Suggest:
 
 
 @dataclass(frozen=True)
-class Check:
+class Check(Generic[S, C]):
     """Monitoring: check against a baseline (without constraints: statistics only, no checks)."""
 
-    baseline_statistics: StatisticsFile | None
-    constraints: ConstraintsFile | None
+    baseline_statistics: S | None
+    constraints: C | None
 
 
 @dataclass(frozen=True)
@@ -74,20 +73,23 @@ class Outputs:
 
 
 @dataclass(frozen=True)
-class JobResult:
-    """What a job found: statistics, constraints (suggested, or the baseline's), the check when checked."""
+class JobResult(Generic[P, S, C, R, V]):
+    """What a job found: statistics, constraints (suggested, or the baseline's), the check when checked
+    (``report``; a baseline has none and no violations), and the merge's report when there was one."""
 
-    statistics: StatisticsFile
-    constraints: ConstraintsFile | None
-    report: CheckReport | None
-    profile: DataQualityProfile
+    statistics: S
+    constraints: C | None
+    report: R | None
+    violations: V
+    profile: P
     read: ReadReport
+    merge: MergeReport | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
-    def violations(self) -> ViolationsFile:
-        return self.report.to_violations() if self.report is not None else ViolationsFile(violations=[])
+    def violation_count(self) -> int:
+        return len(self.violations.violations)
 
     @property
     def bad_record_count(self) -> int:
@@ -95,7 +97,7 @@ class JobResult:
 
     @property
     def exit_message(self) -> ExitMessage:
-        return ExitMessage.completed(len(self.violations.violations))
+        return ExitMessage.completed(self.violation_count)
 
     @property
     def message(self) -> str:
@@ -103,31 +105,32 @@ class JobResult:
 
 
 def _analyse(
-    monitor: Monitor,
-    profile: DataQualityProfile,
+    monitor: Monitor[P, S, C, R, V],
+    profile: P,
     read: ReadReport,
-    step: Suggest | Check,
+    step: Suggest | Check[S, C],
     logger: logging.Logger,
-) -> JobResult:
+) -> JobResult[P, S, C, R, V]:
     if isinstance(step, Suggest):
-        statistics = profile.to_statistics()
+        profile, statistics = monitor.statistics(profile, None, logger)
         constraints = monitor.suggest(statistics, step.categorical_drift_method)
-        return JobResult(statistics, constraints, None, profile, read)
-    baseline = step.constraints or step.baseline_statistics
-    expected = [feature.name for feature in baseline.features] if baseline is not None else []
-    mapping = positional_names(profile.column_names, expected)
-    if mapping:
-        logger.info("matched %d unnamed columns to baseline features by position", len(mapping))
-        profile = profile.renamed(mapping)
-    statistics = profile.to_statistics()
+        no_violations = monitor.violations(monitor.unchecked())
+        return JobResult(statistics, constraints, None, no_violations, profile, read)
+    profile, statistics = monitor.statistics(profile, step.constraints or step.baseline_statistics, logger)
     if step.constraints is None:
         logger.warning("no baseline constraints given: statistics only, no checks")
-        return JobResult(statistics, None, CheckReport(), profile, read)
-    report = monitor.check(profile, step.baseline_statistics, step.constraints)
-    return JobResult(statistics, step.constraints, report, profile, read)
+        report = monitor.unchecked()
+    else:
+        report = monitor.check(profile, step.baseline_statistics, step.constraints)
+    return JobResult(statistics, step.constraints, report, monitor.violations(report), profile, read)
 
 
-def _write(monitor: Monitor, result: JobResult, outputs: Outputs, logger: logging.Logger) -> dict[str, str]:
+def _write(
+    monitor: Monitor[P, S, C, R, V],
+    result: JobResult[P, S, C, R, V],
+    outputs: Outputs,
+    logger: logging.Logger,
+) -> dict[str, str]:
     written: dict[str, str] = {}
     if outputs.uri is not None:
         written[STATISTICS_FILE] = write_file(outputs.uri, STATISTICS_FILE, result.statistics)
@@ -135,13 +138,15 @@ def _write(monitor: Monitor, result: JobResult, outputs: Outputs, logger: loggin
             written[CONSTRAINTS_FILE] = write_file(outputs.uri, CONSTRAINTS_FILE, result.constraints)
         if result.report is not None:
             written[VIOLATIONS_FILE] = write_file(outputs.uri, VIOLATIONS_FILE, result.violations)
-    config = result.constraints.monitoring_config if result.constraints is not None else None
-    emit = config is None or config.emit_metrics != "Disabled"
-    if outputs.metrics is not None and result.report is not None and emit:
+    if (
+        outputs.metrics is not None
+        and result.report is not None
+        and monitor.emits_metrics(result.constraints)
+    ):
         target = outputs.metrics
         records = monitor.metric_records(
             result.statistics,
-            result.report.baseline_drift,
+            result.report,
             endpoint=target.endpoint,
             schedule=target.schedule,
             timestamp=target.timestamp,
@@ -152,21 +157,56 @@ def _write(monitor: Monitor, result: JobResult, outputs: Outputs, logger: loggin
     return written
 
 
+def _merge(data: JobData, logger: logging.Logger) -> tuple[JobData, MergeReport]:
+    """The merge step: the window's captures joined to their labels, written under the output's merge/."""
+    merge = data.merge
+    assert merge is not None
+    source = data.source
+    if source.window is None or source.endpoint is None or len(source.uris) != 1:
+        raise ConfigurationError(
+            "the ground-truth merge reads one endpoint's captured data in a window (endpoint input); "
+            f"got data set {', '.join(source.uris)}, endpoint {source.endpoint}, window {source.window}"
+        )
+    started = time.perf_counter()
+    report = merge_ground_truth(
+        source.uris[0],
+        source.endpoint,
+        source.window,
+        merge.ground_truth_uri,
+        merge.until,
+        join_uri(merge.output_uri, "merge"),
+        time_budget_seconds=merge.time_budget_seconds,
+    )
+    logger.info("merge: %s in %.2f s", report.summary(), time.perf_counter() - started)
+    for bad in (*report.capture_read.bad_records, *report.label_read.bad_records):
+        logger.warning("bad record: %s", bad)
+    if report.unmatched_ids:
+        logger.warning("first predictions without a label: %s", ", ".join(report.unmatched_ids[:10]))
+    if report.orphan_ids:
+        logger.warning("first labels without a prediction: %s", ", ".join(report.orphan_ids[:10]))
+    report.require_matches(source.window, merge.ground_truth_uri)
+    return replace(data, merged=tuple(report.files)), report
+
+
 def run_pipeline(
-    monitor: Monitor,
-    source: DatasetSource,
-    step: Suggest | Check,
+    monitor: Monitor[P, S, C, R, V],
+    data: JobData,
+    step: Suggest | Check[S, C],
     outputs: Outputs,
     *,
     logger: logging.Logger,
     engine: Engine | None = None,
     progress: Progress | None = None,
     preprocess_error_threshold: float | None = None,
-) -> JobResult:
-    """Read and profile ``source`` with ``monitor``'s analyzer, suggest or check, then write the outputs."""
+) -> JobResult[P, S, C, R, V]:
+    """Merge (when the job has ground truth), read and profile ``data`` with ``monitor``'s analyzer,
+    suggest or check, then write the outputs."""
     started = time.perf_counter()
+    merge = None
+    if data.merge is not None:
+        data, merge = _merge(data, logger)
     profile, read = monitor.profile(
-        source, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
+        data, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
     )
     logger.info("read %s", read.summary())
     for warning in read.warnings:
@@ -179,9 +219,7 @@ def run_pipeline(
     written = _write(monitor, result, outputs, logger)
     seconds = time.perf_counter() - started
     if isinstance(step, Suggest):
-        logger.info("baseline of %d rows written to %s in %.2f s", profile.item_count, outputs.uri, seconds)
+        logger.info("baseline of %d rows written to %s in %.2f s", read.rows, outputs.uri, seconds)
     else:
         logger.info("%s", result.message)
-    return JobResult(
-        result.statistics, result.constraints, result.report, result.profile, read, written, seconds
-    )
+    return replace(result, merge=merge, outputs=written, seconds=seconds)

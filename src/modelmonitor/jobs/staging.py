@@ -39,6 +39,7 @@ def absolute_locations(definition: JobDefinition) -> JobDefinition:
         baseline_constraints=_absolute_or_none(definition.baseline_constraints),
         record_preprocessor_script=_absolute_or_none(definition.record_preprocessor_script),
         post_analytics_processor_script=_absolute_or_none(definition.post_analytics_processor_script),
+        ground_truth_uri=_absolute_or_none(definition.ground_truth_uri),
         command=command,
     )
 

@@ -24,7 +24,7 @@ from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
 from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
 from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
 from modelmonitor.model_monitor.session import session_of
-from modelmonitor.service.baselines import JobResult, run_baseline
+from modelmonitor.service.baselines import DataQualityResult, run_baseline
 
 __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
 
@@ -46,7 +46,7 @@ class BaseliningJob:
     nothing to wait for, and ``describe`` reports the processing job as ``Completed``.
     """
 
-    def __init__(self, job_name: str, output_uri: str, result: JobResult) -> None:
+    def __init__(self, job_name: str, output_uri: str, result: DataQualityResult) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
         self.result = result

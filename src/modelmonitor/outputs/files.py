@@ -6,8 +6,9 @@ written in its Jackson text style.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from modelmonitor.errors import FormatError
-from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statistics import StatisticsFile
@@ -29,7 +30,13 @@ CONSTRAINTS_FILE = "constraints.json"
 VIOLATIONS_FILE = "constraint_violations.json"
 
 
-def write_file(folder_uri: str, name: str, document: SageMakerFile) -> str:
+class Document(Protocol):
+    """A file's content: its JSON text as SageMaker writes it (a ``formats.base.SageMakerFile``)."""
+
+    def to_json_text(self) -> str: ...
+
+
+def write_file(folder_uri: str, name: str, document: Document) -> str:
     """Write ``document`` as ``folder_uri/name``; returns the file's URI."""
     uri = join_uri(folder_uri, name)
     store_for(uri).write_text(uri, document.to_json_text())

@@ -299,9 +299,12 @@ def start_execution(
         publish_cloudwatch_metrics=definition.publish_cloudwatch_metrics,
         execution_id=execution_id,
         monitoring_type=definition.monitoring_type,
+        attributes=definition.attributes,
+        problem_type=definition.problem_type,
+        ground_truth_uri=definition.ground_truth_uri,
+        max_runtime_seconds=definition.max_runtime_seconds,
     )
-    schedule_environment = {**definition.environment, **definition.attributes.to_env()}
-    env = execution_environment(contract, schedule_environment, os.environ, custom=definition.is_custom)
+    env = execution_environment(contract, definition.environment, os.environ, custom=definition.is_custom)
     with os.fdopen(open_private(paths.log, os.O_WRONLY | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
             _argv(definition, paths),

@@ -12,17 +12,24 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from modelmonitor.analyzers.data_quality import DataQualityProfile
+from modelmonitor.constraints.data_quality import CheckReport
 from modelmonitor.engine.base import Progress
 from modelmonitor.engine.choice import engine_for
-from modelmonitor.formats.constraints import CategoricalDriftMethod
+from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.engine_choice import EngineChoice
-from modelmonitor.formats.statuses import MonitoringType
+from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.inputs import table_source
-from modelmonitor.jobs.monitors import monitor_for
+from modelmonitor.jobs.monitors import DATA_QUALITY, JobData
 from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
 from modelmonitor.outputs.files import read_constraints, read_statistics
 
-__all__ = ["JobResult", "run_baseline", "run_check"]
+__all__ = ["DataQualityResult", "run_baseline", "run_check"]
+
+DataQualityResult = JobResult[
+    DataQualityProfile, StatisticsFile, ConstraintsFile, CheckReport, ViolationsFile
+]
 
 logger = logging.getLogger("modelmonitor.service")
 
@@ -46,7 +53,7 @@ def run_baseline(
     engine: EngineChoice | None = None,
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
-) -> JobResult:
+) -> DataQualityResult:
     """A baselining job: ``statistics.json`` and suggested ``constraints.json`` of a data set.
 
     ``dataset_format`` is SageMaker's dict (``DatasetFormat.csv(header=True)``); ``on_start`` gets the row
@@ -54,8 +61,8 @@ def run_baseline(
     ``engine`` None or ``local`` reads in this process; ``spark`` on Spark (docs/spark.md).
     """
     return run_pipeline(
-        monitor_for(MonitoringType.DATA_QUALITY),
-        table_source(data_uri, dataset_format, record_preprocessor_script),
+        DATA_QUALITY,
+        JobData(table_source(data_uri, dataset_format, record_preprocessor_script)),
         Suggest(categorical_drift_method),
         Outputs(output_uri, postprocess_script=post_analytics_processor_script),
         logger=logger,
@@ -75,7 +82,7 @@ def run_check(
     engine: EngineChoice | None = None,
     on_start: Callable[[int | None], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
-) -> JobResult:
+) -> DataQualityResult:
     """A monitoring job without a schedule: a data set checked against the baseline files.
 
     The baseline files are ``statistics.json`` and ``constraints.json`` in ``baseline_uri`` unless given
@@ -85,8 +92,8 @@ def run_check(
     constraints = read_constraints(constraints_uri or baseline_uri)
     statistics = read_statistics(statistics_uri or baseline_uri)
     return run_pipeline(
-        monitor_for(MonitoringType.DATA_QUALITY),
-        table_source(data_uri, dataset_format),
+        DATA_QUALITY,
+        JobData(table_source(data_uri, dataset_format)),
         Check(statistics, constraints),
         Outputs(output_uri),
         logger=logger,
