@@ -12,8 +12,8 @@ import pytest
 
 from modelmonitor.cli.main import main
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, JobDefinition
-from modelmonitor.formats.statuses import ExecutionStatus
+from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, InputAttributes, JobDefinition
+from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
 from modelmonitor.jobs.contract import JobContract, execution_environment
 from modelmonitor.scheduler.worker import start_execution
 
@@ -43,11 +43,37 @@ def _contract() -> JobContract:
         record_preprocessor_script="/p.py",
         post_analytics_processor_script="/q.py",
         execution_id=7,
+        monitoring_type=MonitoringType.MODEL_QUALITY,
+        attributes=InputAttributes("f", "0", "1", 0.7, "g"),
+        problem_type="BinaryClassification",
+        ground_truth_uri="/gt",
+        max_runtime_seconds=600,
     )
 
 
 def test_every_variable_the_contract_sets_is_a_contract_variable() -> None:
     assert set(_contract().to_env()) == CONTRACT_VARIABLES
+
+
+def test_the_job_reads_back_the_contract_it_was_given() -> None:
+    env = _contract().to_env()
+    assert env["analysis_type"] == "MODEL_QUALITY"
+    assert env["probability_threshold_attribute"] == "0.7"
+    assert JobContract.from_env(env) == _contract()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("problem_type", "Binary", "expected one of BinaryClassification"),
+        ("probability_threshold_attribute", "half", "expected a number"),
+        ("MODELMONITOR_MAX_RUNTIME_SECONDS", "1h", "expected whole seconds"),
+    ],
+)
+def test_a_bad_model_quality_variable_is_named(name: str, value: str, expected: str) -> None:
+    env = {**_contract().to_env(), name: value}
+    with pytest.raises(ConfigurationError, match=f"{name}: got '{value}', {expected}"):
+        JobContract.from_env(env)
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT_VARIABLES))

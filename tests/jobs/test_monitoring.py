@@ -132,6 +132,15 @@ def test_a_monitoring_type_without_a_monitor_fails_saying_so(data: Path, tmp_pat
     assert code == 1
     message = (tmp_path / "message").read_text()
     assert message.startswith(
-        "Failed: monitoring type ModelBias is not implemented yet (implemented: DataQuality)"
+        "Failed: monitoring type ModelBias is not implemented yet (implemented: DataQuality, ModelQuality)"
     )
     assert not (tmp_path / "out" / "statistics.json").exists()
+
+
+def test_a_model_quality_job_without_ground_truth_fails_saying_so(data: Path, tmp_path: Path) -> None:
+    code, _, _ = _run(data, tmp_path, MODELMONITOR_MONITORING_TYPE="ModelQuality", problem_type="Regression")
+    assert code == 1
+    message = (tmp_path / "message").read_text()
+    assert message.startswith(
+        "Failed: a ModelQuality job needs problem_type and MODELMONITOR_GROUND_TRUTH_URI"
+    )

@@ -92,6 +92,7 @@ def run(
         endpoint=contract.endpoint_name,
         preprocessor=contract.record_preprocessor_script,
     )
+    data = _job_data(contract, source)
     baseline = Check(
         # The worker hands the job local copies of the baseline files, named as the user named them.
         monitor.statistics_file.from_path(contract.baseline_statistics)
@@ -114,7 +115,7 @@ def run(
     outputs = Outputs(contract.output_path, metrics, contract.post_analytics_processor_script)
     return run_pipeline(
         monitor,
-        _job_data(contract, source),
+        data,
         baseline,
         outputs,
         logger=logger,
