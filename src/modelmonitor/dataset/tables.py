@@ -4,7 +4,8 @@ CSV is read as text (``all_varchar``) by DuckDB, the way SageMaker's Spark job h
 so type inference sees what SageMaker sees; an empty field is null. Rows DuckDB cannot read (too few
 or too many fields, bytes that are not UTF-8) are rejected with their line and counted as bad records;
 the read goes on. JSON Lines take DuckDB's fast path when every line is an object; when some line is
-not, the file is read line by line so each bad line is named. Parquet is streamed by pyarrow.
+not, the file is read line by line so each bad line is named. Parquet is read by DuckDB too, in batches
+sized from its footer (pyarrow reads the footer).
 
 Remote files are read through fsspec where they are: DuckDB is handed the fsspec filesystem, pyarrow
 an fsspec file; nothing is copied to a temporary folder first.
@@ -13,6 +14,7 @@ an fsspec file; nothing is copied to a temporary folder first.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -21,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from modelmonitor.dataset.report import BadRecord, ReadReport
-from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer, sized_batches
+from modelmonitor.dataset.rows import MAX_BATCH_ROWS, TARGET_BATCH_BYTES, RowBuffer, sized_batches
 from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.errors import DatasetError
 from modelmonitor.storage.objects import is_remote, store_for
@@ -169,22 +171,39 @@ def parse_json_line(raw: bytes, uri: str, number: int, report: ReadReport) -> di
     return value
 
 
+@contextmanager
+def _parquet_file(uri: str) -> Iterator[pq.ParquetFile]:
+    """A Parquet file opened natively when local (Arrow's own reads, no GIL), through fsspec when remote."""
+    try:
+        if not is_remote(uri):
+            yield pq.ParquetFile(uri.removeprefix("file://"))
+            return
+        with store_for(uri).open(uri, "rb") as handle:
+            yield pq.ParquetFile(handle)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
+
+
 def _parquet(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.RecordBatch]:
-    with store_for(uri).open(uri, "rb") as handle:
-        try:
-            parquet = pq.ParquetFile(handle)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
-        # Row groups are decoded a slice at a time, so memory holds one batch, not a whole row group.
-        for batch in sized_batches(parquet.iter_batches(batch_size=_READER_ROWS * 4), batch_bytes):
+    with _parquet_file(uri) as parquet:
+        metadata = parquet.metadata
+        decoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        row_bytes = max(1, decoded // max(1, metadata.num_rows))
+    # Batches of about twice ``batch_bytes`` (the footer knows a row's decoded size), straight from
+    # DuckDB: typed columns are cheap to summarise per row. One DuckDB thread: each thread holds a
+    # whole decoded row group, and decoding is not the bottleneck (summarising is, on its own threads).
+    rows = max(1, min(MAX_BATCH_ROWS, 2 * batch_bytes // row_bytes))
+    con = connect(uri, threads=1)
+    try:
+        reader = con.sql(f"SELECT * FROM read_parquet({_sql_text(uri)})").to_arrow_reader(rows)
+        for batch in reader:
             report.records += batch.num_rows
             yield batch
+    finally:
+        con.close()
 
 
 def parquet_rows(uri: str) -> int:
     """The row count in a Parquet file's footer."""
-    with store_for(uri).open(uri, "rb") as handle:
-        try:
-            return int(pq.ParquetFile(handle).metadata.num_rows)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
+    with _parquet_file(uri) as parquet:
+        return int(parquet.metadata.num_rows)
