@@ -181,3 +181,34 @@ def test_loopback_addresses() -> None:
     assert is_loopback("localhost")
     assert not is_loopback("0.0.0.0")
     assert not is_loopback("example.org")
+
+
+def test_schedule_environment_values_are_admins_only(api: Api) -> None:
+    definition = {
+        "input_kind": "batch_transform",
+        "capture_uri": str(api.tmp / "batch"),
+        "dataset_format": {"csv": {"header": True}},
+        "command": ["true"],
+        "environment": {"WAREHOUSE_PASSWORD": "s3cret"},
+    }
+    with api.client("admin") as admin:
+        assert (
+            admin.post("/api/v1/schedules", json={"name": "custom", "definition": definition}).status_code
+            == 201
+        )
+        assert admin.get("/api/v1/schedules/custom").json()["schedule"]["definition"]["environment"] == {
+            "WAREHOUSE_PASSWORD": "s3cret"
+        }
+    for role in ("viewer", "operator"):
+        with api.client(role) as client:
+            described = client.get("/api/v1/schedules/custom")
+            listed = client.get("/api/v1/schedules")
+            assert "s3cret" not in described.text
+            assert "s3cret" not in listed.text
+            assert described.json()["schedule"]["definition"]["environment"] == {
+                "WAREHOUSE_PASSWORD": "<redacted>"
+            }
+    with api.client("operator") as operator:
+        stopped = operator.post("/api/v1/schedules/custom/stop")
+        assert stopped.json()["status"] == "Stopped"
+        assert "s3cret" not in stopped.text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -18,6 +18,7 @@ from modelmonitor.api.auth import ApiState, admin, operator, service_of, state_o
 from modelmonitor.api.models import RunNowRequest, ScheduleRequest, ScheduleUpdateRequest
 from modelmonitor.formats.statuses import is_terminal
 from modelmonitor.service import Execution, Schedule, default_output_uri
+from modelmonitor.service.access import Caller, Role
 
 __all__ = ["ScheduleDescription", "router"]
 
@@ -32,14 +33,29 @@ class ScheduleDescription:
     latest_execution: Execution | None
 
 
-@router.get("", dependencies=[Depends(viewer)])
+REDACTED = "<redacted>"
+
+
+def _shown(schedule: Schedule, caller: Caller) -> Schedule:
+    """A schedule as ``caller`` may see it: environment values (often credentials of a custom monitor)
+    only for admin, who sets them; the other roles see the names."""
+    environment = schedule.definition.get("environment") or {}
+    if caller.role >= Role.ADMIN or not environment:
+        return schedule
+    return replace(
+        schedule, definition={**schedule.definition, "environment": dict.fromkeys(environment, REDACTED)}
+    )
+
+
+@router.get("")
 def list_schedules(
     request: Request,
+    caller: Caller = Depends(viewer),
     endpoint: str | None = Query(default=None, max_length=128),
     status: str | None = Query(default=None, max_length=32),
     name_contains: str | None = Query(default=None, max_length=128),
 ) -> list[Schedule]:
-    return service_of(request).list_schedules(endpoint, status, name_contains)
+    return [_shown(s, caller) for s in service_of(request).list_schedules(endpoint, status, name_contains)]
 
 
 @router.post("", status_code=201, dependencies=[Depends(admin)])
@@ -49,12 +65,12 @@ def create_schedule(request: Request, body: ScheduleRequest) -> Schedule:
     return service.create_schedule(body.name, body.expression, definition)
 
 
-@router.get("/{name}", dependencies=[Depends(viewer)])
-def describe_schedule(request: Request, name: str) -> ScheduleDescription:
+@router.get("/{name}")
+def describe_schedule(request: Request, name: str, caller: Caller = Depends(viewer)) -> ScheduleDescription:
     service = service_of(request)
     schedule = service.describe_schedule(name)
     latest = service.list_executions(schedule_name=name, newest_first=True, limit=1)
-    return ScheduleDescription(schedule, latest[0] if latest else None)
+    return ScheduleDescription(_shown(schedule, caller), latest[0] if latest else None)
 
 
 @router.patch("/{name}", dependencies=[Depends(admin)])
@@ -66,14 +82,14 @@ def update_schedule(request: Request, name: str, body: ScheduleUpdateRequest) ->
     return service.update_schedule(name, expression=body.expression, definition=definition)
 
 
-@router.post("/{name}/stop", dependencies=[Depends(operator)])
-def stop_schedule(request: Request, name: str) -> Schedule:
-    return service_of(request).stop_schedule(name)
+@router.post("/{name}/stop")
+def stop_schedule(request: Request, name: str, caller: Caller = Depends(operator)) -> Schedule:
+    return _shown(service_of(request).stop_schedule(name), caller)
 
 
-@router.post("/{name}/start", dependencies=[Depends(operator)])
-def start_schedule(request: Request, name: str) -> Schedule:
-    return service_of(request).start_schedule(name)
+@router.post("/{name}/start")
+def start_schedule(request: Request, name: str, caller: Caller = Depends(operator)) -> Schedule:
+    return _shown(service_of(request).start_schedule(name), caller)
 
 
 @router.delete("/{name}", status_code=204, dependencies=[Depends(admin)])

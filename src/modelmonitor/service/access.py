@@ -61,7 +61,7 @@ class Caller:
         return f"{self.name} ({self.token_id})"
 
 
-ANONYMOUS_ADMIN = Caller(token_id="-", name="anonymous (--insecure, no tokens)", role=Role.ADMIN)
+ANONYMOUS_ADMIN = Caller(token_id="-", name="anonymous (no API token exists)", role=Role.ADMIN)
 
 
 def _digest(secret: str) -> str:
