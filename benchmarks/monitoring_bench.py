@@ -78,40 +78,47 @@ def _summary(runs: list[RunResult]) -> dict[str, Any]:
     }
 
 
+def measure(records: int, repeats: int) -> dict[str, Any]:
+    """Interleaved runs of both; the figures as data (``error`` set when a run failed)."""
+    root = generate(records)
+    python = sys.executable
+    job: list[RunResult] = []
+    duckdb: list[RunResult] = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="monitoring-bench-") as folder:
+            out = Path(folder)
+            run = run_once([python, "-m", "modelmonitor.jobs.monitoring"], env=_job_env(root, out))
+            problem = _check_job(out, records)
+            if run.exit_code or problem:
+                return {"error": f"monitoring job failed: {problem} {run.stderr_tail}"}
+            job.append(run)
+        run = run_once([python, str(PEER), str(root)])
+        if run.exit_code or int(run.reported.get("rows", -1)) != records:
+            return {"error": f"duckdb parse failed: {run.reported} {run.stderr_tail}"}
+        duckdb.append(run)
+    result: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "records": records,
+        "repeats": repeats,
+        "command": f"python -m benchmarks.monitoring_bench --records {records} --repeats {repeats}",
+        "monitoring_job": _summary(job),
+        "duckdb_parse": _summary(duckdb),
+    }
+    result["wall_ratio"] = result["monitoring_job"]["wall_s"] / result["duckdb_parse"]["wall_s"]
+    result["cpu_ratio"] = result["monitoring_job"]["cpu_s"] / result["duckdb_parse"]["cpu_s"]
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    root = generate(args.records)
-    python = sys.executable
-    job: list[RunResult] = []
-    duckdb: list[RunResult] = []
-    for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory(prefix="monitoring-bench-") as folder:
-            out = Path(folder)
-            run = run_once([python, "-m", "modelmonitor.jobs.monitoring"], env=_job_env(root, out))
-            problem = _check_job(out, args.records)
-            if run.exit_code or problem:
-                print(f"monitoring job failed: {problem} {run.stderr_tail}", file=sys.stderr)
-                return 1
-            job.append(run)
-        run = run_once([python, str(PEER), str(root)])
-        if run.exit_code or int(run.reported.get("rows", -1)) != args.records:
-            print(f"duckdb parse failed: {run.reported} {run.stderr_tail}", file=sys.stderr)
-            return 1
-        duckdb.append(run)
-    result = {
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "records": args.records,
-        "repeats": args.repeats,
-        "command": f"python -m benchmarks.monitoring_bench --records {args.records} --repeats {args.repeats}",
-        "monitoring_job": _summary(job),
-        "duckdb_parse": _summary(duckdb),
-    }
-    ratio = result["monitoring_job"]["wall_s"] / result["duckdb_parse"]["wall_s"]
-    cpu_ratio = result["monitoring_job"]["cpu_s"] / result["duckdb_parse"]["cpu_s"]
-    result["wall_ratio"], result["cpu_ratio"] = ratio, cpu_ratio
+    result = measure(args.records, args.repeats)
+    if "error" in result:
+        print(result["error"], file=sys.stderr)
+        return 1
+    ratio, cpu_ratio = result["wall_ratio"], result["cpu_ratio"]
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / f"monitoring-{result['when'].replace(':', '')}.json").write_text(
         json.dumps(result, indent=2)

@@ -232,6 +232,16 @@ def _model_quality_bench(records: int) -> dict[str, Any]:
     return {"ok": "error" not in figures, "figures": figures}
 
 
+def _monitoring_bench(records: int) -> dict[str, Any]:
+    """Run benchmarks/monitoring_bench.py (a scheduled execution against a DuckDB parse); failure recorded."""
+    print(f"monitoring benchmark (benchmarks/monitoring_bench.py), {records:,} captured records", flush=True)
+    try:
+        figures = importlib.import_module("benchmarks.monitoring_bench").measure(records, 3)
+    except (Exception, SystemExit) as exc:  # a separate benchmark: its failure must not sink this run
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": "error" not in figures, "figures": figures}
+
+
 def _dataset_info(path: Path, rows: int) -> dict[str, Any]:
     integer = sum(1 for c in data.NUMERIC_COLUMNS if str(c.arrow_type).startswith("int"))
     return {
@@ -260,6 +270,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-capture", action="store_true")
     parser.add_argument("--skip-model-quality", action="store_true")
     parser.add_argument("--model-quality-records", type=int, default=1_000_000)
+    parser.add_argument("--skip-monitoring", action="store_true")
+    parser.add_argument("--monitoring-records", type=int, default=1_000_000)
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     return parser.parse_args(argv)
 
@@ -292,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         memory = _memory_check(args.memory_rows, args.memory_repeats)
     capture = None if args.skip_capture else _capture_bench()
     model_quality = None if args.skip_model_quality else _model_quality_bench(args.model_quality_records)
+    monitoring = None if args.skip_monitoring else _monitoring_bench(args.monitoring_records)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -311,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory_check": memory,
         "capture_bench": capture,
         "model_quality_bench": model_quality,
+        "monitoring_bench": monitoring,
     }
     if memory is not None:
         results["targets"].append(
