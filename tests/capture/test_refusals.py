@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,8 @@ from modelmonitor.capture.inbound import check_request, forwarded_headers
 from modelmonitor.capture.limits import ProxyLimits
 from modelmonitor.capture.pipeline import CapturePipeline
 from modelmonitor.capture.refusals import Refusals
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.capture.serving import serve_proxy
+from modelmonitor.errors import CaptureError, ConfigurationError
 
 
 def test_every_refusal_is_counted_and_the_log_is_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
@@ -112,3 +114,22 @@ def test_only_listed_methods_and_paths_are_inference_calls(tmp_path: object) -> 
     assert not pipeline.should_capture("POST", "/invocations")
     assert not pipeline.should_capture("GET", "/models/a/infer")
     assert pipeline.stats.sampled_out == 0  # not inference calls: not sampled out either
+
+
+def test_a_metrics_address_in_use_is_a_clear_capture_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refusals = Refusals("e", "AllTraffic")
+        with pytest.raises(CaptureError, match=rf"--metrics-listen: cannot listen on 127\.0\.0\.1:{port}: "):
+            serve_proxy(
+                None,
+                host="127.0.0.1",
+                port=1,
+                limits=ProxyLimits(),
+                refusals=refusals,
+                log_level="warning",
+                metrics_registry=CollectorRegistry(),
+                metrics_listen=("127.0.0.1", port),
+            )

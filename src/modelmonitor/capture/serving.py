@@ -33,6 +33,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from modelmonitor.capture.limits import ProxyLimits
 from modelmonitor.capture.refusals import RefusalReason, Refusals
+from modelmonitor.errors import CaptureError
 
 __all__ = ["CLIENT_GONE_KEY", "CLIENT_TASK_KEY", "GuardedHttpToolsProtocol", "serve_proxy"]
 
@@ -225,7 +226,13 @@ def serve_proxy(
     # Each client connection may hold one model connection; leave room for files and the pool's idle ones.
     _raise_file_limit(2 * limits.max_client_connections + 1024)
     if metrics_listen is not None:
-        start_http_server(metrics_listen[1], addr=metrics_listen[0], registry=metrics_registry)
+        metrics_host, metrics_port = metrics_listen
+        try:
+            start_http_server(metrics_port, addr=metrics_host, registry=metrics_registry)
+        except OSError as exc:
+            raise CaptureError(
+                f"--metrics-listen: cannot listen on {metrics_host}:{metrics_port}: {exc.strerror or exc}"
+            ) from exc
     protocol = functools.partial(GuardedHttpToolsProtocol, limits=limits, refusals=refusals)
     uvicorn.run(
         app,
