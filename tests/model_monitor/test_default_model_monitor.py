@@ -8,7 +8,7 @@ from pathlib import Path
 import fsspec
 import pytest
 
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import ConfigurationError, DatasetError
 from modelmonitor.model_monitor import (
     Constraints,
     DataQualityDistributionConstraints,
@@ -106,7 +106,7 @@ def test_formats() -> None:
 def test_unsupported_inputs_are_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELMONITOR_HOME", str(tmp_path / "home"))
     monitor = DefaultModelMonitor()
-    with pytest.raises(ConfigurationError, match="sagemakerCaptureJson"):
+    with pytest.raises(DatasetError, match=r"no captured data at any time under .*d\.csv \(.*bad"):
         monitor.suggest_baseline(_csv(tmp_path / "d.csv"), DatasetFormat.sagemaker_capture_json())
     with pytest.raises(ConfigurationError, match="record_preprocessor_script works with csv and json"):
         monitor.suggest_baseline(str(tmp_path), DatasetFormat.parquet(), record_preprocessor_script="p.py")

@@ -149,7 +149,7 @@ class DatasetSource:
 
     def describe(self) -> str:
         where = ", ".join(self.uris)
-        if self.format is DatasetFormat.CAPTURE_JSONL:
+        if self.format is DatasetFormat.CAPTURE_JSONL and self.endpoint:
             return f"{where.rstrip('/')}/{self.endpoint}"
         if self.format is DatasetFormat.BATCH_MANIFEST:
             return f"{where.rstrip('/')}/input"

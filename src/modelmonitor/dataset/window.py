@@ -134,6 +134,8 @@ class AnalysisWindow:
         return [join_uri(base, hour_path(hour)) for hour in self.hours()]
 
     def describe(self) -> str:
+        if self == AnalysisWindow.unbounded():
+            return "at any time"
         return f"between {format_time(self.start)} and {format_time(self.end)}"
 
 
