@@ -10,7 +10,12 @@ from modelmonitor.model_monitor.dataset_format import DatasetFormat, MonitoringD
 from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.ground_truth import upload_ground_truth
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
-from modelmonitor.model_monitor.monitor import BaseliningJob, DefaultModelMonitor, ModelMonitor
+from modelmonitor.model_monitor.monitor import (
+    BaseliningJob,
+    DefaultModelMonitor,
+    ModelMonitor,
+    ModelQualityMonitor,
+)
 from modelmonitor.model_monitor.monitoring_files import Constraints, ConstraintViolations, Statistics
 
 __all__ = [
@@ -26,6 +31,7 @@ __all__ = [
     "DefaultModelMonitor",
     "EndpointInput",
     "ModelMonitor",
+    "ModelQualityMonitor",
     "MonitoringDatasetFormat",
     "MonitoringExecution",
     "MonitoringOutput",

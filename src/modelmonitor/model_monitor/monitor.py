@@ -20,11 +20,17 @@ from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
 from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualityMonitoringConfig
+from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
 from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
 from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
 from modelmonitor.model_monitor.session import session_of
-from modelmonitor.service.baselines import DataQualityResult, run_baseline
+from modelmonitor.service.baselines import (
+    DataQualityResult,
+    ModelQualityResult,
+    run_baseline,
+    run_model_quality_baseline,
+)
 
 __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
 
@@ -46,7 +52,9 @@ class BaseliningJob:
     nothing to wait for, and ``describe`` reports the processing job as ``Completed``.
     """
 
-    def __init__(self, job_name: str, output_uri: str, result: DataQualityResult) -> None:
+    def __init__(
+        self, job_name: str, output_uri: str, result: DataQualityResult | ModelQualityResult
+    ) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
         self.result = result
@@ -217,3 +225,117 @@ class DefaultModelMonitor(ModelMonitor):
         job = BaseliningJob(name, output, result)
         self._record_baselining_job(job)
         return job
+
+
+class ModelQualityMonitor(ModelMonitor):
+    """The built-in model-quality monitor (SageMaker's ``ModelQualityMonitor``): predictions merged with
+    their ground-truth labels, every metric of the problem type checked against the baseline."""
+
+    def __init__(
+        self,
+        role: str | None = None,
+        instance_count: int = 1,
+        instance_type: str = "ml.m5.xlarge",
+        volume_size_in_gb: int = 30,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        base_job_name: str | None = None,
+        sagemaker_session: Any = None,
+        env: dict[str, str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        network_config: Any = None,
+    ) -> None:
+        super().__init__(
+            role=role,
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            volume_kms_key=volume_kms_key,
+            output_kms_key=output_kms_key,
+            max_runtime_in_seconds=max_runtime_in_seconds,
+            base_job_name=base_job_name,
+            sagemaker_session=sagemaker_session,
+            env=env,
+            tags=tags,
+            network_config=network_config,
+        )
+
+    @staticmethod
+    def monitoring_type() -> str:
+        return MonitoringType.MODEL_QUALITY.value
+
+    def suggest_baseline(
+        self,
+        baseline_dataset: str,
+        dataset_format: dict[str, Any],
+        problem_type: str,
+        inference_attribute: str | None = None,
+        probability_attribute: str | None = None,
+        ground_truth_attribute: str | None = None,
+        probability_threshold_attribute: float | None = None,
+        post_analytics_processor_script: str | None = None,
+        output_s3_uri: str | None = None,
+        wait: bool = False,
+        logs: bool = False,
+        job_name: str | None = None,
+    ) -> BaseliningJob:
+        """Every metric of ``problem_type`` over a CSV of predictions and labels, and the suggested
+        constraints (``inference_attribute`` & co. name its columns, or index them without a header)."""
+        name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
+        output = output_s3_uri or str(self.sagemaker_session.settings.home / "baselining" / name / "results")
+        result = run_model_quality_baseline(
+            baseline_dataset,
+            dataset_format,
+            output,
+            problem_type=problem_type,  # type: ignore[arg-type]  # checked by the service
+            inference_attribute=inference_attribute,
+            probability_attribute=probability_attribute,
+            ground_truth_attribute=ground_truth_attribute,
+            probability_threshold_attribute=probability_threshold_attribute,
+            post_analytics_processor_script=post_analytics_processor_script,
+        )
+        job = BaseliningJob(name, output, result)
+        self._record_baselining_job(job)
+        return job
+
+    def create_monitoring_schedule(  # type: ignore[override]  # SageMaker's ModelQualityMonitor signature
+        self,
+        endpoint_input: EndpointInput | str | None = None,
+        ground_truth_input: str | None = None,
+        problem_type: str | None = None,
+        record_preprocessor_script: str | None = None,
+        post_analytics_processor_script: str | None = None,
+        output_s3_uri: str | None = None,
+        constraints: Any = None,
+        monitor_schedule_name: str | None = None,
+        schedule_cron_expression: str | None = None,
+        enable_cloudwatch_metrics: bool = True,
+        batch_transform_input: BatchTransformInput | None = None,
+        data_analysis_start_time: str | None = None,
+        data_analysis_end_time: str | None = None,
+    ) -> None:
+        """Create the schedule: ``ground_truth_input`` is the labels' prefix (``upload_ground_truth``'s
+        destination), ``problem_type`` one of BinaryClassification, MulticlassClassification, Regression."""
+        if ground_truth_input is None or problem_type is None:
+            raise ConfigurationError(
+                "ModelQualityMonitor.create_monitoring_schedule needs ground_truth_input (the labels' "
+                "location) and problem_type (BinaryClassification, MulticlassClassification or Regression)"
+            )
+        self._model_quality_inputs = (
+            ("ground_truth_uri", ground_truth_input),
+            ("problem_type", problem_type),
+        )
+        super().create_monitoring_schedule(
+            endpoint_input=endpoint_input,
+            record_preprocessor_script=record_preprocessor_script,
+            post_analytics_processor_script=post_analytics_processor_script,
+            output_s3_uri=output_s3_uri,
+            constraints=constraints,
+            monitor_schedule_name=monitor_schedule_name,
+            schedule_cron_expression=schedule_cron_expression,
+            enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+            batch_transform_input=batch_transform_input,
+            data_analysis_start_time=data_analysis_start_time,
+            data_analysis_end_time=data_analysis_end_time,
+        )

@@ -19,6 +19,11 @@ from modelmonitor.errors import ConfigurationError, InputFileError
 from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.jackson import dumps_jackson
+from modelmonitor.formats.model_quality import (
+    ModelQualityConstraintsFile,
+    ModelQualityStatisticsFile,
+    ModelQualityViolationsFile,
+)
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.model_monitor.session import session_of
@@ -32,6 +37,9 @@ class ModelMonitoringFile:
 
     file_name: ClassVar[str] = "file.json"
     model: ClassVar[type[SageMakerFile]] = SageMakerFile
+    # The model-quality form of the file, told apart by its section keys (``*_metrics``, ``*_constraints``).
+    model_quality_model: ClassVar[type[SageMakerFile] | None] = None
+    model_quality_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -47,7 +55,7 @@ class ModelMonitoringFile:
 
     def validated(self) -> SageMakerFile:
         """The body as our model of the file (raises FormatError naming the bad field)."""
-        return self.model.from_data(self.body_dict, source=self.file_s3_uri)
+        return self._model_of(self.body_dict).from_data(self.body_dict, source=self.file_s3_uri)
 
     def save(self, new_save_location_s3_uri: str | None = None) -> str:
         """Write ``body_dict`` to ``file_s3_uri`` (or a new location, which becomes ``file_s3_uri``)."""
@@ -57,9 +65,26 @@ class ModelMonitoringFile:
         return self.file_s3_uri
 
     @classmethod
+    def _is_model_quality(cls, body: dict[str, Any]) -> bool:
+        return not cls.model_quality_keys.isdisjoint(body)
+
+    @classmethod
+    def _model_of(cls, body: object) -> type[SageMakerFile]:
+        """The data-quality model, or the model-quality one when the body is of that form."""
+        if cls.model_quality_model is not None and isinstance(body, dict) and cls._is_model_quality(body):
+            return cls.model_quality_model
+        return cls.model
+
+    @classmethod
     def _parse(cls, text: str, source: str) -> dict[str, Any]:
-        cls.model.from_json_text(text, source=source)  # validate: clear errors, unknown keys warned
-        body: dict[str, Any] = json.loads(text)
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None  # the model's parse below says where
+        cls._model_of(parsed).from_json_text(
+            text, source=source
+        )  # validate: clear errors, unknown keys warned
+        body: dict[str, Any] = parsed
         return body
 
     @classmethod
@@ -108,6 +133,10 @@ class Statistics(ModelMonitoringFile):
 
     file_name = "statistics.json"
     model = StatisticsFile
+    model_quality_model = ModelQualityStatisticsFile
+    model_quality_keys = frozenset(
+        {"binary_classification_metrics", "multiclass_classification_metrics", "regression_metrics"}
+    )
 
     def __init__(
         self,
@@ -148,6 +177,14 @@ class ConstraintViolations(ModelMonitoringFile):
 
     file_name = "constraint_violations.json"
     model = ViolationsFile
+    model_quality_model = ModelQualityViolationsFile
+
+    @classmethod
+    def _is_model_quality(cls, body: dict[str, Any]) -> bool:
+        violations = body.get("violations")
+        return isinstance(violations, list) and any(
+            isinstance(v, dict) and "metric_name" in v for v in violations
+        )
 
     def __init__(
         self,
@@ -192,6 +229,14 @@ class Constraints(ModelMonitoringFile):
 
     file_name = "constraints.json"
     model = ConstraintsFile
+    model_quality_model = ModelQualityConstraintsFile
+    model_quality_keys = frozenset(
+        {
+            "binary_classification_constraints",
+            "multiclass_classification_constraints",
+            "regression_constraints",
+        }
+    )
 
     def __init__(
         self,

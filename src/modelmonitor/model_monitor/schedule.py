@@ -65,6 +65,8 @@ class MonitoringScheduleMixin:
 
     monitoring_schedule_name: str | None = None
     job_definition_name: str | None = None
+    # ModelQualityMonitor's ground_truth_uri and problem_type, given to create_monitoring_schedule.
+    _model_quality_inputs: tuple[tuple[str, str], ...] = ()
     # Set by ModelMonitor's constructor; declared here so attach() can restore them.
     max_runtime_in_seconds: int | None
     env: dict[str, str] | None
@@ -130,6 +132,7 @@ class MonitoringScheduleMixin:
             "arguments": tuple(arguments or ()),
             "environment": environment,
             "monitoring_type": self._monitoring_type(),
+            **dict(self._model_quality_inputs),
         }
         if isinstance(endpoint_input, str):
             endpoint_input = EndpointInput(endpoint_name=endpoint_input)

@@ -13,22 +13,45 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile
+from modelmonitor.analyzers.model_quality import ModelQualitySettings
+from modelmonitor.constraints import model_quality
 from modelmonitor.constraints.data_quality import CheckReport
 from modelmonitor.engine.base import Progress
 from modelmonitor.engine.choice import engine_for
+from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.engine_choice import EngineChoice
+from modelmonitor.formats.model_quality import (
+    PROBLEM_TYPES,
+    ModelQualityConstraintsFile,
+    ModelQualityStatisticsFile,
+    ModelQualityViolationsFile,
+    ProblemType,
+)
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.inputs import table_source
-from modelmonitor.jobs.monitors import DATA_QUALITY, JobData
+from modelmonitor.jobs.monitors import DATA_QUALITY, MODEL_QUALITY, JobData
 from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
 from modelmonitor.outputs.files import read_constraints, read_statistics
 
-__all__ = ["DataQualityResult", "run_baseline", "run_check"]
+__all__ = [
+    "DataQualityResult",
+    "ModelQualityResult",
+    "run_baseline",
+    "run_check",
+    "run_model_quality_baseline",
+]
 
 DataQualityResult = JobResult[
     DataQualityProfile, StatisticsFile, ConstraintsFile, CheckReport, ViolationsFile
+]
+ModelQualityResult = JobResult[
+    ModelQualityStatisticsFile,
+    ModelQualityStatisticsFile,
+    ModelQualityConstraintsFile,
+    model_quality.CheckReport,
+    ModelQualityViolationsFile,
 ]
 
 logger = logging.getLogger("modelmonitor.service")
@@ -68,6 +91,43 @@ def run_baseline(
         logger=logger,
         engine=engine_for(engine),
         progress=_progress(on_start, on_rows),
+    )
+
+
+def run_model_quality_baseline(
+    data_uri: str,
+    dataset_format: Mapping[str, Any],
+    output_uri: str,
+    *,
+    problem_type: ProblemType,
+    inference_attribute: str | None = None,
+    probability_attribute: str | None = None,
+    ground_truth_attribute: str | None = None,
+    probability_threshold_attribute: float | None = None,
+    post_analytics_processor_script: str | None = None,
+) -> ModelQualityResult:
+    """A model-quality baselining job: ``statistics.json`` (every metric of ``problem_type``) and the
+    suggested ``constraints.json`` of a CSV of predictions and labels (SageMaker's ``suggest_baseline``).
+
+    The attributes are column names of the CSV's header, or zero-based column indexes without one.
+    """
+    if problem_type not in PROBLEM_TYPES:
+        raise ConfigurationError(
+            f"problem_type: got {problem_type!r}, expected one of {', '.join(PROBLEM_TYPES)}"
+        )
+    settings = ModelQualitySettings(
+        problem_type,
+        inference_attribute=inference_attribute,
+        probability_attribute=probability_attribute,
+        probability_threshold=probability_threshold_attribute,
+        ground_truth_attribute=ground_truth_attribute,
+    )
+    return run_pipeline(
+        MODEL_QUALITY,
+        JobData(table_source(data_uri, dataset_format), model_quality=settings),
+        Suggest(),
+        Outputs(output_uri, postprocess_script=post_analytics_processor_script),
+        logger=logger,
     )
 
 
