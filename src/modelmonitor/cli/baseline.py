@@ -32,11 +32,12 @@ from modelmonitor.cli.engine_options import (
     SparkMasterOption,
     engine_choice,
 )
+from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
 if TYPE_CHECKING:
-    from modelmonitor.service.baselines import DataQualityResult
+    from modelmonitor.service.baselines import DataQualityResult, ModelQualityResult
 
 __all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
 
@@ -47,6 +48,13 @@ class FormatChoice(StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
+
+
+class BaselineType(StrEnum):
+    """The monitors that baseline a data set (SageMaker's suggest_baseline)."""
+
+    DataQuality = "DataQuality"
+    ModelQuality = "ModelQuality"
 
 
 class DriftMethodChoice(StrEnum):
@@ -97,7 +105,7 @@ def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
         yield ReadingProgress(on_start=on_start, on_rows=on_rows)
 
 
-def print_issues(console: Console, result: DataQualityResult) -> None:
+def print_issues(console: Console, result: DataQualityResult | ModelQualityResult) -> None:
     read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
@@ -169,10 +177,44 @@ def baseline(
     engine: EngineOption = EngineValue.local,
     spark_master: SparkMasterOption = None,
     spark_conf: SparkConfOption = None,
+    monitoring_type: BaselineType = typer.Option(
+        BaselineType.DataQuality,
+        "--monitoring-type",
+        help="DataQuality, or ModelQuality (predictions+labels).",
+    ),
+    problem_type: str | None = typer.Option(
+        None,
+        "--problem-type",
+        help="ModelQuality: BinaryClassification, MulticlassClassification, Regression.",
+    ),
+    inference_attribute: str | None = typer.Option(
+        None, "--inference-attribute", help="ModelQuality: column (name or index) of the prediction."
+    ),
+    probability_attribute: str | None = typer.Option(
+        None, "--probability-attribute", help="ModelQuality: column of the probability (binary)."
+    ),
+    ground_truth_attribute: str | None = typer.Option(
+        None, "--ground-truth-attribute", help="ModelQuality: column of the label."
+    ),
+    probability_threshold: float | None = typer.Option(
+        None, "--probability-threshold", help="ModelQuality: probability >= this predicts 1 (default 0.5)."
+    ),
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
 
+    if monitoring_type is BaselineType.ModelQuality:
+        _model_quality_baseline(
+            data,
+            out,
+            dataset_format(data_format, header),
+            problem_type,
+            inference_attribute,
+            probability_attribute,
+            ground_truth_attribute,
+            probability_threshold,
+        )
+        return
     choice = engine_choice(engine, spark_master, spark_conf)
     console = Console(stderr=True)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
@@ -192,6 +234,49 @@ def baseline(
     print_features(
         output, result.statistics.features, f"Baseline of {result.statistics.dataset.item_count} rows"
     )
+    output.print(
+        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
+        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
+        highlight=False,
+    )
+
+
+def _model_quality_baseline(
+    data: str,
+    out: str,
+    data_format: dict[str, Any],
+    problem_type: str | None,
+    inference_attribute: str | None,
+    probability_attribute: str | None,
+    ground_truth_attribute: str | None,
+    probability_threshold: float | None,
+) -> None:
+    from modelmonitor.service.baselines import run_model_quality_baseline
+
+    if problem_type is None:
+        raise ConfigurationError("--monitoring-type ModelQuality needs --problem-type")
+    result = run_model_quality_baseline(
+        data,
+        data_format,
+        out,
+        problem_type=problem_type,  # type: ignore[arg-type]  # checked by the service
+        inference_attribute=inference_attribute,
+        probability_attribute=probability_attribute,
+        ground_truth_attribute=ground_truth_attribute,
+        probability_threshold_attribute=probability_threshold,
+    )
+    print_issues(Console(stderr=True), result)
+    output = Console()
+    statistics = result.statistics
+    table = Table(
+        title=f"Baseline of {statistics.dataset.item_count} rows ({statistics.problem_type})",
+        title_justify="left",
+    )
+    for column in ("metric", "value", "standard_deviation"):
+        table.add_column(column)
+    for name, metric in statistics.metrics.scalar_metrics().items():
+        table.add_row(name, f"{metric.value:.6g}", str(metric.standard_deviation))
+    output.print(table)
     output.print(
         f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
         + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),

@@ -15,7 +15,8 @@ from rich.table import Table
 
 from modelmonitor.cli._service import echo_json, service
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, InputAttributes, JobDefinition
+from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = ["schedule_app"]
 
@@ -71,6 +72,28 @@ def create(
     metrics: bool = typer.Option(True, "--metrics/--no-metrics", help="publish_cloudwatch_metrics."),
     command: str | None = typer.Option(None, "--command", help="Custom monitor command (same env contract)."),
     env: list[str] = typer.Option([], "--env", help="Extra environment KEY=VALUE (repeatable)."),
+    monitoring_type: MonitoringType = typer.Option(
+        MonitoringType.DATA_QUALITY,
+        "--monitoring-type",
+        help="DataQuality or ModelQuality (or a custom's type).",
+    ),
+    ground_truth: str | None = typer.Option(
+        None, "--ground-truth", help="ModelQuality: the labels' prefix (ground-truth upload's destination)."
+    ),
+    problem_type: str | None = typer.Option(
+        None,
+        "--problem-type",
+        help="ModelQuality: BinaryClassification, MulticlassClassification, Regression.",
+    ),
+    inference_attribute: str | None = typer.Option(
+        None, "--inference-attribute", help="Model output's prediction: CSV index or JMESPath."
+    ),
+    probability_attribute: str | None = typer.Option(
+        None, "--probability-attribute", help="Model output's probability: CSV index or JMESPath."
+    ),
+    probability_threshold: float | None = typer.Option(
+        None, "--probability-threshold", help="probability >= this predicts 1 (default 0.5)."
+    ),
 ) -> None:
     """Create a monitoring schedule for an endpoint or for batch-transform capture."""
     if (endpoint is None) == (batch_capture is None):
@@ -98,6 +121,14 @@ def create(
             max_runtime_seconds=max_runtime,
             command=_command(command) if command else None,
             environment=_environment(env),
+            monitoring_type=monitoring_type,
+            ground_truth_uri=ground_truth,
+            problem_type=problem_type,  # type: ignore[arg-type]  # checked by JobDefinition
+            attributes=InputAttributes(
+                inference_attribute=inference_attribute,
+                probability_attribute=probability_attribute,
+                probability_threshold_attribute=probability_threshold,
+            ),
         )
         echo_json(svc.create_schedule(name, cron, definition))
 
