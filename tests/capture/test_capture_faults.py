@@ -293,3 +293,42 @@ def test_sigterm_while_the_store_hangs_loses_nothing(
         f"t{i}" for i in range(200)
     )
     assert result.torn_lines == 0
+
+
+def test_a_folder_that_cannot_be_opened_holds_the_batch(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A file where the endpoint's folder belongs: opening the capture file fails (as on an immutable folder).
+    caplog.set_level(logging.ERROR, "modelmonitor.capture")
+    destination = tmp_path / "capture"
+    destination.mkdir()
+    (destination / "churn").write_text("in the way")
+    pipeline = CapturePipeline(
+        CaptureSettings(
+            endpoint_name="churn",
+            destination=str(destination),
+            sampling_percentage=100,
+            flush_interval=timedelta(milliseconds=50),
+        ),
+        disk_probe=lambda: 0.0,
+    )
+    pipeline.start()
+    for index in range(30):
+        _submit(pipeline, index)
+    assert _wait(lambda: pipeline.stats.write_errors >= 3, 5)
+    assert pipeline.stats.records_written == 0
+    (destination / "churn").unlink()  # the folder can be made again: the held batch is written
+    assert _wait(lambda: pipeline.stats.records_written == 30, 5), pipeline.stats
+    pipeline.close()
+    result = read_capture_tree(str(destination))
+    assert sorted(r.eventMetadata.inferenceId or "" for r in result.records) == sorted(
+        f"r{i}" for i in range(30)
+    )
+    assert pipeline.stats.dropped_write_error == 0
+    opens = [line for line in caplog.text.splitlines() if "cannot be opened" in line]
+    assert len(opens) <= 2  # rate-limited: the first failure at once, the rest counted in one line at close
+    assert (
+        sum(int(n) for line in opens for n in re.findall(r"(\d+) event\(s\)", line))
+        == pipeline.stats.write_errors
+    )
+    assert "Traceback" not in caplog.text
