@@ -111,3 +111,16 @@ def test_statistics_do_not_depend_on_batch_size(tmp_path: Path, batch_bytes: int
             for key in ("sum", "mean", "std_dev"):
                 assert numbers.pop(key) == pytest.approx(expected.pop(key), rel=1e-12)
         assert mine == theirs
+
+
+@pytest.mark.parametrize("kind", [pa.float64(), pa.int64()], ids=["double", "int64"])
+def test_an_all_null_typed_column_has_distinct_count_0_as_in_csv(tmp_path: Path, kind: pa.DataType) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nulls.parquet"
+    pq.write_table(pa.table({"x": pa.array([None] * 5, kind), "y": pa.array(range(5), pa.int64())}), path)
+    profile, _ = profile_source(DatasetSource.table(str(path), "parquet"))
+    (feature,) = [f for f in profile.to_statistics().to_dict()["features"] if f["name"] == "x"]
+    csv = _statistics({"x": [None] * 5})["x"]
+    assert feature["string_statistics"]["distinct_count"] == csv["string_statistics"]["distinct_count"] == 0.0
+    assert feature["string_statistics"]["common"] == {"num_present": 0, "num_missing": 5}

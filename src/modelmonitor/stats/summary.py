@@ -342,6 +342,9 @@ def _summarize_numbers(array: pa.Array, *, integral: bool) -> ColumnSummary:
     numbers = array.cast(pa.float64()).to_numpy(zero_copy_only=False)  # nulls become NaN
     numbers = numbers[~np.isnan(numbers)]
     present = len(numbers)
+    if present == 0:
+        # Nothing to summarise: like a text column of nulls (distinct_count 0), not as untracked values.
+        return ColumnSummary.all_null(len(array))
     types = TypeCounts(
         null=len(array) - present, integral=present if integral else 0, fractional=0 if integral else present
     )
