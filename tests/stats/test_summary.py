@@ -180,3 +180,25 @@ def test_wide_tables_track_fewer_distinct_values_per_column(monkeypatch: pytest.
     assert many.string_statistics is not None
     assert many.string_statistics.distinct_count == 1000.0
     assert any("more than 1000 distinct values" in w.message for w in profile.warnings())
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1e300, -1e300, 1e300, -1e300], 1e300),  # squaring 1e300 overflowed: Infinity
+        ([1e-300, 3e-300], 1e-300),  # squaring 1e-300 underflowed: 0
+        ([1e-300, 3e-300] * 5000, 1e-300),  # the two-pass path of long batches
+    ],
+    ids=["huge", "tiny", "tiny-long"],
+)
+def test_std_dev_neither_overflows_nor_underflows(values: list[float], expected: float) -> None:
+    whole = NumericSummary.of(np.array(values))
+    halves = NumericSummary.of(np.array(values[:1])).merge(NumericSummary.of(np.array(values[1:])))
+    assert math.isclose(whole.std_dev, expected, rel_tol=1e-12)
+    assert math.isclose(halves.std_dev, expected, rel_tol=1e-12)
+
+
+def test_merging_summaries_of_very_different_magnitudes() -> None:
+    small, large = NumericSummary.of(np.array([1e-200, 2e-200])), NumericSummary.of(np.array([1e200, 3e200]))
+    # mean 1e200; deviations -1, -1, 0, 2 (x 1e200): variance 1.5e400, which no double holds
+    assert math.isclose(small.merge(large).std_dev, math.sqrt(1.5) * 1e200, rel_tol=1e-12)

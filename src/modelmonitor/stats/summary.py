@@ -22,6 +22,7 @@ fewer than 1,000 per column): 1,000 columns of many distinct values would otherw
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -68,12 +69,17 @@ class NumericSummary:
     ``total`` is the left-to-right double sum (as Spark and Deequ add within a partition);
     ``m2`` is the sum of squared deviations from ``center`` (merged with Chan's formula), giving the
     population standard deviation ``sqrt(m2 / count)`` like Deequ's ``StandardDeviation``.
+
+    Both are kept divided by ``scale``, a power of two near the largest magnitude, so that squaring
+    neither overflows (values near 1e300) nor underflows (near 1e-300). Scaling by a power of two is
+    exact, so wherever the unscaled arithmetic would not overflow the results are the same bits.
     """
 
     count: int = 0
     total: float = 0.0
-    center: float = 0.0
-    m2: float = 0.0
+    scaled_center: float = 0.0
+    scaled_m2: float = 0.0
+    scale: float = 1.0
     minimum: float = float("inf")
     maximum: float = float("-inf")
     sketch: KLLSketch = field(default_factory=lambda: KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR))
@@ -89,19 +95,22 @@ class NumericSummary:
             return cls()
         values = np.ascontiguousarray(values, dtype=np.float64)
         total = float(np.cumsum(values)[-1])  # sequential sum, not numpy's pairwise one
+        scale = _power_of_two_scale(float(np.max(np.abs(values))))
+        scaled = values / scale
         if values.size <= SEQUENTIAL_MOMENTS_MAX:
-            center, m2 = _welford(values)
+            center, m2 = _welford(scaled)
         else:
-            center = total / values.size
-            deviations = values - center
+            center = float(np.cumsum(scaled)[-1]) / values.size
+            deviations = scaled - center
             m2 = float(np.dot(deviations, deviations))
         sketch = KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR)
         sketch.update(values)
         return cls(
             count=int(values.size),
             total=total,
-            center=center,
-            m2=m2,
+            scaled_center=center,
+            scaled_m2=m2,
+            scale=scale,
             minimum=float(values.min()),
             maximum=float(values.max()),
             sketch=sketch,
@@ -113,12 +122,19 @@ class NumericSummary:
         if self.count == 0:
             return other
         count = self.count + other.count
-        delta = other.center - self.center
+        scale = max(self.scale, other.scale)
+        # Into the larger scale: multiplying by a power of two (at most 1) is exact or harmlessly underflows.
+        left, right = self.scale / scale, other.scale / scale
+        left_center, right_center = self.scaled_center * left, other.scaled_center * right
+        delta = right_center - left_center
         return NumericSummary(
             count=count,
             total=self.total + other.total,
-            center=self.center + delta * other.count / count,
-            m2=self.m2 + other.m2 + delta * delta * self.count * other.count / count,
+            scaled_center=left_center + delta * other.count / count,
+            scaled_m2=self.scaled_m2 * left * left
+            + other.scaled_m2 * right * right
+            + delta * delta * self.count * other.count / count,
+            scale=scale,
             minimum=min(self.minimum, other.minimum),
             maximum=max(self.maximum, other.maximum),
             sketch=self.sketch.merge(other.sketch),
@@ -129,8 +145,25 @@ class NumericSummary:
         return self.total / self.count if self.count else float("nan")
 
     @property
+    def center(self) -> float:
+        return self.scaled_center * self.scale
+
+    @property
+    def m2(self) -> float:
+        return self.scaled_m2 * self.scale * self.scale
+
+    @property
     def std_dev(self) -> float:
-        return float(np.sqrt(max(self.m2, 0.0) / self.count)) if self.count else float("nan")
+        if not self.count:
+            return float("nan")
+        return float(np.sqrt(max(self.scaled_m2, 0.0) / self.count)) * self.scale
+
+
+def _power_of_two_scale(largest_magnitude: float) -> float:
+    """2**e with largest_magnitude < 2**e (1.0 for 0 or a non-finite magnitude)."""
+    if largest_magnitude == 0.0 or not math.isfinite(largest_magnitude):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(largest_magnitude)[1])
 
 
 def _welford(values: np.ndarray) -> tuple[float, float]:
