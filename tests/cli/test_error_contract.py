@@ -112,3 +112,20 @@ def test_ragged_rows_print_a_bounded_number_of_warnings_each_once(
     assert 0 < err.count("missing columns") <= 20
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(set(warnings)) == len(warnings)
+
+
+@pytest.mark.parametrize("command", [["capture", "proxy"], ["schedule", "create"], ["baseline"]])
+def test_help_is_whole_at_80_columns(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+
+
+def test_no_command_prints_the_commands_then_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["schedule"])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert "create" in captured.out
+    assert captured.err.count("\n") == 1

@@ -22,7 +22,9 @@ from modelmonitor.formats.layout import DEFAULT_VARIANT
 
 __all__ = ["capture_app"]
 
-capture_app = typer.Typer(help="Capture what models receive and return, in SageMaker's capture format.")
+capture_app = typer.Typer(
+    rich_markup_mode=None, help="Capture what models receive and return, in SageMaker's capture format."
+)
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -14,7 +14,9 @@ from modelmonitor.cli._service import echo_json, service
 
 __all__ = ["endpoint_app"]
 
-endpoint_app = typer.Typer(help="Endpoints and where their captured data is.", no_args_is_help=True)
+endpoint_app = typer.Typer(
+    rich_markup_mode=None, help="Endpoints and where their captured data is.", no_args_is_help=True
+)
 
 
 @endpoint_app.command("register")

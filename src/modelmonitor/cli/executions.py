@@ -11,7 +11,9 @@ from modelmonitor.formats.statuses import ExecutionStatus
 
 __all__ = ["executions_app", "register"]
 
-executions_app = typer.Typer(help="Executions of monitoring schedules.", no_args_is_help=True)
+executions_app = typer.Typer(
+    rich_markup_mode=None, help="Executions of monitoring schedules.", no_args_is_help=True
+)
 
 
 @executions_app.command("list")

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ground_truth_app"]
 
-ground_truth_app = typer.Typer(help="Ground-truth labels for model-quality monitoring.", no_args_is_help=True)
+ground_truth_app = typer.Typer(
+    rich_markup_mode=None, help="Ground-truth labels for model-quality monitoring.", no_args_is_help=True
+)
 
 _SHOWN_BAD_RECORDS = 10
 

@@ -24,6 +24,7 @@ __all__ = ["app", "main"]
 _UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="modelmonitor",
     help="Self-hosted model monitoring, file-compatible with SageMaker Model Monitor.",
     no_args_is_help=True,
@@ -81,7 +82,8 @@ def _usage_message(exc: Exception) -> str:
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else "modelmonitor"
     if type(exc).__name__ == "NoArgsIsHelpError":
-        # Its help has been printed already; say what is missing.
+        # The group's help (its message) goes to stdout; the error line says what is missing.
+        typer.echo(str(getattr(exc, "format_message", exc.__str__)()))
         return f"{command}: missing command (see '{command} --help')"
     text = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
     return f"{command}: {text} (see '{command} --help')"

@@ -20,7 +20,7 @@ from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = ["schedule_app"]
 
-schedule_app = typer.Typer(help="Monitoring schedules.", no_args_is_help=True)
+schedule_app = typer.Typer(rich_markup_mode=None, help="Monitoring schedules.", no_args_is_help=True)
 
 
 def _environment(pairs: list[str]) -> dict[str, str]:
