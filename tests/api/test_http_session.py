@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -80,3 +81,20 @@ def test_http_session_without_the_right_role_says_so(api: Api) -> None:
 def test_http_session_refuses_a_bad_url() -> None:
     with pytest.raises(ConfigurationError, match="expected http://host:port"):
         HttpSession("127.0.0.1:8000")
+
+
+def test_http_session_lists_every_execution_past_one_page(api: Api) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for index in range(1001):
+        api.service.catalog.add_execution(
+            schedule_name="busy",
+            endpoint_name=None,
+            monitoring_type="DataQuality",
+            scheduled_time=start + timedelta(minutes=index),
+            status="Completed",
+            now=start,
+        )
+    with HttpSession(api.url, token=api.tokens["viewer"]) as session:
+        executions = session.service.list_executions(schedule_name="busy")
+        assert [e.scheduled_time for e in executions] == [start + timedelta(minutes=i) for i in range(1001)]
+        assert len(session.service.list_executions(schedule_name="busy", limit=5, offset=1000)) == 1

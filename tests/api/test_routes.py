@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,36 @@ def test_with_the_scheduler_inside_a_now_schedule_runs_and_run_now_is_collected(
         assert started.status_code == 202, started.text
         # No thread of the API waits for it: the scheduler inside the server finishes it.
         assert _wait_ended(admin, started.json()["id"])["status"] == "Completed"
+
+
+def _executions(api: Api, count: int) -> list[int]:
+    """``count`` finished executions of schedule ``paged``, an hour apart, oldest first (their ids)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for index in range(count):
+        execution = api.service.catalog.add_execution(
+            schedule_name="paged",
+            endpoint_name=None,
+            monitoring_type="DataQuality",
+            scheduled_time=start + timedelta(hours=index),
+            status="Completed",
+            now=start,
+        )
+        ids.append(execution.id)
+    return ids
+
+
+def test_executions_are_listed_in_pages(api: Api) -> None:
+    ids = _executions(api, 25)
+    with api.client("viewer") as viewer:
+        pages = [
+            [e["id"] for e in viewer.get("/api/v1/executions", params={"limit": 10, "offset": o}).json()]
+            for o in (0, 10, 20, 30)
+        ]
+        assert pages == [ids[::-1][:10], ids[::-1][10:20], ids[::-1][20:], []]
+        oldest = viewer.get(
+            "/api/v1/executions", params={"newest_first": False, "limit": 3, "offset": 1}
+        ).json()
+        assert [e["id"] for e in oldest] == ids[1:4]
+        assert viewer.get("/api/v1/executions", params={"offset": -1}).status_code == 422
+        assert viewer.get("/api/v1/executions", params={"limit": 1001}).status_code == 422

@@ -24,9 +24,17 @@ def list_executions(
     status: str | None = Query(default=None, max_length=32),
     newest_first: bool = True,
     limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(
+        default=0, ge=0, le=10**9, description="Executions to skip: page n is offset=n*limit"
+    ),
 ) -> list[Execution]:
     return service_of(request).list_executions(
-        schedule_name=schedule, endpoint_name=endpoint, status=status, newest_first=newest_first, limit=limit
+        schedule_name=schedule,
+        endpoint_name=endpoint,
+        status=status,
+        newest_first=newest_first,
+        limit=limit,
+        offset=offset,
     )
 
 

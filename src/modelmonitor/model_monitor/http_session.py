@@ -30,6 +30,7 @@ _T = TypeVar("_T")
 _SCHEDULE = TypeAdapter(Schedule)
 _EXECUTIONS = TypeAdapter(list[Execution])
 _EXECUTION = TypeAdapter(Execution)
+_PAGE = 1000  # the API's largest page
 
 
 def _error(response: httpx.Response) -> ModelMonitorError:
@@ -117,12 +118,28 @@ class RemoteService:
         status: str | None = None,
         newest_first: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Execution]:
-        params: dict[str, Any] = {"newest_first": newest_first, "limit": limit or 1000}
+        """One request of ``limit``, or pages of 1,000 until the last when ``limit`` is None."""
+        params: dict[str, Any] = {"newest_first": newest_first}
         for key, value in (("schedule", schedule_name), ("endpoint", endpoint_name), ("status", status)):
             if value is not None:
                 params[key] = value
-        return self._json(_EXECUTIONS, "GET", "/executions", params=params)
+        if limit is not None:
+            return self._json(
+                _EXECUTIONS, "GET", "/executions", params={**params, "limit": limit, "offset": offset}
+            )
+        executions: list[Execution] = []
+        while True:
+            page = self._json(
+                _EXECUTIONS,
+                "GET",
+                "/executions",
+                params={**params, "limit": _PAGE, "offset": offset + len(executions)},
+            )
+            executions.extend(page)
+            if len(page) < _PAGE:
+                return executions
 
     def describe_execution(self, execution_id: int) -> Execution:
         return self._json(_EXECUTION, "GET", f"/executions/{execution_id}")

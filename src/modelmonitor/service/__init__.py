@@ -215,18 +215,22 @@ class MonitoringService:
         status: str | None = None,
         newest_first: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Execution]:
         known = [str(s) for s in ExecutionStatus]
         if status is not None and status not in known:
             raise ConfigurationError(f"execution status {status!r}: expected one of {', '.join(known)}")
         if limit is not None and limit < 1:
             raise ConfigurationError(f"limit {limit}: expected a number of executions >= 1")
+        if offset < 0:
+            raise ConfigurationError(f"offset {offset}: expected a number of executions to skip >= 0")
         return self.catalog.list_executions(
             schedule_name=schedule_name,
             endpoint_name=endpoint_name,
             statuses=[status] if status else None,
             newest_first=newest_first,
             limit=limit,
+            offset=offset,
         )
 
     def describe_execution(self, execution_id: int) -> Execution:

@@ -392,8 +392,10 @@ class Catalog:
         statuses: Sequence[str] | None = None,
         newest_first: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Execution]:
-        """Executions ordered by scheduled time (then id), oldest first unless ``newest_first``."""
+        """Executions ordered by scheduled time (then id), oldest first unless ``newest_first``;
+        ``offset`` skips that many of them (a page of ``limit``)."""
         order = (
             (ExecutionRow.scheduled_time.desc(), ExecutionRow.id.desc())
             if newest_first
@@ -408,6 +410,8 @@ class Catalog:
             query = query.where(ExecutionRow.status.in_(list(statuses)))
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         with self._session() as session:
             return [execution_record(r) for r in session.scalars(query)]
 
