@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from modelmonitor.formats.job_definition import JobDefinition
 from tests.api.conftest import Api, with_monitoring_data
 
 
@@ -153,6 +155,9 @@ def test_healthz_metrics_openapi_and_server_info(api: Api) -> None:
         )
         openapi = viewer.get("/openapi.json").json()
         assert "/api/v1/schedules/{name}/executions" in openapi["paths"]
+        # The schedule body is built from JobDefinition, so a field added there is accepted here.
+        body = openapi["components"]["schemas"]["JobDefinitionBody"]["properties"]
+        assert set(body) == {f.name for f in dataclasses.fields(JobDefinition)}
         assert "bearer" in str(openapi["components"]["securitySchemes"]).lower()
         assert "swagger" in viewer.get("/docs").text.lower()
         info = viewer.get("/api/v1/server").json()

@@ -1,16 +1,18 @@
 """Request bodies of the REST API (pydantic): unknown fields are refused, every message names its field.
 
-``JobDefinitionBody`` is ``formats.job_definition.JobDefinition`` as JSON (its ``to_dict()`` shape), so
-the SDK's HTTP session sends exactly what the local service would be given.
+``JobDefinitionBody`` is built from the fields of ``formats.job_definition.JobDefinition`` (its
+``to_dict()`` shape as JSON), so the SDK's HTTP session sends exactly what the local service would be
+given, and a field added to the definition is accepted here with no second list to keep.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, JobDefinition
+from modelmonitor.formats.job_definition import JobDefinition
 
 __all__ = [
     "BaselineRequest",
@@ -23,51 +25,42 @@ __all__ = [
 ]
 
 _NAME = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")
-_TEXT = Field(default=None, max_length=4096)
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class InputAttributesBody(_Body):
-    features_attribute: str | None = _TEXT
-    inference_attribute: str | None = _TEXT
-    probability_attribute: str | None = _TEXT
-    probability_threshold_attribute: float | None = None
-    exclude_features_attribute: str | None = _TEXT
-
-
-class JobDefinitionBody(_Body):
-    input_kind: Literal["endpoint", "batch_transform"]
-    output_uri: str | None = Field(
-        default=None, max_length=4096, description="Default: the server's home/monitoring/{schedule}/results"
-    )
-    endpoint_name: str | None = _TEXT
-    capture_uri: str | None = _TEXT
-    dataset_format: dict[str, Any] | None = None
-    start_time_offset: str | None = Field(default=None, max_length=64)
-    end_time_offset: str | None = Field(default=None, max_length=64)
-    data_analysis_start_time: str | None = Field(default=None, max_length=64)
-    data_analysis_end_time: str | None = Field(default=None, max_length=64)
-    baseline_statistics: str | None = _TEXT
-    baseline_constraints: str | None = _TEXT
-    record_preprocessor_script: str | None = _TEXT
-    post_analytics_processor_script: str | None = _TEXT
-    publish_cloudwatch_metrics: bool = True
-    max_runtime_seconds: int = Field(default=DEFAULT_MAX_RUNTIME_SECONDS, ge=1, le=86400)
-    command: list[str] | None = Field(default=None, max_length=256)
-    arguments: list[str] = Field(default_factory=list, max_length=256)
-    environment: dict[str, str] = Field(default_factory=dict)
-    monitoring_type: Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"] = (
-        "DataQuality"
-    )
-    attributes: InputAttributesBody = Field(default_factory=InputAttributesBody)
-
+class _JobDefinitionModel(_Body):
     def to_definition(self, default_output_uri: str) -> JobDefinition:
-        values = self.model_dump()
-        values["output_uri"] = self.output_uri or default_output_uri
-        return JobDefinition.from_dict(values)
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        values["output_uri"] = values["output_uri"] or default_output_uri
+        return JobDefinition(**values)
+
+
+def _job_definition_fields() -> dict[str, Any]:
+    """The fields of ``JobDefinition`` as pydantic fields, so the body follows the definition as it grows."""
+    hints = get_type_hints(JobDefinition)
+    result: dict[str, Any] = {}
+    for item in dataclasses.fields(JobDefinition):
+        if item.name == "output_uri":
+            description = "Default: the server's home/monitoring/{schedule}/results"
+            result[item.name] = (str | None, Field(default=None, description=description))
+        elif item.default is not dataclasses.MISSING:
+            result[item.name] = (hints[item.name], item.default)
+        elif item.default_factory is not dataclasses.MISSING:
+            result[item.name] = (hints[item.name], Field(default_factory=item.default_factory))
+        else:
+            result[item.name] = (hints[item.name], ...)
+    return result
+
+
+if TYPE_CHECKING:
+    JobDefinitionBody = _JobDefinitionModel
+else:
+    JobDefinitionBody = create_model(
+        "JobDefinitionBody", __base__=_JobDefinitionModel, **_job_definition_fields()
+    )
 
 
 class ScheduleRequest(_Body):
