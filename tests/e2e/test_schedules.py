@@ -91,12 +91,16 @@ def service(home: Path, tmp_path: Path) -> Iterator[MonitoringService]:
 LEASE_SECONDS = "1"
 
 
+# main() returns the exit code of a command that ends with typer.Exit: pass it on, or wait() sees 0.
+_MAIN = "import sys; from modelmonitor.cli.main import main; sys.exit(main())"
+
+
 def _daemon(home: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODELMONITOR_HOME": str(home), "MODELMONITOR_LEASE_SECONDS": LEASE_SECONDS}
     env.pop("MODELMONITOR_CATALOG_URL", None)
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", "from modelmonitor.cli.main import main; main()", "scheduler", *args],
+            [sys.executable, "-c", _MAIN, "scheduler", *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
