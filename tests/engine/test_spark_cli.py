@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,3 +131,22 @@ def test_without_java_the_error_names_java(tmp_path: Path) -> None:
     assert MISSING_SPARK in message
     assert "Spark did not start" in message
     assert "Traceback" not in result.stderr
+
+
+def test_schedule_create_stores_the_engine(tmp_path: Path) -> None:
+    home = {"MODELMONITOR_HOME": str(tmp_path / "home")}
+    assert _cli("endpoint", "register", "ep", "-d", str(tmp_path / "capture"), env=home).returncode == 0
+    spark_options = ["--engine", "spark", "--spark-master", "local[2]", "--spark-conf", "spark.a=b"]
+    created = _cli("schedule", "create", "s", "--endpoint", "ep", *spark_options, env=home)
+    assert created.returncode == 0, created.stderr
+    described = json.loads(_cli("schedule", "describe", "s", env=home).stdout)
+    assert described["schedule"]["definition"]["engine"] == {
+        "kind": "spark",
+        "spark_master": "local[2]",
+        "spark_conf": {"spark.a": "b"},
+    }
+    refused = _cli(
+        "schedule", "create", "c", "--endpoint", "ep", "--command", "true", *spark_options, env=home
+    )
+    assert refused.returncode == 2
+    assert "with a custom monitor command" in " ".join(refused.stderr.split())

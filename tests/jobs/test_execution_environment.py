@@ -12,6 +12,7 @@ import pytest
 
 from modelmonitor.cli.main import main
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
 from modelmonitor.jobs.contract import JobContract, execution_environment
@@ -48,6 +49,7 @@ def _contract() -> JobContract:
         problem_type="BinaryClassification",
         ground_truth_uri="/gt",
         max_runtime_seconds=600,
+        engine=EngineChoice("spark"),  # the engine variable is set only for an engine other than local
     )
 
 

@@ -2,7 +2,8 @@
 
 ``create`` takes SageMaker's options in CLI form: ``--endpoint`` (real-time capture) or
 ``--batch-capture`` (batch-transform capture), baseline files, ``--cron`` (``cron(0 * ? * * *)``, ``NOW``
-or 5-field cron), window offsets, scripts, and ``--command`` for a custom monitor.
+or 5-field cron), window offsets, scripts, ``--command`` for a custom monitor, and ``--engine`` (with
+``--spark-master``/``--spark-conf``) for the built-in job's engine, stored in the job definition.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from modelmonitor.cli._service import echo_json, service
+from modelmonitor.cli.engine_options import (
+    EngineOption,
+    EngineValue,
+    SparkConfOption,
+    SparkMasterOption,
+    engine_choice,
+)
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import MonitoringType
@@ -94,6 +102,9 @@ def create(
     probability_threshold: float | None = typer.Option(
         None, "--probability-threshold", help="probability >= this predicts 1 (default 0.5)."
     ),
+    engine: EngineOption = EngineValue.local,
+    spark_master: SparkMasterOption = None,
+    spark_conf: SparkConfOption = None,
 ) -> None:
     """Create a monitoring schedule for an endpoint or for batch-transform capture."""
     if (endpoint is None) == (batch_capture is None):
@@ -129,6 +140,7 @@ def create(
                 probability_attribute=probability_attribute,
                 probability_threshold_attribute=probability_threshold,
             ),
+            engine=engine_choice(engine, spark_master, spark_conf),
         )
         echo_json(svc.create_schedule(name, cron, definition))
 

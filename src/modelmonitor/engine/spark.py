@@ -49,6 +49,7 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         raise ConfigurationError(f"{MISSING_SPARK} (pyspark is not installed: {exc})") from exc
     active = SparkSession.getActiveSession()
     if active is not None:
+        _log.info("using the active Spark %s session", active.version)
         if master is not None or conf:
             _log.warning("a Spark session is active: its master and settings are used, --spark-* ignored")
         return active
@@ -62,9 +63,11 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises its own types (Java missing, gateway exited, bad conf)
         raise ConfigurationError(f"{MISSING_SPARK}; Spark did not start (master {master}): {exc}") from exc
+    _log.info("started Spark %s session, master %s", session.version, master)
+    return session
 
 
 @dataclass(frozen=True)

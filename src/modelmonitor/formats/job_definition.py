@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
 from modelmonitor.formats.statuses import MonitoringType
 
@@ -24,6 +25,7 @@ __all__ = [
     "CONTRACT_VARIABLES",
     "DEFAULT_MAX_RUNTIME_SECONDS",
     "DEFAULT_SCHEDULE_EXPRESSION",
+    "ENGINE_VARIABLE",
     "EXECUTION_ID_VARIABLE",
     "GROUND_TRUTH_VARIABLE",
     "MAX_RUNTIME_VARIABLE",
@@ -57,6 +59,7 @@ ANALYSIS_VARIABLES = (
     "probability_threshold_attribute",
     "exclude_features_attribute",
 )
+ENGINE_VARIABLE = "MODELMONITOR_ENGINE"  # the built-in job's engine (EngineChoice as JSON)
 CONTRACT_VARIABLES = frozenset(
     {
         "dataset_source",
@@ -79,6 +82,7 @@ CONTRACT_VARIABLES = frozenset(
         GROUND_TRUTH_VARIABLE,
         MAX_RUNTIME_VARIABLE,
         *ANALYSIS_VARIABLES,
+        ENGINE_VARIABLE,
     }
 )
 
@@ -157,6 +161,7 @@ class JobDefinition:
     # Model quality (SageMaker's GroundTruthS3Input.S3Uri and ModelQualityAppSpecification.ProblemType).
     ground_truth_uri: str | None = None
     problem_type: ProblemType | None = None
+    engine: EngineChoice = field(default_factory=EngineChoice)
 
     def __post_init__(self) -> None:
         if self.input_kind == "endpoint" and not self.endpoint_name:
@@ -183,6 +188,11 @@ class JobDefinition:
                 f"problem_type: got {self.problem_type!r}, expected one of {', '.join(PROBLEM_TYPES)}"
             )
         check_schedule_environment(self.environment)
+        if self.command is not None and self.engine.kind != "local":
+            raise ConfigurationError(
+                f"engine {self.engine.kind!r} with a custom monitor command: the engine is the built-in "
+                "job's; a custom monitor runs its own code (expected no engine with --command)"
+            )
 
     @property
     def is_custom(self) -> bool:
@@ -193,6 +203,7 @@ class JobDefinition:
         data["command"] = list(self.command) if self.command is not None else None
         data["arguments"] = list(self.arguments)
         data["monitoring_type"] = self.monitoring_type.value
+        data["engine"] = self.engine.to_dict()
         return data
 
     @classmethod
@@ -214,5 +225,7 @@ class JobDefinition:
             values["attributes"] = InputAttributes(
                 **{k: v for k, v in attributes.items() if k in known_attributes}
             )
+        if not isinstance(values.get("engine"), EngineChoice):
+            values["engine"] = EngineChoice.from_dict(values.get("engine"))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})

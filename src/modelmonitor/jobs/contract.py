@@ -11,7 +11,8 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 picks it by container image), ``MODELMONITOR_GROUND_TRUTH_URI`` (model quality: the labels' prefix; SageMaker
 merges in a job of its own before the analyzer starts) and ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
 takes its share of it). Model-quality jobs also get SageMaker's analyzer variables ``analysis_type``,
-``problem_type`` and the ``*_attribute`` ones.
+``problem_type`` and the ``*_attribute`` ones. ``MODELMONITOR_ENGINE`` is set when the schedule asked
+for an engine other than the local one (``EngineChoice`` as JSON; docs/spark.md).
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
@@ -31,8 +32,10 @@ from typing import Any
 
 from modelmonitor.dataset.window import format_time, parse_time
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.job_definition import (
     CONTRACT_VARIABLES,
+    ENGINE_VARIABLE,
     EXECUTION_ID_VARIABLE,
     GROUND_TRUTH_VARIABLE,
     MAX_RUNTIME_VARIABLE,
@@ -114,6 +117,7 @@ class JobContract:
     problem_type: ProblemType | None = None
     ground_truth_uri: str | None = None
     max_runtime_seconds: int | None = None
+    engine: EngineChoice = field(default_factory=EngineChoice)
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -143,6 +147,7 @@ class JobContract:
             GROUND_TRUTH_VARIABLE: self.ground_truth_uri,
             MAX_RUNTIME_VARIABLE: None if self.max_runtime_seconds is None else str(self.max_runtime_seconds),
             **self.attributes.to_env(),
+            ENGINE_VARIABLE: None if self.engine == EngineChoice() else json.dumps(self.engine.to_dict()),
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
@@ -173,6 +178,10 @@ class JobContract:
             raise ConfigurationError(
                 f"environment variable {MAX_RUNTIME_VARIABLE}: got {max_runtime!r}, expected whole seconds"
             )
+        try:
+            engine = EngineChoice.from_dict(json.loads(env.get(ENGINE_VARIABLE) or "{}"))
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"environment variable {ENGINE_VARIABLE} is not JSON: {exc}") from exc
         return cls(
             dataset_source=_required(env, "dataset_source"),
             output_path=_required(env, "output_path"),
@@ -195,4 +204,5 @@ class JobContract:
             problem_type=problem_type,
             ground_truth_uri=env.get(GROUND_TRUTH_VARIABLE) or None,
             max_runtime_seconds=int(max_runtime) if max_runtime else None,
+            engine=engine,
         )

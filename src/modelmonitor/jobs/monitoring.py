@@ -34,6 +34,7 @@ from typing import Any
 from modelmonitor.analyzers.model_quality import ModelQualitySettings
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.engine.choice import engine_for
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.statuses import MonitoringType
@@ -84,6 +85,7 @@ def run(
         contract.start_time.isoformat(),
         contract.end_time.isoformat(),
     )
+    logger.info("engine %s", contract.engine.kind)
     monitor = monitor_for(contract.monitoring_type)
     source = DatasetSource.for_job(
         contract.dataset_source,
@@ -119,6 +121,7 @@ def run(
         baseline,
         outputs,
         logger=logger,
+        engine=engine_for(contract.engine),
         preprocess_error_threshold=error_threshold,
     )
 

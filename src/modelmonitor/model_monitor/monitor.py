@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
@@ -178,7 +179,12 @@ class DefaultModelMonitor(ModelMonitor):
         env: dict[str, str] | None = None,
         tags: list[dict[str, str]] | None = None,
         network_config: Any = None,
+        engine: str | EngineChoice | None = None,
     ) -> None:
+        """``engine`` is ours: ``"local"`` (default), ``"spark"`` or an ``EngineChoice`` with a Spark master
+        and settings; it runs ``suggest_baseline`` and this monitor's scheduled executions (docs/spark.md).
+        """
+        self.engine = engine if isinstance(engine, EngineChoice) else EngineChoice.parse(engine)
         super().__init__(
             role=role,
             instance_count=instance_count,
@@ -221,6 +227,7 @@ class DefaultModelMonitor(ModelMonitor):
             categorical_drift_method=method,  # type: ignore[arg-type]
             record_preprocessor_script=record_preprocessor_script,
             post_analytics_processor_script=post_analytics_processor_script,
+            engine=self.engine,
         )
         job = BaseliningJob(name, output, result)
         self._record_baselining_job(job)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.model_monitor.describe import describe_schedule_response
@@ -133,6 +134,7 @@ class MonitoringScheduleMixin:
             "environment": environment,
             "monitoring_type": self._monitoring_type(),
             **dict(self._model_quality_inputs),
+            "engine": getattr(self, "engine", None) or EngineChoice(),
         }
         if isinstance(endpoint_input, str):
             endpoint_input = EndpointInput(endpoint_name=endpoint_input)
