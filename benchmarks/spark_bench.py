@@ -1,0 +1,95 @@
+"""Spark engine benchmark: `modelmonitor baseline` on the local engine and on Spark local[2], same Parquet.
+
+    .venv/bin/python -m benchmarks.spark_bench [--rows 1000000] [--files 10] [--keep DIR]
+
+Writes ``rows`` rows of the benchmark data set (benchmarks/data.py: 30 columns) as ``files`` Parquet
+files (Spark runs one task per file), then runs the command in its own process for each engine,
+measured by benchmarks/measure.py: wall time, CPU time and the peak RSS of the whole process tree (for
+Spark: the driver's Python, the JVM and the Python workers). Prints the figures and a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from benchmarks import data
+from benchmarks.measure import RunResult, run_once
+
+ENGINES: dict[str, list[str]] = {
+    "local": [],
+    "spark local[2]": [
+        "--engine",
+        "spark",
+        "--spark-master",
+        "local[2]",
+        "--spark-conf",
+        "spark.ui.enabled=false",
+        "--spark-conf",
+        "spark.driver.memory=1g",
+    ],
+}
+
+
+def generate(folder: Path, rows: int, files: int) -> None:
+    """``files`` Parquet files of ``rows // files`` rows each, chunk ``i`` of the benchmark data in file i."""
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = rows // files
+    for index in range(files):
+        pq.write_table(data.chunk(index, per_file), folder / f"part-{index:05d}.parquet")
+
+
+def measure(folder: Path, out: Path) -> dict[str, RunResult]:
+    results = {}
+    for name, options in ENGINES.items():
+        command = [str(Path(sys.executable).with_name("modelmonitor")), "baseline", str(folder), "--format"]
+        command += ["parquet", "--out", str(out / name.split()[0]), *options]
+        results[name] = run_once(command)
+        if results[name].exit_code:
+            raise SystemExit(f"{name} failed: {results[name].stderr_tail}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--keep", type=Path, default=None, help="write the data here and keep it")
+    args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="spark-bench-")) if args.keep is None else args.keep
+    try:
+        generate(scratch / "data", args.rows, args.files)
+        results = measure(scratch / "data", scratch / "out")
+        same = {  # statistics.json may differ in the last bits of mean/std_dev (docs/spark.md)
+            name: (scratch / "out" / "spark" / name).read_bytes()
+            == (scratch / "out" / "local" / name).read_bytes()
+            for name in ("statistics.json", "constraints.json")
+        }
+    finally:
+        if args.keep is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    figures: dict[str, Any] = {"rows": args.rows, "files": args.files, "identical_files": same}
+    for name, result in results.items():
+        print(
+            f"{name:>15}: wall {result.wall_s:7.2f} s  cpu {result.cpu_s:7.2f} s  "
+            f"peak RSS {result.peak_rss_bytes / 2**20:7.0f} MiB  (others' CPU {result.others_cpu_s:.1f} s)"
+        )
+        figures[name] = {
+            "wall_s": round(result.wall_s, 2),
+            "cpu_s": round(result.cpu_s, 2),
+            "peak_rss_mib": round(result.peak_rss_bytes / 2**20),
+            "others_cpu_s": round(result.others_cpu_s, 1),
+        }
+    print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
