@@ -33,19 +33,25 @@ class _Body(BaseModel):
 
 class _JobDefinitionModel(_Body):
     def to_definition(self, default_output_uri: str) -> JobDefinition:
-        values = {name: getattr(self, name) for name in type(self).model_fields}
-        values["output_uri"] = values["output_uri"] or default_output_uri
-        return JobDefinition(**values)
+        # Back to the JSON shape, then the one reader of a definition dict (the catalog's too).
+        values = self.model_dump(mode="json", exclude_none=True)
+        values["output_uri"] = values.get("output_uri") or default_output_uri
+        return JobDefinition.from_dict(values)
 
 
 def _job_definition_fields() -> dict[str, Any]:
-    """The fields of ``JobDefinition`` as pydantic fields, so the body follows the definition as it grows."""
+    """The fields of ``JobDefinition`` as pydantic fields (in their ``to_dict()`` JSON shape), so the body
+    follows the definition as it grows."""
     hints = get_type_hints(JobDefinition)
     result: dict[str, Any] = {}
     for item in dataclasses.fields(JobDefinition):
         if item.name == "output_uri":
             description = "Default: the server's home/monitoring/{schedule}/results"
             result[item.name] = (str | None, Field(default=None, description=description))
+        elif dataclasses.is_dataclass(hints[item.name]):
+            # A nested part (attributes, engine) has a JSON shape of its own (its to_dict): its from_dict,
+            # called by JobDefinition.from_dict, reads and checks it.
+            result[item.name] = (dict[str, Any] | None, None)
         elif item.default is not dataclasses.MISSING:
             result[item.name] = (hints[item.name], item.default)
         elif item.default_factory is not dataclasses.MISSING:
