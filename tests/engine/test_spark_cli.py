@@ -143,7 +143,7 @@ def test_schedule_create_stores_the_engine(tmp_path: Path) -> None:
     assert described["schedule"]["definition"]["engine"] == {
         "kind": "spark",
         "spark_master": "local[2]",
-        "spark_conf": {"spark.a": "b"},
+        "spark_conf": [["spark.a", "b"]],
     }
     refused = _cli(
         "schedule", "create", "c", "--endpoint", "ep", "--command", "true", *spark_options, env=home

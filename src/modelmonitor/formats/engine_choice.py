@@ -56,17 +56,21 @@ class EngineChoice:
         return dict(self.spark_conf)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "spark_master": self.spark_master, "spark_conf": self.conf}
+        # pairs, not an object: the API validates a definition against this dataclass's own field types
+        return {
+            "kind": self.kind,
+            "spark_master": self.spark_master,
+            "spark_conf": [list(p) for p in self.spark_conf],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> EngineChoice:
         if not data:
             return cls()
-        conf = data.get("spark_conf") or {}
-        if not isinstance(conf, Mapping):
-            raise ConfigurationError(f"engine.spark_conf: got {conf!r}, expected an object of settings")
-        return cls(
-            cast(EngineKind, data.get("kind") or "local"),
-            data.get("spark_master"),
-            tuple((str(key), str(value)) for key, value in conf.items()),
-        )
+        conf = data.get("spark_conf") or ()
+        pairs = conf.items() if isinstance(conf, Mapping) else conf
+        try:
+            settings = tuple((str(key), str(value)) for key, value in pairs)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"engine.spark_conf: got {conf!r}, expected [key, value] pairs") from exc
+        return cls(cast(EngineKind, data.get("kind") or "local"), data.get("spark_master"), settings)
