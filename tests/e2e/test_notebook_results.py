@@ -122,6 +122,8 @@ def test_introduction_notebook_reads_its_results(notebook_folder: Path, daemon: 
     assert latest_job["ProcessingJobStatus"] == "Completed", latest_job
     assert latest_job["ExitMessage"].startswith("CompletedWithViolations: Job completed successfully with ")
     assert latest_job["ProcessingJobName"] == latest_execution.job_name
+    summary = my_default_monitor.describe_schedule()["LastMonitoringExecutionSummary"]
+    assert summary["ProcessingJobArn"] == latest_job["ProcessingJobArn"]
     assert latest_job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
         latest_execution.output.destination
     )

@@ -12,11 +12,10 @@ from typing import Any
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.model_monitor.execution import execution_summary
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
+from modelmonitor.model_monitor.processing import schedule_arn
 from modelmonitor.service import Execution, Schedule
 
 __all__ = ["describe_schedule_response"]
-
-_SCHEDULE_ARN = "arn:modelmonitor:local:000000000000:monitoring-schedule/{}"
 
 
 def describe_schedule_response(
@@ -81,7 +80,7 @@ def describe_schedule_response(
         "Environment": environment,
     }
     described: dict[str, Any] = {
-        "MonitoringScheduleArn": _SCHEDULE_ARN.format(schedule.name),
+        "MonitoringScheduleArn": schedule_arn(schedule.name),
         "MonitoringScheduleName": schedule.name,
         "MonitoringScheduleStatus": schedule.status,
         "MonitoringType": schedule.monitoring_type,

@@ -9,14 +9,18 @@ from typing import Any
 
 from modelmonitor.errors import NotFoundError
 from modelmonitor.model_monitor.monitoring_files import ConstraintViolations, Statistics
-from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
+from modelmonitor.model_monitor.processing import (
+    OUTPUT_LOCAL_PATH,
+    ProcessingOutput,
+    describe_processing_job,
+    execution_job_name,
+    processing_job_arn,
+    schedule_arn,
+)
 from modelmonitor.model_monitor.session import Session, session_of
 from modelmonitor.service import Execution
 
 __all__ = ["MonitoringExecution", "execution_summary"]
-
-_ARN = "arn:modelmonitor:local:000000000000:processing-job/{}"
-_SCHEDULE_ARN = "arn:modelmonitor:local:000000000000:monitoring-schedule/{}"
 
 
 def execution_summary(execution: Execution) -> dict[str, Any]:
@@ -27,7 +31,7 @@ def execution_summary(execution: Execution) -> dict[str, Any]:
         "CreationTime": execution.created_at,
         "LastModifiedTime": execution.modified_at,
         "MonitoringExecutionStatus": execution.status,
-        "ProcessingJobArn": _ARN.format(execution.id),
+        "ProcessingJobArn": processing_job_arn(execution_job_name(execution.id)),
         "MonitoringType": execution.monitoring_type,
     }
     if execution.endpoint_name:
@@ -48,7 +52,7 @@ class MonitoringExecution:
     def __init__(self, execution: Execution, sagemaker_session: Session | None = None) -> None:
         self.execution = execution
         self.sagemaker_session = session_of(sagemaker_session)
-        self.job_name = f"monitoring-execution-{execution.id}"
+        self.job_name = execution_job_name(execution.id)
         self.destination = execution.output_uri
         self.output = ProcessingOutput(
             source=OUTPUT_LOCAL_PATH, destination=execution.output_uri, output_name="monitoring_output"
@@ -75,7 +79,7 @@ class MonitoringExecution:
             exit_message=execution.exit_message,
             failure_reason=execution.failure_reason,
             extra={
-                "MonitoringScheduleArn": _SCHEDULE_ARN.format(execution.schedule_name),
+                "MonitoringScheduleArn": schedule_arn(execution.schedule_name),
                 "MonitoringExecutionStatus": execution.status,
             },
         )

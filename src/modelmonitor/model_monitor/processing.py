@@ -13,10 +13,18 @@ from typing import Any
 
 from modelmonitor.formats.statuses import ExecutionStatus
 
-__all__ = ["OUTPUT_LOCAL_PATH", "ProcessingOutput", "describe_processing_job", "processing_job_status"]
+__all__ = [
+    "OUTPUT_LOCAL_PATH",
+    "ProcessingOutput",
+    "describe_processing_job",
+    "execution_job_name",
+    "processing_job_arn",
+    "processing_job_status",
+    "schedule_arn",
+]
 
 OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
-_JOB_ARN = "arn:modelmonitor:local:000000000000:processing-job/{}"
+_ARN_PREFIX = "arn:modelmonitor:local:000000000000"
 
 _PROCESSING_STATUS = {
     ExecutionStatus.PENDING: "InProgress",
@@ -58,6 +66,19 @@ class ProcessingOutput:
         return f"ProcessingOutput(destination={self.destination!r}, output_name={self.output_name!r})"
 
 
+def execution_job_name(execution_id: int) -> str:
+    """The processing-job name of a monitoring execution (what its ARN and ``describe()`` name)."""
+    return f"monitoring-execution-{execution_id}"
+
+
+def processing_job_arn(job_name: str) -> str:
+    return f"{_ARN_PREFIX}:processing-job/{job_name}"
+
+
+def schedule_arn(schedule_name: str) -> str:
+    return f"{_ARN_PREFIX}:monitoring-schedule/{schedule_name}"
+
+
 def processing_job_status(status: str) -> str:
     """A processing job's status for an execution status (``CompletedWithViolations`` is ``Completed``)."""
     return _PROCESSING_STATUS[ExecutionStatus(status)]
@@ -77,7 +98,7 @@ def describe_processing_job(
     """``DescribeProcessingJob``'s response with the keys a notebook reads (execution status given)."""
     described: dict[str, Any] = {
         "ProcessingJobName": job_name,
-        "ProcessingJobArn": _JOB_ARN.format(job_name),
+        "ProcessingJobArn": processing_job_arn(job_name),
         "ProcessingJobStatus": processing_job_status(status),
         "ProcessingOutputConfig": {"Outputs": [output._to_request_dict()]},
     }
