@@ -12,7 +12,6 @@ results go to ``$MODELMONITOR_HOME/baselining/{job_name}/results``.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from modelmonitor.errors import ConfigurationError
@@ -24,7 +23,7 @@ from modelmonitor.model_monitor.data_quality_monitoring_config import DataQualit
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput
 from modelmonitor.model_monitor.monitoring_files import Constraints, Statistics
 from modelmonitor.model_monitor.processing import OUTPUT_LOCAL_PATH, ProcessingOutput, describe_processing_job
-from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin
+from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin, timestamped_name
 from modelmonitor.model_monitor.session import session_of
 from modelmonitor.service.baselines import (
     DataQualityResult,
@@ -38,12 +37,6 @@ __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
 _log = logging.getLogger(__name__)
 
 BASELINING_JOB_BASE_NAME = "baseline-suggestion-job"
-
-
-def _timestamped(base: str) -> str:
-    """SageMaker's job naming: base + ``-YYYY-MM-DD-HH-MM-SS-mmm`` (UTC)."""
-    now = datetime.now(UTC)
-    return f"{base}-{now:%Y-%m-%d-%H-%M-%S}-{now.microsecond // 1000:03d}"
 
 
 class BaseliningJob:
@@ -129,10 +122,21 @@ class ModelMonitor(MonitoringScheduleMixin):
         self.latest_baselining_job: BaseliningJob | None = None
         self.latest_baselining_job_name: str | None = None
 
-    def _record_baselining_job(self, job: BaseliningJob) -> None:
+    def _baselining_target(self, job_name: str | None, output_s3_uri: str | None) -> tuple[str, str]:
+        """The job's name (SageMaker's timestamped default) and its output (default under the home)."""
+        name = job_name or timestamped_name(self.base_job_name or BASELINING_JOB_BASE_NAME)
+        return name, output_s3_uri or str(
+            self.sagemaker_session.settings.home / "baselining" / name / "results"
+        )
+
+    def _record_baselining_job(
+        self, name: str, output: str, result: DataQualityResult | ModelQualityResult
+    ) -> BaseliningJob:
+        job = BaseliningJob(name, output, result)
         self.baselining_jobs.append(job)
         self.latest_baselining_job = job
         self.latest_baselining_job_name = job.job_name
+        return job
 
     def describe_latest_baselining_job(self) -> dict[str, Any]:
         if self.latest_baselining_job is None:
@@ -217,8 +221,7 @@ class DefaultModelMonitor(ModelMonitor):
         monitoring_config_override: DataQualityMonitoringConfig | None = None,
     ) -> BaseliningJob:
         """Compute ``statistics.json`` and suggest ``constraints.json`` for ``baseline_dataset``."""
-        name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
-        output = output_s3_uri or str(self.sagemaker_session.settings.home / "baselining" / name / "results")
+        name, output = self._baselining_target(job_name, output_s3_uri)
         method = monitoring_config_override.categorical_drift_method if monitoring_config_override else None
         result = run_baseline(
             baseline_dataset,
@@ -229,9 +232,7 @@ class DefaultModelMonitor(ModelMonitor):
             post_analytics_processor_script=post_analytics_processor_script,
             engine=self.engine,
         )
-        job = BaseliningJob(name, output, result)
-        self._record_baselining_job(job)
-        return job
+        return self._record_baselining_job(name, output, result)
 
 
 class ModelQualityMonitor(ModelMonitor):
@@ -289,8 +290,7 @@ class ModelQualityMonitor(ModelMonitor):
     ) -> BaseliningJob:
         """Every metric of ``problem_type`` over a CSV of predictions and labels, and the suggested
         constraints (``inference_attribute`` & co. name its columns, or index them without a header)."""
-        name = job_name or _timestamped(self.base_job_name or BASELINING_JOB_BASE_NAME)
-        output = output_s3_uri or str(self.sagemaker_session.settings.home / "baselining" / name / "results")
+        name, output = self._baselining_target(job_name, output_s3_uri)
         result = run_model_quality_baseline(
             baseline_dataset,
             dataset_format,
@@ -302,9 +302,7 @@ class ModelQualityMonitor(ModelMonitor):
             probability_threshold_attribute=probability_threshold_attribute,
             post_analytics_processor_script=post_analytics_processor_script,
         )
-        job = BaseliningJob(name, output, result)
-        self._record_baselining_job(job)
-        return job
+        return self._record_baselining_job(name, output, result)
 
     def create_monitoring_schedule(  # type: ignore[override]  # SageMaker's ModelQualityMonitor signature
         self,

@@ -37,7 +37,8 @@ _JOB_DEFINITION_BASES = {
 }
 
 
-def _timestamped(base: str) -> str:
+def timestamped_name(base: str) -> str:
+    """SageMaker's job naming: base + ``-YYYY-MM-DD-HH-MM-SS-mmm`` (UTC)."""
     now = datetime.now(UTC)
     return f"{base}-{now:%Y-%m-%d-%H-%M-%S}-{now.microsecond // 1000:03d}"
 
@@ -194,7 +195,7 @@ class MonitoringScheduleMixin:
                 "Need to have either batch_transform_input or endpoint_input to create a monitoring "
                 "schedule. Please provide only one of the above required inputs"
             )
-        name = monitor_schedule_name or _timestamped("monitoring-schedule")
+        name = monitor_schedule_name or timestamped_name("monitoring-schedule")
         service = self._service()
         output_uri = output_s3_uri or (output.destination if output else None)
         definition = self._definition(
@@ -212,7 +213,7 @@ class MonitoringScheduleMixin:
         )
         service.create_schedule(name, schedule_cron_expression, definition)
         self.monitoring_schedule_name = name
-        self.job_definition_name = _timestamped(
+        self.job_definition_name = timestamped_name(
             _JOB_DEFINITION_BASES.get(self._monitoring_type(), "monitoring-job-definition")
         )
 
