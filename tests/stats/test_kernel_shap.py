@@ -143,3 +143,18 @@ def test_no_explained_row_is_an_error_naming_the_reasons() -> None:
     result = kernel_shap(fails_off_baseline, BASELINE, ROWS[:2], feature_names=FEATURES)
     with pytest.raises(JobError, match="no row could be explained: TimeoutError: model timed out"):
         global_shap_values(result)
+
+
+def test_progress_returning_false_stops_with_the_rows_explained_so_far() -> None:
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> bool:
+        seen.append((done, total))
+        return done < 2
+
+    rows = np.arange(15.0).reshape(5, 3)
+    result = kernel_shap(linear, np.zeros((1, 3)), rows, feature_names=FEATURES, progress=progress)
+    assert seen == [(1, 5), (2, 5)]
+    assert result.stopped
+    assert result.explained_rows == (0, 1)
+    assert not kernel_shap(linear, np.zeros((1, 3)), rows, feature_names=FEATURES).stopped

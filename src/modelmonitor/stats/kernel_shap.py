@@ -32,7 +32,8 @@ from modelmonitor.formats.clarify import AggMethod, KernelShapExplanations, Labe
 __all__ = ["Predictor", "ShapResult", "SkippedRow", "global_shap_values", "kernel_shap", "to_explanations"]
 
 Predictor = Callable[[NDArray[np.float64]], Any]
-Progress = Callable[[int, int], None]
+# Called after each row; returning False stops the run (the rows explained so far are the result).
+Progress = Callable[[int, int], bool | None]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ShapResult:
     expected_values: NDArray[np.float64]
     explained_rows: tuple[int, ...]
     skipped: tuple[SkippedRow, ...]
+    stopped: bool = False  # the progress callback stopped the run before the last row
 
 
 def _aggregate(values: NDArray[np.float64], agg_method: AggMethod) -> NDArray[np.float64]:
@@ -128,7 +130,8 @@ def kernel_shap(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> ShapResult:
-    """Local SHAP values of every row (module docstring); ``progress(done, total)`` after each row."""
+    """Local SHAP values of every row (module docstring); ``progress(done, total)`` after each row, which
+    stops the run by returning False (the result then holds the rows explained so far)."""
     try:
         import shap  # optional: the explainability monitor only
     except ImportError as exc:
@@ -155,6 +158,7 @@ def kernel_shap(
         local: list[NDArray[np.float64]] = []
         done: list[int] = []
         skipped: list[SkippedRow] = []
+        stopped = False
         for index, row in enumerate(explained):
             try:
                 values = explainer.shap_values(
@@ -165,8 +169,9 @@ def kernel_shap(
             else:
                 local.append(np.asarray(values, dtype=np.float64).reshape(len(feature_names), len(names)))
                 done.append(index)
-            if progress is not None:
-                progress(index + 1, len(explained))
+            if progress is not None and progress(index + 1, len(explained)) is False:
+                stopped = index + 1 < len(explained)
+                break
     finally:
         np.random.set_state(state)
     return ShapResult(
@@ -176,4 +181,5 @@ def kernel_shap(
         expected_values=expected,
         explained_rows=tuple(done),
         skipped=tuple(skipped),
+        stopped=stopped,
     )
