@@ -66,12 +66,13 @@ def write_capture(
     return count
 
 
-def write_baseline(folder: Path, rows: int = 500, seed: int = 3) -> tuple[Path, Path]:
-    """statistics.json and constraints.json of data shaped like the captured records (no drift)."""
+def write_baseline(folder: Path, rows: int = 500, seed: int = 3, shifted: bool = False) -> tuple[Path, Path]:
+    """statistics.json and constraints.json of data shaped like the captured records (no drift; with
+    ``shifted``, ``f1`` drifted as in captured records from ``drift_from`` on)."""
     rng = random.Random(seed)
     columns: dict[str, list[str]] = {name: [] for name in FEATURES}
     for _ in range(rows):
-        payload, label = _row(rng, False)
+        payload, label = _row(rng, shifted)
         f1, f2, f3 = payload.split(",")
         for name, value in zip(FEATURES, (label, f1, f2, f3), strict=True):
             columns[name].append(value)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from modelmonitor import __version__
-from modelmonitor.api import admin, baselines, dashboard, endpoints, executions, schedules
+from modelmonitor.api import admin, baselines, dashboard, endpoints, executions, metrics_history, schedules
 from modelmonitor.api.auth import ApiState, audit_writes
 from modelmonitor.api.errors import install_error_handlers
 from modelmonitor.api.request_limits import limit_body_size
@@ -36,7 +36,7 @@ def create_app(service: MonitoringService, *, scheduler_running: bool = False) -
     app.state.api = ApiState(service, AccessControl(service), scheduler_running)
     app.state.baselines = baselines.BaselineJobs()
     install_error_handlers(app)
-    for module in (endpoints, schedules, executions, baselines, admin, dashboard):
+    for module in (endpoints, schedules, metrics_history, executions, baselines, admin, dashboard):
         app.include_router(module.router)
 
     registry = CollectorRegistry()

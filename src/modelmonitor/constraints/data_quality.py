@@ -41,6 +41,7 @@ from modelmonitor.stats.types import TypeCounts, match_fraction
 
 __all__ = [
     "CheckReport",
+    "DriftCheck",
     "ProfiledData",
     "check",
     "evaluate",
@@ -188,6 +189,23 @@ class _Settings:
         )
 
 
+@dataclass(frozen=True)
+class DriftCheck:
+    """One feature's drift check: the measured value against its threshold.
+
+    ``LInfinity``: ``value`` is a distance, drifted above ``threshold``; ``ChiSquared``: a p-value,
+    drifted below it.
+    """
+
+    value: float
+    threshold: float
+    method: CategoricalDriftMethod
+
+    @property
+    def drifted(self) -> bool:
+        return self.value < self.threshold if self.method == "ChiSquared" else self.value > self.threshold
+
+
 @dataclass
 class CheckReport:
     """Violations plus the per-feature numbers behind them (for metrics and reports)."""
@@ -195,6 +213,8 @@ class CheckReport:
     violations: list[DataQualityViolation] = field(default_factory=list)
     completeness: dict[str, float] = field(default_factory=dict)
     baseline_drift: dict[str, float] = field(default_factory=dict)
+    # The same drift values with the threshold each was held against (for drift over time).
+    drift_checks: dict[str, DriftCheck] = field(default_factory=dict)
 
     def add(self, feature: str, check_type: ConstraintCheckType, description: str) -> None:
         self.violations.append(
@@ -257,6 +277,7 @@ def _check_drift(
         if math.isnan(p_value):
             return
         report.baseline_drift[name] = p_value
+        report.drift_checks[name] = DriftCheck(p_value, settings.categorical_threshold, "ChiSquared")
         if p_value < settings.categorical_threshold:
             report.add(
                 name,
@@ -272,6 +293,7 @@ def _check_drift(
 def _record_distance(report: CheckReport, name: str, distance: float, threshold: float) -> None:
     """An L-infinity drift distance, and SageMaker's violation when it is above the threshold."""
     report.baseline_drift[name] = distance
+    report.drift_checks[name] = DriftCheck(distance, threshold, "LInfinity")
     if distance > threshold:
         report.add(
             name,

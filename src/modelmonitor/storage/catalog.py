@@ -47,6 +47,7 @@ from modelmonitor.storage.catalog_records import (
     Endpoint,
     EndpointRow,
     Execution,
+    ExecutionMetricsRow,
     ExecutionRow,
     Schedule,
     ScheduleRow,
@@ -393,9 +394,12 @@ class Catalog:
         newest_first: bool = False,
         limit: int | None = None,
         offset: int = 0,
+        scheduled_from: datetime | None = None,
+        scheduled_before: datetime | None = None,
     ) -> list[Execution]:
         """Executions ordered by scheduled time (then id), oldest first unless ``newest_first``;
-        ``offset`` skips that many of them (a page of ``limit``)."""
+        ``offset`` skips that many of them (a page of ``limit``); ``scheduled_from`` (included) and
+        ``scheduled_before`` (excluded) bound their scheduled times."""
         order = (
             (ExecutionRow.scheduled_time.desc(), ExecutionRow.id.desc())
             if newest_first
@@ -408,12 +412,36 @@ class Catalog:
             query = query.where(ExecutionRow.endpoint_name == endpoint_name)
         if statuses is not None:
             query = query.where(ExecutionRow.status.in_(list(statuses)))
+        if scheduled_from is not None:
+            query = query.where(ExecutionRow.scheduled_time >= scheduled_from)
+        if scheduled_before is not None:
+            query = query.where(ExecutionRow.scheduled_time < scheduled_before)
         if limit is not None:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
         with self._session() as session:
             return [execution_record(r) for r in session.scalars(query)]
+
+    def execution_metrics(self, execution_ids: Sequence[int]) -> dict[int, str]:
+        """The stored metrics (JSON text) of those of these executions that have them."""
+        if not execution_ids:
+            return {}
+        query = select(ExecutionMetricsRow).where(ExecutionMetricsRow.execution_id.in_(list(execution_ids)))
+        with self._session() as session:
+            return {row.execution_id: row.metrics for row in session.scalars(query)}
+
+    def put_execution_metrics(self, execution_id: int, metrics: str, now: datetime) -> None:
+        """Store an execution's metrics; a second writer of the same execution keeps the first's (equal)."""
+        try:
+            with self._session() as session:
+                if session.get(ExecutionMetricsRow, execution_id) is None:
+                    session.add(
+                        ExecutionMetricsRow(execution_id=execution_id, metrics=metrics, created_at=now)
+                    )
+        except IntegrityError:
+            # Another request stored the same numbers between our read and our write.
+            pass
 
     # -- alerts ----------------------------------------------------------------------------------------
 

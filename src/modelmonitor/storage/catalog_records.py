@@ -28,6 +28,7 @@ __all__ = [
     "Endpoint",
     "EndpointRow",
     "Execution",
+    "ExecutionMetricsRow",
     "ExecutionRow",
     "Schedule",
     "ScheduleRow",
@@ -106,6 +107,18 @@ class ExecutionRow(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExecutionMetricsRow(Base):
+    """Numbers read once from a finished execution's files (JSON text; its shape is the service's), so
+    metrics over time need not read every execution's files again."""
+
+    __tablename__ = "execution_metrics"
+    execution_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    metrics: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AlertRuleRow(Base):
