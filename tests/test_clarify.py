@@ -146,7 +146,12 @@ def test_several_facets() -> None:
         (lambda: BiasConfig([1], ["a", "b"], [[0]]), "2 facet names but 1 facet values"),
         (lambda: DataConfig("i", "o", dataset_type="text/plain"), "dataset_type 'text/plain'"),
         (lambda: DataConfig("i", "o", dataset_type="application/json"), "needs features"),
-        (lambda: ModelConfig(), "exactly one of endpoint_name and model_name"),
+        (lambda: ModelConfig(), "give endpoint_name or model_name"),
+        (
+            lambda: ModelConfig(endpoint_name="e", model_name="m"),
+            "exactly one of endpoint_name and model_name",
+        ),
+        (lambda: ModelConfig(endpoint_url="127.0.0.1:8080"), "expected an http:// or https:// URL"),
         (
             lambda: ModelConfig(
                 endpoint_name="e", content_type="application/jsonlines", content_template="{}"
@@ -168,6 +173,8 @@ def test_several_facets() -> None:
         "dataset-type",
         "json-features",
         "no-model",
+        "endpoint-and-model",
+        "endpoint-url-scheme",
         "jsonlines-template",
         "threshold",
         "no-method",
@@ -177,3 +184,14 @@ def test_several_facets() -> None:
 def test_wrong_arguments_are_refused_clearly(build: Any, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         build()
+
+
+def test_model_config_endpoint_url_names_the_model_server_in_the_predictor() -> None:
+    url = "http://127.0.0.1:8080/invocations"
+    assert ModelConfig(endpoint_url=url).get_predictor_config() == {"endpoint_url": url}
+    config = ModelConfig(endpoint_name="churn", content_type="text/csv", endpoint_url=url)
+    assert config.get_predictor_config() == {
+        "endpoint_name": "churn",
+        "content_type": "text/csv",
+        "endpoint_url": url,
+    }

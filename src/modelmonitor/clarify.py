@@ -182,7 +182,9 @@ class BiasConfig:
 class ModelConfig:
     """How to reach the model (SDK: ``sagemaker.clarify.ModelConfig``): an existing endpoint by
     ``endpoint_name``, or a model by ``model_name`` (here ``instance_count``/``instance_type`` are kept
-    in the file but not needed)."""
+    in the file but not needed). ``endpoint_url`` is ours: the URL of the model server that the
+    explainability monitor calls with SHAP's synthetic rows (the server itself, not the capture proxy in
+    front of it, so those calls are not captured); with it, endpoint and model names are optional."""
 
     def __init__(
         self,
@@ -199,9 +201,16 @@ class ModelConfig:
         target_model: str | None = None,
         endpoint_name: str | None = None,
         time_series_model_config: Any = None,
+        endpoint_url: str | None = None,
     ) -> None:
-        if bool(endpoint_name) == bool(model_name):
+        if endpoint_name and model_name:
             raise ConfigurationError("give exactly one of endpoint_name and model_name")
+        if not (endpoint_name or model_name or endpoint_url):
+            raise ConfigurationError(
+                "give endpoint_name or model_name (and endpoint_url, the model server's URL, to explain it)"
+            )
+        if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"endpoint_url {endpoint_url!r}: expected an http:// or https:// URL")
         if endpoint_name and endpoint_name_prefix:
             raise ConfigurationError("endpoint_name_prefix is for a new endpoint; not with endpoint_name")
         _unsupported("time_series_model_config", time_series_model_config)
@@ -223,7 +232,7 @@ class ModelConfig:
             )
         config: dict[str, Any] = (
             {"endpoint_name": endpoint_name}
-            if endpoint_name
+            if endpoint_name or not model_name
             else {
                 "model_name": model_name,
                 "instance_type": instance_type,
@@ -240,6 +249,7 @@ class ModelConfig:
             ("custom_attributes", custom_attributes),
             ("accelerator_type", accelerator_type),
             ("target_model", target_model),
+            ("endpoint_url", endpoint_url),
         ):
             _put(config, key, value)
         self.predictor_config = config

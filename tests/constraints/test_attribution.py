@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.constraints.attribution import attribution_drift, attribution_drift_violations
+from modelmonitor.constraints.attribution import attribution_drift, attribution_drift_violations, evaluate
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import AnalysisFile, KernelShapExplanations, LabelExplanation
 
@@ -57,3 +57,27 @@ def test_missing_label_or_explanations_is_a_clear_error() -> None:
         attribution_drift(baseline, _with_values({"a": 1.0, "b": 0.5}, label="label1"))
     with pytest.raises(ConfigurationError, match=r"baseline analysis\.json has no explanations"):
         attribution_drift(AnalysisFile(), baseline)
+
+
+def test_evaluate_reports_every_label_score_and_the_violations_of_those_below_the_threshold() -> None:
+    baseline = AnalysisFile(
+        explanations=KernelShapExplanations(
+            kernel_shap={
+                "yes": LabelExplanation(global_shap_values={"SAT": 0.70, "GPA": 0.50, "Rank": 0.05}),
+                "no": LabelExplanation(global_shap_values={"SAT": 0.70, "GPA": 0.50, "Rank": 0.05}),
+            }
+        )
+    )
+    current = AnalysisFile(
+        explanations=KernelShapExplanations(
+            kernel_shap={
+                "yes": LabelExplanation(global_shap_values={"SAT": 0.01, "GPA": 0.2, "Rank": 0.3}),
+                "no": LabelExplanation(global_shap_values={"SAT": 0.9, "GPA": 0.3, "Rank": 0.1}),
+            }
+        )
+    )
+    report = evaluate(current, baseline)
+    assert [(s.label, round(s.score, 4)) for s in report.scores] == [("yes", 0.6876), ("no", 1.0)]
+    [violation] = report.to_violations().violations
+    assert violation.label == "yes"
+    assert violation.description.startswith("Feature attribution drift 0.687")

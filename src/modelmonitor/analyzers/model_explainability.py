@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from modelmonitor.analyzers.endpoint_predictor import CallCounts, Deadline
+from modelmonitor.analyzers.endpoint_predictor import CallCounts, Deadline, EndpointPredictor
 from modelmonitor.dataset.reader import DatasetReader, check_read
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
@@ -47,6 +47,7 @@ __all__ = [
     "MAX_NUM_SAMPLES",
     "ExplainabilityProfile",
     "RowSample",
+    "endpoint_predictor",
     "explain",
     "explain_source",
     "feature_names",
@@ -348,3 +349,22 @@ def explain_source(
     )
     logger.info("%s", profile.summary())
     return profile, report
+
+
+def endpoint_predictor(
+    config: AnalysisConfig, deadline: Deadline | None = None, *, timeout_seconds: float | None = None
+) -> EndpointPredictor:
+    """The HTTP client of the model the analysis config's ``predictor`` names by ``endpoint_url``."""
+    predictor = config.predictor
+    if predictor is None or not predictor.endpoint_url:
+        raise ConfigurationError(
+            "the analysis config's predictor has no endpoint_url: the explainability monitor calls the "
+            "model server at that URL (its own, not the capture proxy's); give "
+            "ModelConfig(endpoint_url='http://...') or predictor.endpoint_url in analysis_config.json"
+        )
+    client = EndpointPredictor(
+        predictor.endpoint_url, predictor, feature_names(config), deadline=deadline or Deadline(None)
+    )
+    if timeout_seconds is not None:
+        client.timeout_seconds = timeout_seconds
+    return client

@@ -16,7 +16,14 @@ from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import AnalysisFile, AttributionViolation, AttributionViolationsFile
 from modelmonitor.stats.ranking import attribution_ndcg
 
-__all__ = ["DRIFT_THRESHOLD", "AttributionDrift", "attribution_drift", "attribution_drift_violations"]
+__all__ = [
+    "DRIFT_THRESHOLD",
+    "AttributionDrift",
+    "CheckReport",
+    "attribution_drift",
+    "attribution_drift_violations",
+    "evaluate",
+]
 
 DRIFT_THRESHOLD = 0.9
 
@@ -62,3 +69,19 @@ def attribution_drift_violations(
             if drift.score < threshold
         ]
     )
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """An execution's check: the drift score of each model output and the violations they make."""
+
+    scores: tuple[AttributionDrift, ...] = ()
+    threshold: float = DRIFT_THRESHOLD
+
+    def to_violations(self) -> AttributionViolationsFile:
+        return attribution_drift_violations(list(self.scores), self.threshold)
+
+
+def evaluate(current: AnalysisFile, constraints: AnalysisFile) -> CheckReport:
+    """The current analysis.json judged against the baseline analysis.json (the constraints)."""
+    return CheckReport(tuple(attribution_drift(constraints, current)))

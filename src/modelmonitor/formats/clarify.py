@@ -112,6 +112,9 @@ class PredictorConfig(SageMakerModel):
     label: str | int | None = None
     probability: str | int | None = None
     label_headers: list[str] | None = None
+    # Ours (not SageMaker's): the URL the explainability monitor calls the model at. The model server's
+    # own, not the capture proxy's, so SHAP's synthetic rows are never captured.
+    endpoint_url: str | None = None
 
 
 class AnalysisConfig(ClarifyFile):
