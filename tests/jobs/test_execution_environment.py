@@ -50,6 +50,7 @@ def _contract() -> JobContract:
         ground_truth_uri="/gt",
         max_runtime_seconds=600,
         engine=EngineChoice("spark"),  # the engine variable is set only for an engine other than local
+        html_report=True,  # the report variable only when asked for
     )
 
 

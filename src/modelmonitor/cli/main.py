@@ -71,6 +71,10 @@ from modelmonitor.cli.serve import register as register_serve  # noqa: E402
 
 register_serve(app)
 
+from modelmonitor.cli.report import register as register_report  # noqa: E402
+
+register_report(app)
+
 
 def _fail(message: str, exit_code: int) -> None:
     # escape: a message quoting user input may contain [brackets] that rich would read as markup.

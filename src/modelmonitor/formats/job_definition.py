@@ -28,6 +28,7 @@ __all__ = [
     "ENGINE_VARIABLE",
     "EXECUTION_ID_VARIABLE",
     "GROUND_TRUTH_VARIABLE",
+    "HTML_REPORT_VARIABLE",
     "MAX_RUNTIME_VARIABLE",
     "MONITORING_TYPE_VARIABLE",
     "InputAttributes",
@@ -60,6 +61,7 @@ ANALYSIS_VARIABLES = (
     "exclude_features_attribute",
 )
 ENGINE_VARIABLE = "MODELMONITOR_ENGINE"  # the built-in job's engine (EngineChoice as JSON)
+HTML_REPORT_VARIABLE = "MODELMONITOR_HTML_REPORT"  # "Enabled": the built-in job also writes report.html
 CONTRACT_VARIABLES = frozenset(
     {
         "dataset_source",
@@ -83,6 +85,7 @@ CONTRACT_VARIABLES = frozenset(
         MAX_RUNTIME_VARIABLE,
         *ANALYSIS_VARIABLES,
         ENGINE_VARIABLE,
+        HTML_REPORT_VARIABLE,
     }
 )
 
@@ -162,6 +165,8 @@ class JobDefinition:
     ground_truth_uri: str | None = None
     problem_type: ProblemType | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
+    # Ours: each execution also writes report.html beside its statistics (docs/reports.md).
+    html_report: bool = False
 
     def __post_init__(self) -> None:
         if self.input_kind == "endpoint" and not self.endpoint_name:
@@ -192,6 +197,18 @@ class JobDefinition:
             raise ConfigurationError(
                 f"engine {self.engine.kind!r} with a custom monitor command: the engine is the built-in "
                 "job's; a custom monitor runs its own code (expected no engine with --command)"
+            )
+        if self.html_report and (
+            self.command is not None or self.monitoring_type != MonitoringType.DATA_QUALITY
+        ):
+            raise ConfigurationError(
+                "html_report: the built-in DataQuality job writes report.html; got "
+                + (
+                    f"a custom monitor command {self.command[0]!r}"
+                    if self.command
+                    else self.monitoring_type.value
+                )
+                + " (expected no --html-report with it)"
             )
 
     @property

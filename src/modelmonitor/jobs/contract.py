@@ -12,7 +12,8 @@ picks it by container image), ``MODELMONITOR_GROUND_TRUTH_URI`` (model quality: 
 merges in a job of its own before the analyzer starts) and ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
 takes its share of it). Model-quality jobs also get SageMaker's analyzer variables ``analysis_type``,
 ``problem_type`` and the ``*_attribute`` ones. ``MODELMONITOR_ENGINE`` is set when the schedule asked
-for an engine other than the local one (``EngineChoice`` as JSON; docs/spark.md).
+for an engine other than the local one (``EngineChoice`` as JSON; docs/spark.md), and
+``MODELMONITOR_HTML_REPORT`` (``Enabled``) when it asked for an HTML report (docs/reports.md).
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
@@ -38,6 +39,7 @@ from modelmonitor.formats.job_definition import (
     ENGINE_VARIABLE,
     EXECUTION_ID_VARIABLE,
     GROUND_TRUTH_VARIABLE,
+    HTML_REPORT_VARIABLE,
     MAX_RUNTIME_VARIABLE,
     MONITORING_TYPE_VARIABLE,
     InputAttributes,
@@ -118,6 +120,7 @@ class JobContract:
     ground_truth_uri: str | None = None
     max_runtime_seconds: int | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
+    html_report: bool = False
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -148,6 +151,7 @@ class JobContract:
             MAX_RUNTIME_VARIABLE: None if self.max_runtime_seconds is None else str(self.max_runtime_seconds),
             **self.attributes.to_env(),
             ENGINE_VARIABLE: None if self.engine == EngineChoice() else json.dumps(self.engine.to_dict()),
+            HTML_REPORT_VARIABLE: "Enabled" if self.html_report else None,
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
@@ -205,4 +209,5 @@ class JobContract:
             ground_truth_uri=env.get(GROUND_TRUTH_VARIABLE) or None,
             max_runtime_seconds=int(max_runtime) if max_runtime else None,
             engine=engine,
+            html_report=env.get(HTML_REPORT_VARIABLE) == "Enabled",
         )

@@ -33,7 +33,7 @@ from typing import Any
 
 from modelmonitor.analyzers.model_quality import ModelQualitySettings
 from modelmonitor.dataset.source import DatasetSource
-from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.dataset.window import AnalysisWindow, format_time
 from modelmonitor.engine.choice import engine_for
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.exit_message import ExitMessage
@@ -41,6 +41,7 @@ from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.jobs.contract import JobContract
 from modelmonitor.jobs.monitors import GroundTruthMerge, JobData, monitor_for
 from modelmonitor.jobs.pipeline import Check, JobResult, MetricsTarget, Outputs, run_pipeline
+from modelmonitor.reports.html import ReportContext
 
 __all__ = ["DEFAULT_PREPROCESS_ERROR_THRESHOLD", "main", "run"]
 
@@ -71,6 +72,19 @@ def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
         contract.ground_truth_uri, max(datetime.now(UTC), contract.end_time), contract.output_path, budget
     )
     return JobData(source, merge=merge, model_quality=settings)
+
+
+def _report_context(contract: JobContract) -> ReportContext:
+    """The title and facts of an execution's report.html."""
+    facts = [
+        ("schedule", contract.schedule_name or "—"),
+        ("execution", str(contract.execution_id) if contract.execution_id is not None else "—"),
+        ("endpoint", contract.endpoint_name or "—"),
+        ("data", contract.dataset_source),
+        ("window", f"{format_time(contract.start_time)} to {format_time(contract.end_time)}"),
+        ("baseline statistics", contract.baseline_statistics or "—"),
+    ]
+    return ReportContext(f"Data-quality report: {contract.schedule_name or contract.dataset_source}", facts)
 
 
 def run(
@@ -114,7 +128,12 @@ def run(
         if contract.publish_cloudwatch_metrics
         else None
     )
-    outputs = Outputs(contract.output_path, metrics, contract.post_analytics_processor_script)
+    outputs = Outputs(
+        contract.output_path,
+        metrics,
+        contract.post_analytics_processor_script,
+        html_report=_report_context(contract) if contract.html_report else None,
+    )
     return run_pipeline(
         monitor,
         data,

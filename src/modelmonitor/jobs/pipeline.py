@@ -9,7 +9,8 @@ the same writers, whatever started the job.
   ``constraint_violations.json``. Rows without column names take the baseline's feature names by position
   (``dataset.source.positional_names``, the one matching rule).
 - **Outputs** also take the CloudWatch-style metric file (when asked for and the constraints don't disable
-  metrics) and the user's ``postprocess_handler()``, run after the files were written.
+  metrics), ``report.html`` (a data-quality check whose schedule asked for it: docs/reports.md) and the
+  user's ``postprocess_handler()``, run after the files were written.
 
 Bad records are counted in the read report and logged, never fatal; results are data, callers render.
 """
@@ -26,14 +27,18 @@ from typing import Generic
 from modelmonitor.dataset.merge import MergeReport, merge_ground_truth
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.engine.base import Engine, Progress
-from modelmonitor.errors import ConfigurationError
-from modelmonitor.formats.constraints import CategoricalDriftMethod
+from modelmonitor.errors import ConfigurationError, ModelMonitorError
+from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.layout import join_uri
+from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.monitors import C, JobData, Monitor, P, R, S, V
 from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE, write_file
 from modelmonitor.outputs.metrics import write_cloudwatch_metrics
 from modelmonitor.outputs.postprocess import run_postprocess
+from modelmonitor.reports.document import REPORT_FILE, comparison_of, write_report
+from modelmonitor.reports.html import ReportContext, render_report
 
 __all__ = ["Check", "JobResult", "MetricsTarget", "Outputs", "Suggest", "run_pipeline"]
 
@@ -70,6 +75,8 @@ class Outputs:
     uri: str | None
     metrics: MetricsTarget | None = None
     postprocess_script: str | None = None
+    # Also write report.html (data quality, a check with files): its title and facts.
+    html_report: ReportContext | None = None
 
 
 @dataclass(frozen=True)
@@ -125,9 +132,39 @@ def _analyse(
     return JobResult(statistics, step.constraints, report, monitor.violations(report), profile, read)
 
 
+def _write_report(
+    result: JobResult[P, S, C, R, V],
+    step: Suggest | Check[S, C],
+    folder_uri: str,
+    context: ReportContext,
+    logger: logging.Logger,
+) -> str | None:
+    """report.html of a data-quality check; a report that cannot be made is logged, never fatal: the
+    job's result files are already written."""
+    baseline = step.baseline_statistics if isinstance(step, Check) else None
+    constraints = result.constraints
+    if not (
+        isinstance(result.statistics, StatisticsFile)
+        and isinstance(result.violations, ViolationsFile)
+        and isinstance(baseline, StatisticsFile | None)
+        and isinstance(constraints, ConstraintsFile | None)
+    ):
+        logger.warning("report.html not written: HTML reports cover data-quality checks only")
+        return None
+    try:
+        comparison = comparison_of(result.statistics, baseline, constraints, result.violations)
+        uri = write_report(folder_uri, render_report(comparison, context))
+    except ModelMonitorError as exc:
+        logger.warning("report.html not written: %s", exc)
+        return None
+    logger.info("report written to %s", uri)
+    return uri
+
+
 def _write(
     monitor: Monitor[P, S, C, R, V],
     result: JobResult[P, S, C, R, V],
+    step: Suggest | Check[S, C],
     outputs: Outputs,
     logger: logging.Logger,
 ) -> dict[str, str]:
@@ -138,6 +175,10 @@ def _write(
             written[CONSTRAINTS_FILE] = write_file(outputs.uri, CONSTRAINTS_FILE, result.constraints)
         if result.report is not None:
             written[VIOLATIONS_FILE] = write_file(outputs.uri, VIOLATIONS_FILE, result.violations)
+        if outputs.html_report is not None and result.report is not None:
+            report = _write_report(result, step, outputs.uri, outputs.html_report, logger)
+            if report is not None:
+                written[REPORT_FILE] = report
     if (
         outputs.metrics is not None
         and result.report is not None
@@ -216,7 +257,7 @@ def run_pipeline(
     if read.bad_record_count:
         logger.warning("bad_records=%d (not analysed; see the warnings above)", read.bad_record_count)
     result = _analyse(monitor, profile, read, step, logger)
-    written = _write(monitor, result, outputs, logger)
+    written = _write(monitor, result, step, outputs, logger)
     seconds = time.perf_counter() - started
     if isinstance(step, Suggest):
         logger.info("baseline of %d rows written to %s in %.2f s", read.rows, outputs.uri, seconds)

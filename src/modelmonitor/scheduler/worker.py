@@ -304,6 +304,7 @@ def start_execution(
         ground_truth_uri=definition.ground_truth_uri,
         max_runtime_seconds=definition.max_runtime_seconds,
         engine=definition.engine,
+        html_report=definition.html_report,
     )
     env = execution_environment(contract, definition.environment, os.environ, custom=definition.is_custom)
     with os.fdopen(open_private(paths.log, os.O_WRONLY | os.O_APPEND), "ab") as log:
