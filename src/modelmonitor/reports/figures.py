@@ -229,9 +229,7 @@ def drift_gauge(feature: FeatureComparison) -> Figure | None:
                 "text": [f"{drift.value:.4g}"],
                 "textposition": "outside",
                 "cliponaxis": False,
-                "hovertemplate": (
-                    f"{label} %{{x:.4g}}, threshold {drift.threshold:.4g}<extra></extra>"
-                ),
+                "hovertemplate": (f"{label} %{{x:.4g}}, threshold {drift.threshold:.4g}<extra></extra>"),
             }
         ],
         "layout": _layout(
