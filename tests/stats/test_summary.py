@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -202,3 +205,27 @@ def test_merging_summaries_of_very_different_magnitudes() -> None:
     small, large = NumericSummary.of(np.array([1e-200, 2e-200])), NumericSummary.of(np.array([1e200, 3e200]))
     # mean 1e200; deviations -1, -1, 0, 2 (x 1e200): variance 1.5e400, which no double holds
     assert math.isclose(small.merge(large).std_dev, math.sqrt(1.5) * 1e200, rel_tol=1e-12)
+
+
+_STD_DEV_OF_LONG_COLUMN = """
+import numpy as np
+from modelmonitor.stats.summary import NumericSummary
+values = np.random.default_rng(7).normal(3.0, 2.0, 300_000)
+print(NumericSummary.of(values).std_dev.hex())
+"""
+
+
+def test_moments_of_a_long_column_do_not_depend_on_blas_threads() -> None:
+    # np.dot summed the squared deviations in OpenBLAS, whose last bits follow its thread count:
+    # the same capture gave another std_dev on a machine with another number of cores.
+    results = {
+        threads: subprocess.run(
+            [sys.executable, "-c", _STD_DEV_OF_LONG_COLUMN],
+            env={**os.environ, "OPENBLAS_NUM_THREADS": threads},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for threads in ("1", "2")
+    }
+    assert results["1"] == results["2"]

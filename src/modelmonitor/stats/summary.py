@@ -101,8 +101,11 @@ class NumericSummary:
             center, m2 = _welford(scaled)
         else:
             center = float(np.cumsum(scaled)[-1]) / values.size
-            deviations = scaled - center
-            m2 = float(np.dot(deviations, deviations))
+            squares = scaled - center
+            squares *= squares
+            # Added in order like the total: np.dot's BLAS sum changes its last bits with its thread
+            # count (and spins those threads, at a cost of about a third of a capture job's CPU).
+            m2 = float(np.cumsum(squares)[-1])
         sketch = KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR)
         sketch.update(values)
         return cls(
