@@ -37,8 +37,12 @@ def write_capture(
     per_hour: int = 20,
     drift_from: datetime | None = None,
     seed: int = 7,
+    id_format: str = "{hour}-{index}",
 ) -> int:
-    """Capture ``per_hour`` calls in each of ``hours`` hours from ``start`` through the capture pipeline."""
+    """Capture ``per_hour`` calls in each of ``hours`` hours from ``start`` through the capture pipeline.
+
+    Each call's inference id is ``id_format`` filled with its hour and its index within the hour.
+    """
     rng = random.Random(seed)
     now = [start.timestamp()]
     pipeline = CapturePipeline(
@@ -59,7 +63,7 @@ def write_capture(
                 request_content_type="text/csv",
                 response_body=label.encode(),
                 response_content_type="text/csv",
-                inference_id=f"{hour}-{index}",
+                inference_id=id_format.format(hour=hour, index=index),
             )
             count += int(queued)
     pipeline.close()

@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.dataset.merge import ground_truth_files, merge_ground_truth, read_merged
+from modelmonitor.capture.batch import write_batch_manifests
+from modelmonitor.dataset.merge import (
+    ground_truth_files,
+    merge_ground_truth,
+    merge_transform_ground_truth,
+    read_merged,
+)
 from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.dataset.window import AnalysisWindow
-from modelmonitor.errors import DatasetError, JobError
+from modelmonitor.errors import ConfigurationError, DatasetError, JobError
 from modelmonitor.storage.objects import ObjectStore
 
 T0 = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -125,6 +132,8 @@ def test_ground_truth_hours_run_from_the_window_start_to_the_execution(tmp_path:
     _, gt = _setup(tmp_path)
     found = ground_truth_files(ObjectStore(), str(gt), T0, datetime(2026, 11, 26, 12, 5, tzinfo=UTC))
     assert [Path(f).name for f in found] == ["00-00-000-x.jsonl"]
+    # a run due at 12:00 has not seen the labels collected at 12:xx
+    assert ground_truth_files(ObjectStore(), str(gt), T0, T0.replace(hour=12)) == []
 
 
 def test_no_labels_yet_matches_nothing_and_writes_nothing(tmp_path: Path) -> None:
@@ -145,7 +154,7 @@ def test_why_nothing_matched_is_said_with_the_window_and_prefix(tmp_path: Path) 
         early.require_matches(window, str(gt))
     assert str(caught.value) == (
         "no ground truth yet for the 4 prediction(s) captured between 2026-11-26T10:00:00Z and "
-        f"2026-11-26T11:00:00Z; labels read from {gt} up to the execution time; "
+        f"2026-11-26T11:00:00Z; labels collected up to 2026-11-26T11:00:00Z read from {gt}; "
         "model quality needs predictions with labels"
     )
     empty = AnalysisWindow(T0.replace(hour=5), T0.replace(hour=6))
@@ -168,3 +177,36 @@ def test_the_merge_stops_past_its_share_of_the_runtime(tmp_path: Path) -> None:
         merge_ground_truth(str(capture), "ep", window, str(gt), until, str(tmp_path / "o"),
                            time_budget_seconds=10, clock=lambda: next(ticks))  # fmt: skip
     assert not (tmp_path / "o").exists()
+
+
+def test_transform_output_lines_without_an_inference_id_are_bad_records(tmp_path: Path) -> None:
+    outputs = tmp_path / "transform-output"
+    outputs.mkdir()
+    (outputs / "part-0.csv.out").write_text(
+        "0.9,id-1,2026-11-26T10:00:00Z\n"
+        "0.2\n"  # the job ran without GenerateInferenceId
+        "0.7,id-3,noon\n"
+        "0.4,id-4,2026-11-26T10:00:00Z"  # written by a user's job: no final newline
+    )
+    (outputs / "part-0.csv").write_text("x\n")
+    write_batch_manifests([str(outputs / "part-0.csv")], [str(outputs / "part-0.csv.out")],
+                          str(tmp_path / "batch"), job_start=T0)  # fmt: skip
+    gt = tmp_path / "gt/2026/11/26/10"
+    gt.mkdir(parents=True)
+    (gt / "00.jsonl").write_text(_label("id-1", "1") + "\n" + _label("id-4", "0") + "\n")
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    until = T0.replace(hour=11)
+    report = merge_transform_ground_truth(str(tmp_path / "batch"), DatasetFormat.CSV, window,
+                                          str(tmp_path / "gt"), until, str(tmp_path / "out"))  # fmt: skip
+    assert (report.captured, report.matched) == (2, 2)
+    bad = [str(b) for b in report.capture_read.bad_records]
+    assert len(bad) == 2
+    assert bad[0].startswith(f"{outputs}/part-0.csv.out:2")
+    assert "inference id and time columns that GenerateInferenceId appends" in bad[0]
+    assert bad[1].startswith(f"{outputs}/part-0.csv.out:3")
+    assert "'noon' is not an ISO 8601 time" in bad[1]
+    with pytest.raises(
+        ConfigurationError, match="reads batch-transform output as CSV or JSON Lines; got parquet"
+    ):
+        merge_transform_ground_truth(str(tmp_path / "batch"), DatasetFormat.PARQUET, window,
+                                     str(tmp_path / "gt"), T0, str(tmp_path / "out"))  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelmonitor.cli.main import main
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.job_definition import CONTRACT_VARIABLES, InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType
@@ -49,6 +49,7 @@ def _contract() -> JobContract:
         problem_type="BinaryClassification",
         ground_truth_uri="/gt",
         max_runtime_seconds=600,
+        scheduled_time=datetime(2026, 11, 22, 10, tzinfo=UTC),
         engine=EngineChoice("spark"),  # the engine variable is set only for an engine other than local
         html_report=True,  # the report variable only when asked for
     )
@@ -76,6 +77,12 @@ def test_the_job_reads_back_the_contract_it_was_given() -> None:
 def test_a_bad_model_quality_variable_is_named(name: str, value: str, expected: str) -> None:
     env = {**_contract().to_env(), name: value}
     with pytest.raises(ConfigurationError, match=f"{name}: got '{value}', {expected}"):
+        JobContract.from_env(env)
+
+
+def test_a_scheduled_time_that_is_not_a_time_is_named() -> None:
+    env = {**_contract().to_env(), "MODELMONITOR_SCHEDULED_TIME": "noon"}
+    with pytest.raises(ModelMonitorError, match="SCHEDULED_TIME: 'noon' is not an ISO 8601 time"):
         JobContract.from_env(env)
 
 

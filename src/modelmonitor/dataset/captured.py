@@ -46,6 +46,7 @@ __all__ = [
     "read_capture_file",
     "record_in_window",
     "transform_input_files",
+    "transform_output_files",
 ]
 
 Row = list[Any]
@@ -342,8 +343,17 @@ def transform_input_files(store: ObjectStore, destination: str, window: Analysis
     Hour folders are those of the transform job's start (docs/sagemaker.md#batch-capture). A file in an
     hour folder that is not a manifest is taken as a data file itself (capture copied by hand).
     """
+    return _transform_files(store, join_uri(destination, "input"), window)
+
+
+def transform_output_files(store: ObjectStore, destination: str, window: AnalysisWindow) -> list[str]:
+    """The transform jobs' output files (``{destination}/output/...`` manifests), as for the inputs."""
+    return _transform_files(store, join_uri(destination, "output"), window)
+
+
+def _transform_files(store: ObjectStore, base: str, window: AnalysisWindow) -> list[str]:
     found: list[str] = []
-    for prefix in window.hour_prefixes(join_uri(destination, "input")):
+    for prefix in window.hour_prefixes(base):
         for entry in store.list_children(prefix):
             if entry.is_folder:
                 continue

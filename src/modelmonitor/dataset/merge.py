@@ -2,8 +2,9 @@
 
 SageMaker's rule (docs/sagemaker.md#ground-truth-records): a capture record in the analysis window is
 joined to the label whose ``eventMetadata.eventId`` equals the capture's ``inferenceId``, or its
-``eventId`` when the call had no inference id. Labels are read from the ground-truth hour folders from
-the window's start up to the execution time (labels are collected after the predictions).
+``eventId`` when the call had no inference id. Labels are read from the ground-truth hour folders
+collected from the window's start up to the execution's scheduled time ``until`` (labels are collected
+after the predictions; the schedule's offsets leave them time to arrive).
 
 - Several labels for one id: the latest collection wins (the last hour folder, then the last file name,
   which starts with the upload's minute, second and millisecond, then the last line); the others are
@@ -34,11 +35,18 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from modelmonitor.dataset.captured import capture_files, capture_lines, record_in_window
+from modelmonitor.dataset.captured import (
+    capture_files,
+    capture_lines,
+    record_in_window,
+    transform_output_files,
+)
 from modelmonitor.dataset.ground_truth import read_ground_truth_lines
 from modelmonitor.dataset.report import BadRecord, ReadReport
-from modelmonitor.dataset.window import AnalysisWindow
-from modelmonitor.errors import DatasetError, JobError
+from modelmonitor.dataset.source import DatasetFormat
+from modelmonitor.dataset.window import AnalysisWindow, format_time, parse_time
+from modelmonitor.errors import ConfigurationError, DatasetError, JobError, ModelMonitorError
+from modelmonitor.formats.capture import split_capture_lines
 from modelmonitor.formats.layout import hour_path, join_uri
 from modelmonitor.storage.objects import ObjectStore, store_for
 
@@ -48,6 +56,7 @@ __all__ = [
     "MergedRecord",
     "ground_truth_files",
     "merge_ground_truth",
+    "merge_transform_ground_truth",
     "read_merged",
 ]
 
@@ -70,12 +79,14 @@ class MergeReport:
     capture_read: ReadReport = field(default_factory=ReadReport)
     label_read: ReadReport = field(default_factory=ReadReport)
     files: list[str] = field(default_factory=list)
+    labels_until: datetime | None = None
 
     def require_matches(self, window: AnalysisWindow, ground_truth_uri: str) -> None:
         """Raise ``DatasetError`` when no prediction of the window has a label, saying which case it is."""
         if self.matched:
             return
-        where = f"{window.describe()}; labels read from {ground_truth_uri} up to the execution time"
+        until = "" if self.labels_until is None else f" up to {format_time(self.labels_until)}"
+        where = f"{window.describe()}; labels collected{until} read from {ground_truth_uri}"
         if not self.captured:
             reason = f"no captured prediction {where}"
         elif not self.labels:
@@ -108,10 +119,14 @@ class MergedRecord:
 
 
 def ground_truth_files(store: ObjectStore, prefix: str, start: datetime, until: datetime) -> list[str]:
-    """Every ``*.jsonl`` of the ground-truth hour folders from ``start``'s hour to ``until``'s, sorted."""
+    """Every ``*.jsonl`` of the ground-truth hour folders collected in ``[start, until)``, sorted.
+
+    An hour folder counts when its hour overlaps the span: ``start``'s hour is read, and ``until``'s
+    only when ``until`` is past the hour's start (a run due at 14:00 has not seen labels collected at 14:xx).
+    """
     found: list[str] = []
     hour = start.replace(minute=0, second=0, microsecond=0)
-    while hour <= until:
+    while hour < until:
         folder = join_uri(prefix, hour_path(hour))
         found.extend(
             e.uri for e in store.list_children(folder) if not e.is_folder and e.uri.endswith(".jsonl")
@@ -136,18 +151,28 @@ def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def _captures_table(files: list[str], window: AnalysisWindow, report: ReadReport) -> pa.Table:
+@dataclass(frozen=True)
+class _Predictions:
+    """Where the predictions are: endpoint capture files, or batch-transform output files.
+
+    ``keys(uri, report)`` gives (line, join key) of every prediction of one file that the window selects
+    (the rest counted in ``report``); ``merged(uri, labels)`` gives (folder, merged record) of the lines
+    in ``labels`` (line → (label data, label encoding)), the folder relative to the merge output.
+    """
+
+    files: list[str]
+    keys: Callable[[str, ReadReport], Iterator[tuple[int, str]]]
+    merged: Callable[[str, dict[int, tuple[str, str]]], Iterator[tuple[str, bytes]]]
+
+
+def _captures_table(predictions: _Predictions, report: ReadReport) -> pa.Table:
     keys: list[str] = []
     file_ids: list[int] = []
     lines: list[int] = []
-    for file_id, uri in enumerate(files):
+    for file_id, uri in enumerate(predictions.files):
         report.files += 1
-        for number, line in capture_lines(store_for(uri), uri, report):
-            raw = record_in_window(line, uri, number, window, report)
-            if raw is None:
-                continue
-            metadata = raw["eventMetadata"]
-            keys.append(str(metadata.get("inferenceId") or metadata.get("eventId") or ""))
+        for number, key in predictions.keys(uri, report):
+            keys.append(key)
             file_ids.append(file_id)
             lines.append(number)
     report.rows += len(keys)
@@ -208,6 +233,122 @@ def _merged_line(line: bytes, data: str, encoding: str) -> bytes:
     }
     merged.update((k, v) for k, v in record.items() if k != "eventVersion")
     return orjson.dumps(merged)
+
+
+def _endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow) -> _Predictions:
+    store = store_for(destination)
+
+    def keys(uri: str, report: ReadReport) -> Iterator[tuple[int, str]]:
+        for number, line in capture_lines(store, uri, report):
+            raw = record_in_window(line, uri, number, window, report)
+            if raw is not None:
+                metadata = raw["eventMetadata"]
+                yield number, str(metadata.get("inferenceId") or metadata.get("eventId") or "")
+
+    def merged(uri: str, labels: dict[int, tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+        folder = _capture_folder(uri)
+        for number, line in capture_lines(store, uri, ReadReport()):
+            label = labels.get(number)
+            if label is not None:
+                yield folder, _merged_line(line, *label)
+
+    return _Predictions(capture_files(store, destination, endpoint, window), keys, merged)
+
+
+@dataclass(frozen=True)
+class _TransformOutput:
+    """One record of a batch-transform output file with the inference id SageMaker appends to it."""
+
+    inference_id: str
+    inference_time: datetime
+    data: str  # the model's output without the id and time
+    encoding: str
+
+
+def _transform_output(line: bytes, data_format: DatasetFormat) -> _TransformOutput:
+    """The record of an output line; ``ValueError`` saying what is wrong (GenerateInferenceId's fields)."""
+    text = line.decode("utf-8").rstrip("\r")
+    if data_format is DatasetFormat.CSV:
+        # GenerateInferenceId appends two columns: ...,<inference id>,<job start time>
+        data, _, rest = text.rpartition(",")
+        data, _, inference_id = data.rpartition(",")
+        moment_text, encoding = rest, "CSV"
+    else:
+        value = orjson.loads(line)
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+        found_id, found_time = value.get("SageMakerInferenceId"), value.get("SageMakerInferenceTime")
+        if not isinstance(found_id, str) or not isinstance(found_time, str):
+            raise ValueError(
+                "no SageMakerInferenceId / SageMakerInferenceTime keys (the transform job needs "
+                "GenerateInferenceId, or the capture's run_batch, to join labels)"
+            )
+        inference_id, moment_text, data, encoding = found_id, found_time, text, "JSON"
+    if not inference_id.strip() or not data:
+        raise ValueError(
+            "expected the output followed by the inference id and time columns that GenerateInferenceId "
+            f"appends, got {text[:80]!r}"
+        )
+    moment = parse_time(moment_text, field="inference time")
+    return _TransformOutput(inference_id.strip(), moment, data, encoding)
+
+
+def _transform_lines(store: ObjectStore, uri: str, header: bool) -> Iterator[tuple[int, bytes]]:
+    content = store.read_bytes(uri)
+    if content.strip() and not content.endswith(b"\n"):
+        content += b"\n"  # written by a user's job: the last line may lack its newline
+    for number, line in split_capture_lines(content).lines:
+        if not (header and number == 1):
+            yield number, line
+
+
+def _transform_predictions(destination: str, data_format: DatasetFormat, header: bool,
+                           window: AnalysisWindow) -> _Predictions:  # fmt: skip
+    if data_format not in (DatasetFormat.CSV, DatasetFormat.JSON_LINES):
+        raise ConfigurationError(
+            "the ground-truth merge reads batch-transform output as CSV or JSON Lines; "
+            f"got {data_format.value}"
+        )
+    store = store_for(destination)
+    content_type = "text/csv" if data_format is DatasetFormat.CSV else "application/jsonlines"
+
+    def keys(uri: str, report: ReadReport) -> Iterator[tuple[int, str]]:
+        for number, line in _transform_lines(store_for(uri), uri, header):
+            report.records += 1
+            try:
+                output = _transform_output(line, data_format)
+            except (ValueError, ModelMonitorError) as exc:
+                report.bad(BadRecord(uri, number, None, str(exc)))
+                continue
+            report.records_in_window += 1
+            yield number, output.inference_id
+
+    def merged(uri: str, labels: dict[int, tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+        for number, line in _transform_lines(store_for(uri), uri, header):
+            label = labels.get(number)
+            if label is None:
+                continue
+            output = _transform_output(line, data_format)
+            record = {
+                "eventVersion": "0",
+                "groundTruthData": {"data": label[0], "encoding": label[1]},
+                "captureData": {
+                    "batchTransformOutput": {
+                        "observedContentType": content_type,
+                        "mode": "OUTPUT",
+                        "data": output.data,
+                        "encoding": output.encoding,
+                    }
+                },
+                "eventMetadata": {
+                    "eventId": output.inference_id,
+                    "inferenceId": output.inference_id,
+                    "inferenceTime": format_time(output.inference_time),
+                },
+            }
+            yield f"batch-transform/{hour_path(output.inference_time)}", orjson.dumps(record)
+
+    return _Predictions(transform_output_files(store, destination, window), keys, merged)
 
 
 class _PartWriter:
@@ -272,6 +413,55 @@ def merge_ground_truth(
     ``time_budget_seconds`` is the merge's share of the execution's maximum runtime (SageMaker splits
     it between merge and analysis): past it, the merge stops with a ``JobError`` saying so, between files.
     """
+    return _merge(
+        _endpoint_predictions(capture_destination, endpoint, window),
+        window,
+        ground_truth_uri,
+        until,
+        merge_output_uri,
+        time_budget_seconds,
+        clock,
+    )
+
+
+def merge_transform_ground_truth(
+    destination: str,
+    data_format: DatasetFormat,
+    window: AnalysisWindow,
+    ground_truth_uri: str,
+    until: datetime,
+    merge_output_uri: str,
+    *,
+    header: bool = False,
+    time_budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> MergeReport:
+    """The merge for batch transform: the output files that the window's output manifests name, joined
+    by the inference id ``GenerateInferenceId`` appended to each record (CSV: the second-last column;
+    JSON Lines: ``SageMakerInferenceId``). Merged records hold the output, without the id and time, as
+    ``captureData.batchTransformOutput``, under ``{output}/batch-transform/yyyy/mm/dd/hh/`` of the job's
+    start. ``header``: every output file starts with a header line (skipped).
+    """
+    return _merge(
+        _transform_predictions(destination, data_format, header, window),
+        window,
+        ground_truth_uri,
+        until,
+        merge_output_uri,
+        time_budget_seconds,
+        clock,
+    )
+
+
+def _merge(
+    predictions: _Predictions,
+    window: AnalysisWindow,
+    ground_truth_uri: str,
+    until: datetime,
+    merge_output_uri: str,
+    time_budget_seconds: float | None,
+    clock: Callable[[], float],
+) -> MergeReport:
     deadline = None if time_budget_seconds is None else clock() + time_budget_seconds
 
     def check_budget(step: str) -> None:
@@ -282,10 +472,8 @@ def merge_ground_truth(
                 "raise max_runtime_in_seconds or shorten the window"
             )
 
-    report = MergeReport()
-    capture_store = store_for(capture_destination)
-    files = capture_files(capture_store, capture_destination, endpoint, window)
-    captures = _captures_table(files, window, report.capture_read)
+    report = MergeReport(labels_until=until)
+    captures = _captures_table(predictions, report.capture_read)
     check_budget("reading the captured records")
     labels = _labels_table(
         ground_truth_files(store_for(ground_truth_uri), ground_truth_uri, window.start, until),
@@ -298,8 +486,8 @@ def merge_ground_truth(
     writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
     # matched is ordered by file: one file's labels at a time are held as Python objects
     file_ids = matched.column("file_id").to_numpy()
-    bounds = np.searchsorted(file_ids, np.arange(len(files) + 1))
-    for file_id, uri in enumerate(files):
+    bounds = np.searchsorted(file_ids, np.arange(len(predictions.files) + 1))
+    for file_id, uri in enumerate(predictions.files):
         check_budget("writing the merged records")
         start, stop = int(bounds[file_id]), int(bounds[file_id + 1])
         if start == stop:
@@ -312,11 +500,8 @@ def merge_ground_truth(
                 strict=True,
             )
         )
-        folder = _capture_folder(uri)
-        for number, line in capture_lines(capture_store, uri, ReadReport()):
-            label = wanted.get(number)
-            if label is not None:
-                writer.add(folder, _merged_line(line, *label))
+        for folder, line in predictions.merged(uri, wanted):
+            writer.add(folder, line)
     report.files = writer.close()
     return report
 

@@ -31,6 +31,7 @@ __all__ = [
     "HTML_REPORT_VARIABLE",
     "MAX_RUNTIME_VARIABLE",
     "MONITORING_TYPE_VARIABLE",
+    "SCHEDULED_TIME_VARIABLE",
     "InputAttributes",
     "InputKind",
     "JobDefinition",
@@ -50,6 +51,8 @@ MONITORING_TYPE_VARIABLE = "MODELMONITOR_MONITORING_TYPE"
 # Ours: SageMaker runs the merge as a job of its own before the analyzer, which then gets merged data.
 GROUND_TRUTH_VARIABLE = "MODELMONITOR_GROUND_TRUTH_URI"
 MAX_RUNTIME_VARIABLE = "MODELMONITOR_MAX_RUNTIME_SECONDS"
+# The time the execution was due (the scheduler's clock): labels collected up to it are merged.
+SCHEDULED_TIME_VARIABLE = "MODELMONITOR_SCHEDULED_TIME"
 # SageMaker's analyzer variables of model-quality jobs (docs/sagemaker.md#container-contract).
 ANALYSIS_VARIABLES = (
     "analysis_type",
@@ -83,6 +86,7 @@ CONTRACT_VARIABLES = frozenset(
         MONITORING_TYPE_VARIABLE,
         GROUND_TRUTH_VARIABLE,
         MAX_RUNTIME_VARIABLE,
+        SCHEDULED_TIME_VARIABLE,
         *ANALYSIS_VARIABLES,
         ENGINE_VARIABLE,
         HTML_REPORT_VARIABLE,

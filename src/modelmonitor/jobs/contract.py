@@ -9,11 +9,13 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 (SageMaker: ``/opt/ml/output/metrics/cloudwatch``) — both names come from the analyzer's own input model —
 ``MODELMONITOR_EXECUTION_ID``, ``MODELMONITOR_MONITORING_TYPE`` (which built-in monitor runs; SageMaker
 picks it by container image), ``MODELMONITOR_GROUND_TRUTH_URI`` (model quality: the labels' prefix; SageMaker
-merges in a job of its own before the analyzer starts) and ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
-takes its share of it). Model-quality jobs also get SageMaker's analyzer variables ``analysis_type``,
-``problem_type`` and the ``*_attribute`` ones. ``MODELMONITOR_ENGINE`` is set when the schedule asked
-for an engine other than the local one (``EngineChoice`` as JSON; docs/spark.md), and
-``MODELMONITOR_HTML_REPORT`` (``Enabled``) when it asked for an HTML report (docs/reports.md).
+merges in a job of its own before the analyzer starts), ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
+takes its share of it) and ``MODELMONITOR_SCHEDULED_TIME`` (when the execution was due on the scheduler's
+clock: the merge reads labels collected up to it; without it, up to ``end_time``). Model-quality jobs
+also get SageMaker's analyzer variables ``analysis_type``, ``problem_type`` and the ``*_attribute`` ones.
+``MODELMONITOR_ENGINE`` is set when the schedule asked for an engine other than the local one
+(``EngineChoice`` as JSON; docs/spark.md), and ``MODELMONITOR_HTML_REPORT`` (``Enabled``) when it asked
+for an HTML report (docs/reports.md).
 
 The contract is the scheduler's to set: a schedule's own environment (``--env``, the SDK's ``env``) may not
 name a contract variable (``CONTRACT_VARIABLES``, which ``formats.job_definition`` holds and checks), and
@@ -42,6 +44,7 @@ from modelmonitor.formats.job_definition import (
     HTML_REPORT_VARIABLE,
     MAX_RUNTIME_VARIABLE,
     MONITORING_TYPE_VARIABLE,
+    SCHEDULED_TIME_VARIABLE,
     InputAttributes,
 )
 from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
@@ -119,6 +122,7 @@ class JobContract:
     problem_type: ProblemType | None = None
     ground_truth_uri: str | None = None
     max_runtime_seconds: int | None = None
+    scheduled_time: datetime | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
     html_report: bool = False
 
@@ -149,6 +153,9 @@ class JobContract:
             "problem_type": self.problem_type,
             GROUND_TRUTH_VARIABLE: self.ground_truth_uri,
             MAX_RUNTIME_VARIABLE: None if self.max_runtime_seconds is None else str(self.max_runtime_seconds),
+            SCHEDULED_TIME_VARIABLE: None
+            if self.scheduled_time is None
+            else format_time(self.scheduled_time),
             **self.attributes.to_env(),
             ENGINE_VARIABLE: None if self.engine == EngineChoice() else json.dumps(self.engine.to_dict()),
             HTML_REPORT_VARIABLE: "Enabled" if self.html_report else None,
@@ -182,6 +189,7 @@ class JobContract:
             raise ConfigurationError(
                 f"environment variable {MAX_RUNTIME_VARIABLE}: got {max_runtime!r}, expected whole seconds"
             )
+        scheduled = env.get(SCHEDULED_TIME_VARIABLE) or None
         try:
             engine = EngineChoice.from_dict(json.loads(env.get(ENGINE_VARIABLE) or "{}"))
         except json.JSONDecodeError as exc:
@@ -208,6 +216,9 @@ class JobContract:
             problem_type=problem_type,
             ground_truth_uri=env.get(GROUND_TRUTH_VARIABLE) or None,
             max_runtime_seconds=int(max_runtime) if max_runtime else None,
+            scheduled_time=None
+            if scheduled is None
+            else parse_time(scheduled, field=SCHEDULED_TIME_VARIABLE),
             engine=engine,
             html_report=env.get(HTML_REPORT_VARIABLE) == "Enabled",
         )

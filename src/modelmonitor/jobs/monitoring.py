@@ -5,9 +5,9 @@ The contract: docs/sagemaker.md#container-contract.
 ``python -m modelmonitor.jobs.monitoring`` reads its whole configuration from the environment
 (``jobs.contract``), so the scheduler runs it exactly as it runs a custom monitor. Steps:
 
-1. model quality only: merge the window's captured records with the ground truth collected up to the
-   execution time, within its share (``MERGE_SHARE``) of the maximum runtime; the merged records are
-   written under ``{output_path}/merge/``;
+1. model quality only: merge the window's captured records (or batch-transform outputs) with the
+   ground truth collected up to the execution's scheduled time, within its share (``MERGE_SHARE``) of
+   the maximum runtime; the merged records are written under ``{output_path}/merge/``;
 2. read the captured (or merged) records of the window ``[start_time, end_time)`` (torn/bad lines
    counted, not fatal);
 3. turn them into rows: ``preprocess_handler`` when a script is given, else the default flattening;
@@ -27,7 +27,6 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +66,10 @@ def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
         probability_threshold=attributes.probability_threshold_attribute,
     )
     budget = None if contract.max_runtime_seconds is None else contract.max_runtime_seconds * MERGE_SHARE
-    # Labels collected up to now count: the window ended in the past, the labels came after it.
-    merge = GroundTruthMerge(
-        contract.ground_truth_uri, max(datetime.now(UTC), contract.end_time), contract.output_path, budget
-    )
+    # Labels collected up to the time the execution was due count (the scheduler's clock, not this
+    # process's): the offsets put the window in the past so that its labels had time to arrive.
+    until = contract.scheduled_time or contract.end_time
+    merge = GroundTruthMerge(contract.ground_truth_uri, until, contract.output_path, budget)
     return JobData(source, merge=merge, model_quality=settings)
 
 

@@ -305,8 +305,8 @@ MODEL_QUALITY: Monitor[
     statistics_file=ModelQualityStatisticsFile,
     constraints_file=ModelQualityConstraintsFile,
     required_inputs=frozenset({JobInput.GROUND_TRUTH, JobInput.PROBLEM_TYPE}),
-    # The merge joins an endpoint's capture (dataset.merge); batch-transform output is not merged yet.
-    input_kinds=frozenset({"endpoint"}),
+    # The merge joins an endpoint's capture or batch-transform output files to the labels (dataset.merge).
+    input_kinds=frozenset({"endpoint", "batch_transform"}),
 )
 
 

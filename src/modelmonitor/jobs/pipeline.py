@@ -24,8 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Generic
 
-from modelmonitor.dataset.merge import MergeReport, merge_ground_truth
+from modelmonitor.dataset.merge import MergeReport, merge_ground_truth, merge_transform_ground_truth
 from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
@@ -203,21 +204,35 @@ def _merge(data: JobData, logger: logging.Logger) -> tuple[JobData, MergeReport]
     merge = data.merge
     assert merge is not None
     source = data.source
-    if source.window is None or source.endpoint is None or len(source.uris) != 1:
-        raise ConfigurationError(
-            "the ground-truth merge reads one endpoint's captured data in a window (endpoint input); "
-            f"got data set {', '.join(source.uris)}, endpoint {source.endpoint}, window {source.window}"
-        )
+    output = join_uri(merge.output_uri, "merge")
     started = time.perf_counter()
-    report = merge_ground_truth(
-        source.uris[0],
-        source.endpoint,
-        source.window,
-        merge.ground_truth_uri,
-        merge.until,
-        join_uri(merge.output_uri, "merge"),
-        time_budget_seconds=merge.time_budget_seconds,
-    )
+    if source.window is not None and len(source.uris) == 1 and source.format is DatasetFormat.BATCH_MANIFEST:
+        report = merge_transform_ground_truth(
+            source.uris[0],
+            source.manifest_data_format,
+            source.window,
+            merge.ground_truth_uri,
+            merge.until,
+            output,
+            header=source.header,
+            time_budget_seconds=merge.time_budget_seconds,
+        )
+    elif source.window is not None and len(source.uris) == 1 and source.endpoint is not None:
+        report = merge_ground_truth(
+            source.uris[0],
+            source.endpoint,
+            source.window,
+            merge.ground_truth_uri,
+            merge.until,
+            output,
+            time_budget_seconds=merge.time_budget_seconds,
+        )
+    else:
+        raise ConfigurationError(
+            "the ground-truth merge reads one endpoint's captured data or one batch-transform capture in "
+            f"a window; got data set {', '.join(source.uris)}, endpoint {source.endpoint}, "
+            f"window {source.window}"
+        )
     logger.info("merge: %s in %.2f s", report.summary(), time.perf_counter() - started)
     for bad in (*report.capture_read.bad_records, *report.label_read.bad_records):
         logger.warning("bad record: %s", bad)

@@ -303,6 +303,7 @@ def start_execution(
         problem_type=definition.problem_type,
         ground_truth_uri=definition.ground_truth_uri,
         max_runtime_seconds=definition.max_runtime_seconds,
+        scheduled_time=scheduled_time,
         engine=definition.engine,
         html_report=definition.html_report,
     )
