@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from modelmonitor.cli._service import echo_json, service
@@ -66,7 +67,14 @@ def run_now(
     end: str | None = typer.Option(None, "--end", help="Window end offset, e.g. -PT0H."),
 ) -> None:
     """Run one execution of a schedule now, in the foreground; exit 1 if it failed."""
-    with service() as svc:
+    # The job runs in its own process: a terminal gets a spinner with the time it has taken so far.
+    console = Console(stderr=True)
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with (
+        Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar,
+        service() as svc,
+    ):
+        bar.add_task(f"running an execution of {schedule}", total=None)
         execution = svc.run_now(schedule, start, end)
     echo_json(execution)
     if execution.status == ExecutionStatus.FAILED:

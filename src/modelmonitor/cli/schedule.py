@@ -105,6 +105,11 @@ def create(
     engine: EngineOption = EngineValue.local,
     spark_master: SparkMasterOption = None,
     spark_conf: SparkConfOption = None,
+    html_report: bool = typer.Option(
+        False,
+        "--html-report",
+        help="DataQuality: each execution also writes report.html beside its statistics (docs/reports.md).",
+    ),
 ) -> None:
     """Create a monitoring schedule for an endpoint or for batch-transform capture."""
     if (endpoint is None) == (batch_capture is None):
@@ -141,6 +146,7 @@ def create(
                 probability_threshold_attribute=probability_threshold,
             ),
             engine=engine_choice(engine, spark_master, spark_conf),
+            html_report=html_report,
         )
         echo_json(svc.create_schedule(name, cron, definition))
 

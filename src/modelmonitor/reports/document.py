@@ -30,11 +30,18 @@ def comparison_of(
 ) -> Comparison:
     """`compare` after checking the two statistics describe the same features.
 
-    InputFileError when the baseline (statistics or constraints) shares no feature name with the
-    current statistics: such files belong to different data sets, and a report of them would show
-    every feature as missing on one side.
+    InputFileError when the current statistics have no feature (a model-quality statistics.json reads
+    as one: its metrics are not features), or when the baseline (statistics or constraints) shares no
+    feature name with them: such files belong to different data sets, and a report of them would
+    show every feature as missing on one side.
     """
     current_names = [f.name for f in current.features]
+    if not current_names:
+        raise InputFileError(
+            "no features: expected a data-quality statistics.json with a 'features' list "
+            "(a model-quality statistics.json has metrics instead, and has no report)",
+            path=current_source,
+        )
     baseline_names = [
         *(f.name for f in (baseline.features if baseline is not None else [])),
         *(f.name for f in (constraints.features if constraints is not None else [])),

@@ -6,7 +6,8 @@ dashboard: the one door to ``modelmonitor.reports``.
 - `execution_comparison` / `execution_report`: the same for a monitoring execution in the catalog (its
   output folder's files, the baseline statistics its schedule names).
 - The figure functions (`numeric_histogram`, `categorical_bars`, `missing_share`, `drift_gauge`,
-  `drift_overview`) and `figure_json`, so a page draws the same figures as a report.
+  `drift_overview`) and `figure_json`, so a page draws the same figures as a report, and
+  `plotly_js_path` (the installed plotly.js bundle, for a server to serve).
 
 Only data-quality files have a report; other monitoring types are refused with a ConfigurationError.
 """
@@ -42,6 +43,7 @@ from modelmonitor.reports.figures import (
     numeric_histogram,
 )
 from modelmonitor.reports.html import ReportContext, figure_json, render_report
+from modelmonitor.reports.plotly_js import plotly_js_path
 from modelmonitor.service import Execution, MonitoringService
 from modelmonitor.service.files import write_text
 
@@ -61,6 +63,7 @@ __all__ = [
     "figure_json",
     "missing_share",
     "numeric_histogram",
+    "plotly_js_path",
     "report_from_files",
     "write_report",
 ]
