@@ -50,6 +50,7 @@ def _contract() -> JobContract:
         ground_truth_uri="/gt",
         max_runtime_seconds=600,
         scheduled_time=datetime(2026, 11, 22, 10, tzinfo=UTC),
+        analysis_config="/a/analysis_config.json",
         engine=EngineChoice("spark"),  # the engine variable is set only for an engine other than local
         html_report=True,  # the report variable only when asked for
     )

@@ -33,11 +33,12 @@ from modelmonitor.cli.engine_options import (
     engine_choice,
 )
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.clarify import AnalysisConfig
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
 if TYPE_CHECKING:
-    from modelmonitor.service.baselines import DataQualityResult, ModelQualityResult
+    from modelmonitor.service.baselines import DataQualityResult, ModelBiasResult, ModelQualityResult
 
 __all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
 
@@ -55,6 +56,7 @@ class BaselineType(StrEnum):
 
     DataQuality = "DataQuality"
     ModelQuality = "ModelQuality"
+    ModelBias = "ModelBias"
 
 
 class DriftMethodChoice(StrEnum):
@@ -105,7 +107,7 @@ def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
         yield ReadingProgress(on_start=on_start, on_rows=on_rows)
 
 
-def print_issues(console: Console, result: DataQualityResult | ModelQualityResult) -> None:
+def print_issues(console: Console, result: DataQualityResult | ModelQualityResult | ModelBiasResult) -> None:
     read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
@@ -180,7 +182,12 @@ def baseline(
     monitoring_type: BaselineType = typer.Option(
         BaselineType.DataQuality,
         "--monitoring-type",
-        help="DataQuality, or ModelQuality (predictions+labels).",
+        help="DataQuality, ModelQuality (predictions+labels) or ModelBias (needs --analysis-config).",
+    ),
+    analysis_config: str | None = typer.Option(
+        None,
+        "--analysis-config",
+        help="ModelBias: Clarify analysis_config.json (label, facet, headers, predicted_label column).",
     ),
     problem_type: str | None = typer.Option(
         None,
@@ -203,6 +210,9 @@ def baseline(
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
 
+    if monitoring_type is BaselineType.ModelBias:
+        _model_bias_baseline(data, out, analysis_config)
+        return
     if monitoring_type is BaselineType.ModelQuality:
         _model_quality_baseline(
             data,
@@ -277,6 +287,38 @@ def _model_quality_baseline(
     for name, metric in statistics.metrics.scalar_metrics().items():
         table.add_row(name, f"{metric.value:.6g}", str(metric.standard_deviation))
     output.print(table)
+    output.print(
+        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
+        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
+        highlight=False,
+    )
+
+
+def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> None:
+    from modelmonitor.service.baselines import run_model_bias_baseline
+    from modelmonitor.service.files import read_text
+
+    if analysis_config is None:
+        raise ConfigurationError("--monitoring-type ModelBias needs --analysis-config (analysis_config.json)")
+    config = AnalysisConfig.from_json_text(read_text(analysis_config), source=analysis_config)
+    result = run_model_bias_baseline(data, config, out)
+    print_issues(Console(stderr=True), result)
+    output = Console()
+    for section, stage in (
+        (result.statistics.pre_training_bias_metrics, "pre-training"),
+        (result.statistics.post_training_bias_metrics, "post-training"),
+    ):
+        if section is None:
+            continue
+        table = Table(title=f"{stage} bias metrics of {result.read.rows} rows", title_justify="left")
+        for column in ("facet", "value", "metric", "result"):
+            table.add_column(column)
+        for facet, groups in section.facets.items():
+            for group in groups:
+                for metric in group.metrics:
+                    shown = str(metric.value) if metric.value is not None else f"({metric.error})"
+                    table.add_row(facet, group.value_or_threshold, metric.name, shown)
+        output.print(table)
     output.print(
         f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
         + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),

@@ -83,10 +83,18 @@ def create(
     monitoring_type: MonitoringType = typer.Option(
         MonitoringType.DATA_QUALITY,
         "--monitoring-type",
-        help="DataQuality or ModelQuality (or a custom's type).",
+        help="DataQuality, ModelQuality or ModelBias (or a custom's type).",
     ),
     ground_truth: str | None = typer.Option(
-        None, "--ground-truth", help="ModelQuality: the labels' prefix (ground-truth upload's destination)."
+        None,
+        "--ground-truth",
+        help="ModelQuality, ModelBias: the labels' prefix (ground-truth upload's destination).",
+    ),
+    analysis_config: str | None = typer.Option(
+        None, "--analysis-config", help="ModelBias: the Clarify analysis_config.json (ConfigUri)."
+    ),
+    features_attribute: str | None = typer.Option(
+        None, "--features-attribute", help="ModelBias: JMESPath of the features in a JSON model input."
     ),
     problem_type: str | None = typer.Option(
         None,
@@ -100,7 +108,9 @@ def create(
         None, "--probability-attribute", help="Model output's probability: CSV index or JMESPath."
     ),
     probability_threshold: float | None = typer.Option(
-        None, "--probability-threshold", help="probability >= this predicts 1 (default 0.5)."
+        None,
+        "--probability-threshold",
+        help="ModelQuality: probability >= this predicts 1; ModelBias: a score above it (default 0.5).",
     ),
     engine: EngineOption = EngineValue.local,
     spark_master: SparkMasterOption = None,
@@ -140,7 +150,9 @@ def create(
             monitoring_type=monitoring_type,
             ground_truth_uri=ground_truth,
             problem_type=problem_type,  # type: ignore[arg-type]  # checked by JobDefinition
+            analysis_config_uri=analysis_config,
             attributes=InputAttributes(
+                features_attribute=features_attribute,
                 inference_attribute=inference_attribute,
                 probability_attribute=probability_attribute,
                 probability_threshold_attribute=probability_threshold,

@@ -19,6 +19,8 @@ from modelmonitor.formats.base import SageMakerFile, SageMakerModel
 
 __all__ = [
     "AGG_METHODS",
+    "ANALYSIS_CONFIG_FILE",
+    "ANALYSIS_FILE",
     "AggMethod",
     "AnalysisConfig",
     "AnalysisFile",
@@ -43,6 +45,9 @@ __all__ = [
 ]
 
 Scalar = bool | int | float | str
+# The file names Clarify reads and writes.
+ANALYSIS_CONFIG_FILE = "analysis_config.json"
+ANALYSIS_FILE = "analysis.json"
 AggMethod = Literal["mean_abs", "median", "mean_sq"]
 AGG_METHODS: tuple[AggMethod, ...] = ("mean_abs", "median", "mean_sq")
 

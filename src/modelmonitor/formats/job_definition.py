@@ -22,6 +22,7 @@ from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
 from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
+    "ANALYSIS_CONFIG_VARIABLE",
     "CONTRACT_VARIABLES",
     "DEFAULT_MAX_RUNTIME_SECONDS",
     "DEFAULT_SCHEDULE_EXPRESSION",
@@ -53,6 +54,9 @@ GROUND_TRUTH_VARIABLE = "MODELMONITOR_GROUND_TRUTH_URI"
 MAX_RUNTIME_VARIABLE = "MODELMONITOR_MAX_RUNTIME_SECONDS"
 # The time the execution was due (the scheduler's clock): labels collected up to it are merged.
 SCHEDULED_TIME_VARIABLE = "MODELMONITOR_SCHEDULED_TIME"
+# Ours: the local copy of a Clarify monitor's analysis_config.json (SageMaker mounts it at
+# /opt/ml/processing/input/config/analysis_config.json; a process here has no fixed paths).
+ANALYSIS_CONFIG_VARIABLE = "MODELMONITOR_ANALYSIS_CONFIG"
 # SageMaker's analyzer variables of model-quality jobs (docs/sagemaker.md#container-contract).
 ANALYSIS_VARIABLES = (
     "analysis_type",
@@ -87,6 +91,7 @@ CONTRACT_VARIABLES = frozenset(
         GROUND_TRUTH_VARIABLE,
         MAX_RUNTIME_VARIABLE,
         SCHEDULED_TIME_VARIABLE,
+        ANALYSIS_CONFIG_VARIABLE,
         *ANALYSIS_VARIABLES,
         ENGINE_VARIABLE,
         HTML_REPORT_VARIABLE,
@@ -168,6 +173,9 @@ class JobDefinition:
     # Model quality (SageMaker's GroundTruthS3Input.S3Uri and ModelQualityAppSpecification.ProblemType).
     ground_truth_uri: str | None = None
     problem_type: ProblemType | None = None
+    # Model bias / explainability (SageMaker's Model{Bias,Explainability}AppSpecification.ConfigUri): the
+    # Clarify analysis_config.json, copied under the home when the schedule is created.
+    analysis_config_uri: str | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
     # Ours: each execution also writes report.html beside its statistics (docs/reports.md).
     html_report: bool = False

@@ -10,8 +10,10 @@ any custom monitor read them back. Names are SageMaker's (``dataset_source``, ``
 ``MODELMONITOR_EXECUTION_ID``, ``MODELMONITOR_MONITORING_TYPE`` (which built-in monitor runs; SageMaker
 picks it by container image), ``MODELMONITOR_GROUND_TRUTH_URI`` (model quality: the labels' prefix; SageMaker
 merges in a job of its own before the analyzer starts), ``MODELMONITOR_MAX_RUNTIME_SECONDS`` (the merge
-takes its share of it) and ``MODELMONITOR_SCHEDULED_TIME`` (when the execution was due on the scheduler's
-clock: the merge reads labels collected up to it; without it, up to ``end_time``). Model-quality jobs
+takes its share of it), ``MODELMONITOR_SCHEDULED_TIME`` (when the execution was due on the scheduler's
+clock: the merge reads labels collected up to it; without it, up to ``end_time``) and
+``MODELMONITOR_ANALYSIS_CONFIG`` (bias and explainability: the local copy of the Clarify
+``analysis_config.json``; SageMaker mounts it at ``/opt/ml/processing/input/config``). Model-quality jobs
 also get SageMaker's analyzer variables ``analysis_type``, ``problem_type`` and the ``*_attribute`` ones.
 ``MODELMONITOR_ENGINE`` is set when the schedule asked for an engine other than the local one
 (``EngineChoice`` as JSON; docs/spark.md), and ``MODELMONITOR_HTML_REPORT`` (``Enabled``) when it asked
@@ -37,6 +39,7 @@ from modelmonitor.dataset.window import format_time, parse_time
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.job_definition import (
+    ANALYSIS_CONFIG_VARIABLE,
     CONTRACT_VARIABLES,
     ENGINE_VARIABLE,
     EXECUTION_ID_VARIABLE,
@@ -123,6 +126,7 @@ class JobContract:
     ground_truth_uri: str | None = None
     max_runtime_seconds: int | None = None
     scheduled_time: datetime | None = None
+    analysis_config: str | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
     html_report: bool = False
 
@@ -156,6 +160,7 @@ class JobContract:
             SCHEDULED_TIME_VARIABLE: None
             if self.scheduled_time is None
             else format_time(self.scheduled_time),
+            ANALYSIS_CONFIG_VARIABLE: self.analysis_config,
             **self.attributes.to_env(),
             ENGINE_VARIABLE: None if self.engine == EngineChoice() else json.dumps(self.engine.to_dict()),
             HTML_REPORT_VARIABLE: "Enabled" if self.html_report else None,
@@ -219,6 +224,7 @@ class JobContract:
             scheduled_time=None
             if scheduled is None
             else parse_time(scheduled, field=SCHEDULED_TIME_VARIABLE),
+            analysis_config=env.get(ANALYSIS_CONFIG_VARIABLE) or None,
             engine=engine,
             html_report=env.get(HTML_REPORT_VARIABLE) == "Enabled",
         )

@@ -35,10 +35,12 @@ from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow, format_time
 from modelmonitor.engine.choice import engine_for
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
+from modelmonitor.formats.clarify import AnalysisConfig
 from modelmonitor.formats.exit_message import ExitMessage
+from modelmonitor.formats.job_definition import ANALYSIS_CONFIG_VARIABLE
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.jobs.contract import JobContract
-from modelmonitor.jobs.monitors import GroundTruthMerge, JobData, monitor_for
+from modelmonitor.jobs.monitors import GroundTruthMerge, JobData, JobInput, monitor_for
 from modelmonitor.jobs.pipeline import Check, JobResult, MetricsTarget, Outputs, run_pipeline
 from modelmonitor.reports.html import ReportContext
 
@@ -51,26 +53,47 @@ THRESHOLD_VARIABLE = "MODELMONITOR_PREPROCESS_ERROR_THRESHOLD"
 MERGE_SHARE = 0.5
 
 
-def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
-    if contract.monitoring_type != MonitoringType.MODEL_QUALITY:
-        return JobData(source)
-    if contract.problem_type is None or contract.ground_truth_uri is None:
+def _merge(contract: JobContract) -> GroundTruthMerge:
+    if contract.ground_truth_uri is None:
         raise ConfigurationError(
-            "a ModelQuality job needs problem_type and MODELMONITOR_GROUND_TRUTH_URI in its environment"
+            f"a {contract.monitoring_type.value} job needs MODELMONITOR_GROUND_TRUTH_URI in its environment"
         )
-    attributes = contract.attributes
-    settings = ModelQualitySettings(
-        contract.problem_type,
-        inference_attribute=attributes.inference_attribute,
-        probability_attribute=attributes.probability_attribute,
-        probability_threshold=attributes.probability_threshold_attribute,
-    )
     budget = None if contract.max_runtime_seconds is None else contract.max_runtime_seconds * MERGE_SHARE
     # Labels collected up to the time the execution was due count (the scheduler's clock, not this
     # process's): the offsets put the window in the past so that its labels had time to arrive.
     until = contract.scheduled_time or contract.end_time
-    merge = GroundTruthMerge(contract.ground_truth_uri, until, contract.output_path, budget)
-    return JobData(source, merge=merge, model_quality=settings)
+    return GroundTruthMerge(contract.ground_truth_uri, until, contract.output_path, budget)
+
+
+def _analysis_config(contract: JobContract) -> AnalysisConfig:
+    if contract.analysis_config is None:
+        raise ConfigurationError(
+            f"a {contract.monitoring_type.value} job needs {ANALYSIS_CONFIG_VARIABLE} "
+            "(the analysis_config.json) in its environment"
+        )
+    return AnalysisConfig.from_path(contract.analysis_config)
+
+
+def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
+    monitor = monitor_for(contract.monitoring_type)
+    merge = _merge(contract) if JobInput.GROUND_TRUTH in monitor.required_inputs else None
+    analysis_config = (
+        _analysis_config(contract) if JobInput.ANALYSIS_CONFIG in monitor.required_inputs else None
+    )
+    attributes = contract.attributes
+    settings = None
+    if contract.monitoring_type == MonitoringType.MODEL_QUALITY:
+        if contract.problem_type is None:
+            raise ConfigurationError("a ModelQuality job needs problem_type in its environment")
+        settings = ModelQualitySettings(
+            contract.problem_type,
+            inference_attribute=attributes.inference_attribute,
+            probability_attribute=attributes.probability_attribute,
+            probability_threshold=attributes.probability_threshold_attribute,
+        )
+    return JobData(
+        source, merge=merge, model_quality=settings, analysis_config=analysis_config, attributes=attributes
+    )
 
 
 def _report_context(contract: JobContract) -> ReportContext:

@@ -7,21 +7,27 @@ and the service look monitors up here and nowhere else branch on the type, so a 
 modules (``analyzers/``, ``constraints/``, ``formats/``, ``outputs/metrics``) plus one entry.
 
 ``Monitor`` is generic in the monitor's own types: profile ``P``, statistics file ``S``, constraints file
-``C``, check report ``R`` and violations file ``V``. DataQuality and ModelQuality are implemented; the
-other types have no entry: asking for one raises ``ConfigurationError`` saying it is not implemented yet
-(a custom monitor, which computes for itself, may still carry any type).
+``C``, check report ``R`` and violations file ``V``. DataQuality, ModelQuality and ModelBias are
+implemented; the other types have no entry: asking for one raises ``ConfigurationError`` saying it is not
+implemented yet (a custom monitor, which computes for itself, may still carry any type).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
+from modelmonitor.analyzers.model_bias import (
+    PREDICTED_LABEL,
+    bias_analysis,
+    rows_from_dataset,
+    rows_from_merged,
+)
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
     observations_from_csv,
@@ -29,14 +35,16 @@ from modelmonitor.analyzers.model_quality import (
     statistics_of,
 )
 from modelmonitor.constraints import data_quality, model_quality
+from modelmonitor.constraints.bias import bias_drift_violations
 from modelmonitor.dataset.merge import read_merged
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.base import SageMakerFile
+from modelmonitor.formats.clarify import ANALYSIS_FILE, AnalysisConfig, AnalysisFile, BiasViolationsFile
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
-from modelmonitor.formats.job_definition import InputKind, JobDefinition
+from modelmonitor.formats.job_definition import InputAttributes, InputKind, JobDefinition
 from modelmonitor.formats.model_quality import (
     ModelQualityConstraintsFile,
     ModelQualityStatisticsFile,
@@ -45,11 +53,17 @@ from modelmonitor.formats.model_quality import (
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.formats.violations import ViolationsFile
-from modelmonitor.outputs.metrics import data_quality_metric_records, model_quality_metric_records
+from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE
+from modelmonitor.outputs.metrics import (
+    bias_metric_records,
+    data_quality_metric_records,
+    model_quality_metric_records,
+)
 from modelmonitor.storage.objects import store_for
 
 __all__ = [
     "DATA_QUALITY",
+    "MODEL_BIAS",
     "MODEL_QUALITY",
     "MONITORS",
     "GroundTruthMerge",
@@ -88,13 +102,17 @@ class GroundTruthMerge:
 
 @dataclass(frozen=True)
 class JobData:
-    """What a job reads: the data set, the ground-truth merge before it (model quality, monitoring), the
-    merged files once merged, and the model-quality settings (problem type and attributes)."""
+    """What a job reads: the data set, the ground-truth merge before it (model quality and bias,
+    monitoring), the merged files once merged, the model-quality settings (problem type and attributes),
+    and for the Clarify monitors the analysis config and the input's attributes (where the prediction
+    and its probability are in the model's output)."""
 
     source: DatasetSource
     merge: GroundTruthMerge | None = None
     merged: tuple[str, ...] | None = None
     model_quality: ModelQualitySettings | None = None
+    analysis_config: AnalysisConfig | None = None
+    attributes: InputAttributes = field(default_factory=InputAttributes)
 
 
 class Violations(Protocol):
@@ -125,7 +143,10 @@ class Monitor(Generic[P, S, C, R, V]):
       constraints)``, ``unchecked()`` (the report of a check without constraints), ``violations(report)``;
     - ``metric_records(statistics, report, *, endpoint, schedule, timestamp)`` and ``emits_metrics``
       (whether the constraints let the job publish them);
-    - ``statistics_file`` / ``constraints_file``: the types of the baseline files.
+    - ``statistics_file`` / ``constraints_file``: the types of the baseline files;
+    - ``statistics_name`` / ``constraints_name``: the names the job writes them under (SageMaker's:
+      ``statistics.json`` and ``constraints.json``; a Clarify monitor writes one ``analysis.json``, whose
+      baseline is its constraints).
     """
 
     monitoring_type: MonitoringType
@@ -141,6 +162,8 @@ class Monitor(Generic[P, S, C, R, V]):
     constraints_file: type[C]
     required_inputs: frozenset[JobInput]
     input_kinds: frozenset[InputKind] = frozenset({"endpoint", "batch_transform"})
+    statistics_name: str = STATISTICS_FILE
+    constraints_name: str = CONSTRAINTS_FILE
 
 
 # data quality ------------------------------------------------------------------------------------
@@ -310,9 +333,96 @@ MODEL_QUALITY: Monitor[
 )
 
 
+# model bias --------------------------------------------------------------------------------------
+
+
+def _model_bias_profile(
+    data: JobData,
+    engine: Engine | None,
+    *,
+    progress: Progress | None = None,
+    preprocess_error_threshold: float | None = None,
+) -> tuple[AnalysisFile, ReadReport]:
+    """Merged records (monitoring) or a baseline CSV → the bias ``analysis.json``.
+
+    The metrics need every row at once (groups, the flip test's neighbours), so the data is read here,
+    not on an engine.
+    """
+    config = data.analysis_config
+    if config is None:
+        raise ConfigurationError("a ModelBias job needs an analysis config (analysis_config.json)")
+    report = ReadReport()
+    if data.merged is not None:
+        rows = rows_from_merged(read_merged(list(data.merged), report), config, data.attributes, report)
+        return bias_analysis(rows, config, report, predicted_label=PREDICTED_LABEL), report
+    if data.source.format != DatasetFormat.CSV:
+        raise ConfigurationError(
+            f"a model-bias baseline data set is CSV (dataset_type text/csv); got {data.source.format.value}"
+        )
+    rows = rows_from_dataset(_one_file(data.source.uris), config, report)
+    predicted = config.predicted_label
+    if isinstance(predicted, int):
+        predicted = rows.names[predicted] if 0 <= predicted < len(rows.names) else str(predicted)
+    analysis = bias_analysis(
+        rows, config, report, predicted_label=predicted, predicted_threshold=config.probability_threshold
+    )
+    return analysis, report
+
+
+def _model_bias_statistics(
+    profile: AnalysisFile, baseline: AnalysisFile | None, logger: logging.Logger
+) -> tuple[AnalysisFile, AnalysisFile]:
+    return profile, profile
+
+
+def _model_bias_suggest(analysis: AnalysisFile, method: CategoricalDriftMethod | None) -> AnalysisFile:
+    # SageMaker reads a bias baseline's analysis.json as the monitor's constraints.
+    return analysis
+
+
+def _model_bias_check(
+    analysis: AnalysisFile, baseline: AnalysisFile | None, constraints: AnalysisFile
+) -> BiasViolationsFile:
+    return bias_drift_violations(constraints, analysis)
+
+
+def _model_bias_metrics(
+    analysis: AnalysisFile,
+    report: BiasViolationsFile,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    return bias_metric_records(analysis, endpoint=endpoint, schedule=schedule, timestamp=timestamp)
+
+
+MODEL_BIAS: Monitor[AnalysisFile, AnalysisFile, AnalysisFile, BiasViolationsFile, BiasViolationsFile] = (
+    Monitor(
+        monitoring_type=MonitoringType.MODEL_BIAS,
+        profile=_model_bias_profile,
+        statistics=_model_bias_statistics,
+        suggest=_model_bias_suggest,
+        check=_model_bias_check,
+        unchecked=lambda: BiasViolationsFile(violations=[]),
+        violations=lambda report: report,
+        metric_records=_model_bias_metrics,
+        emits_metrics=lambda constraints: True,
+        statistics_file=AnalysisFile,
+        constraints_file=AnalysisFile,
+        required_inputs=frozenset({JobInput.GROUND_TRUTH, JobInput.ANALYSIS_CONFIG}),
+        # The merge joins an endpoint's capture (dataset.merge); batch-transform output is not merged yet.
+        input_kinds=frozenset({"endpoint"}),
+        statistics_name=ANALYSIS_FILE,
+        constraints_name=ANALYSIS_FILE,
+    )
+)
+
+
 MONITORS: Mapping[MonitoringType, Monitor[Any, Any, Any, Any, Any]] = {
     MonitoringType.DATA_QUALITY: DATA_QUALITY,
     MonitoringType.MODEL_QUALITY: MODEL_QUALITY,
+    MonitoringType.MODEL_BIAS: MODEL_BIAS,
 }
 
 
@@ -338,6 +448,8 @@ def _given(definition: JobDefinition) -> set[JobInput]:
         given.add(JobInput.GROUND_TRUTH)
     if definition.problem_type:
         given.add(JobInput.PROBLEM_TYPE)
+    if definition.analysis_config_uri:
+        given.add(JobInput.ANALYSIS_CONFIG)
     return given
 
 

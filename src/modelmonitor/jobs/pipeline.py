@@ -35,7 +35,7 @@ from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.monitors import C, JobData, Monitor, P, R, S, V
-from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE, write_file
+from modelmonitor.outputs.files import VIOLATIONS_FILE, write_file
 from modelmonitor.outputs.metrics import write_cloudwatch_metrics
 from modelmonitor.outputs.postprocess import run_postprocess
 from modelmonitor.reports.document import REPORT_FILE, comparison_of, write_report
@@ -171,9 +171,12 @@ def _write(
 ) -> dict[str, str]:
     written: dict[str, str] = {}
     if outputs.uri is not None:
-        written[STATISTICS_FILE] = write_file(outputs.uri, STATISTICS_FILE, result.statistics)
-        if result.constraints is not None:
-            written[CONSTRAINTS_FILE] = write_file(outputs.uri, CONSTRAINTS_FILE, result.constraints)
+        statistics_name, constraints_name = monitor.statistics_name, monitor.constraints_name
+        written[statistics_name] = write_file(outputs.uri, statistics_name, result.statistics)
+        # A Clarify monitor's baseline constraints are an analysis.json: a check writes its own
+        # analysis.json there, not the baseline's.
+        if result.constraints is not None and (result.report is None or constraints_name != statistics_name):
+            written[constraints_name] = write_file(outputs.uri, constraints_name, result.constraints)
         if result.report is not None:
             written[VIOLATIONS_FILE] = write_file(outputs.uri, VIOLATIONS_FILE, result.violations)
         if outputs.html_report is not None and result.report is not None:

@@ -1,4 +1,5 @@
-"""A schedule's local scripts copied into the home when the schedule is created or updated.
+"""A schedule's local scripts (and a Clarify monitor's analysis config) copied into the home when the
+schedule is created or updated.
 
 SageMaker's SDK uploads a local ``record_preprocessor_script`` or ``post_analytics_processor_script`` to S3
 when the schedule is created, so later edits or moves of the local file do not change what runs. Copying
@@ -16,8 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from modelmonitor.errors import NotFoundError
+from modelmonitor.formats.clarify import AnalysisConfig
 from modelmonitor.formats.job_definition import JobDefinition
-from modelmonitor.storage.objects import absolute_location, is_remote
+from modelmonitor.storage.objects import absolute_location, is_remote, store_for
 
 __all__ = ["absolute_locations", "stage_scripts"]
 
@@ -40,6 +42,7 @@ def absolute_locations(definition: JobDefinition) -> JobDefinition:
         record_preprocessor_script=_absolute_or_none(definition.record_preprocessor_script),
         post_analytics_processor_script=_absolute_or_none(definition.post_analytics_processor_script),
         ground_truth_uri=_absolute_or_none(definition.ground_truth_uri),
+        analysis_config_uri=_absolute_or_none(definition.analysis_config_uri),
         command=command,
     )
 
@@ -64,9 +67,17 @@ def _staged(script: str | None, what: str, folder: Path) -> str | None:
     return str(target)
 
 
+def _checked_analysis_config(uri: str | None) -> None:
+    # Read it now, so a schedule whose config would fail every execution is refused at creation.
+    if uri:
+        AnalysisConfig.from_json_text(store_for(uri).read_text(uri), source=uri)
+
+
 def stage_scripts(definition: JobDefinition, home: Path, schedule_name: str) -> JobDefinition:
-    """``definition`` with its local scripts replaced by copies under the home (paths must be absolute)."""
+    """``definition`` with its local scripts and analysis config replaced by copies under the home (paths
+    must be absolute); the SDK uploads both when a schedule is created."""
     folder = home / "scripts" / schedule_name
+    _checked_analysis_config(definition.analysis_config_uri)
     return replace(
         definition,
         record_preprocessor_script=_staged(
@@ -75,4 +86,5 @@ def stage_scripts(definition: JobDefinition, home: Path, schedule_name: str) -> 
         post_analytics_processor_script=_staged(
             definition.post_analytics_processor_script, "post_analytics_processor_script", folder
         ),
+        analysis_config_uri=_staged(definition.analysis_config_uri, "analysis_config", folder),
     )

@@ -10,6 +10,7 @@ from modelmonitor.model_monitor.dataset_format import DatasetFormat, MonitoringD
 from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.ground_truth import upload_ground_truth
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
+from modelmonitor.model_monitor.model_bias import BiasAnalysisConfig, ModelBiasMonitor
 from modelmonitor.model_monitor.monitor import (
     BaseliningJob,
     DefaultModelMonitor,
@@ -21,6 +22,7 @@ from modelmonitor.model_monitor.monitoring_files import Constraints, ConstraintV
 __all__ = [
     "BaseliningJob",
     "BatchTransformInput",
+    "BiasAnalysisConfig",
     "ConstraintViolations",
     "Constraints",
     "CronExpressionGenerator",
@@ -30,6 +32,7 @@ __all__ = [
     "DatasetFormat",
     "DefaultModelMonitor",
     "EndpointInput",
+    "ModelBiasMonitor",
     "ModelMonitor",
     "ModelQualityMonitor",
     "MonitoringDatasetFormat",

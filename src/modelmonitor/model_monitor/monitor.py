@@ -27,6 +27,7 @@ from modelmonitor.model_monitor.schedule import MonitoringScheduleMixin, timesta
 from modelmonitor.model_monitor.session import session_of
 from modelmonitor.service.baselines import (
     DataQualityResult,
+    ModelBiasResult,
     ModelQualityResult,
     run_baseline,
     run_model_quality_baseline,
@@ -47,7 +48,7 @@ class BaseliningJob:
     """
 
     def __init__(
-        self, job_name: str, output_uri: str, result: DataQualityResult | ModelQualityResult
+        self, job_name: str, output_uri: str, result: DataQualityResult | ModelQualityResult | ModelBiasResult
     ) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
@@ -130,7 +131,7 @@ class ModelMonitor(MonitoringScheduleMixin):
         )
 
     def _record_baselining_job(
-        self, name: str, output: str, result: DataQualityResult | ModelQualityResult
+        self, name: str, output: str, result: DataQualityResult | ModelQualityResult | ModelBiasResult
     ) -> BaseliningJob:
         job = BaseliningJob(name, output, result)
         self.baselining_jobs.append(job)
@@ -327,7 +328,7 @@ class ModelQualityMonitor(ModelMonitor):
                 "ModelQualityMonitor.create_monitoring_schedule needs ground_truth_input (the labels' "
                 "location) and problem_type (BinaryClassification, MulticlassClassification or Regression)"
             )
-        self._model_quality_inputs = (
+        self._definition_inputs = (
             ("ground_truth_uri", ground_truth_input),
             ("problem_type", problem_type),
         )

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 from modelmonitor.errors import ConfigurationError, InputFileError
 from modelmonitor.formats.base import SageMakerFile
+from modelmonitor.formats.clarify import AnalysisFile, AttributionViolationsFile, BiasViolationsFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.jackson import dumps_jackson
 from modelmonitor.formats.model_quality import (
@@ -30,6 +31,8 @@ from modelmonitor.model_monitor.session import session_of
 from modelmonitor.service.files import read_text, write_text
 
 __all__ = ["ConstraintViolations", "Constraints", "ModelMonitoringFile", "Statistics"]
+
+CLARIFY_ANALYSIS_KEYS = frozenset({"pre_training_bias_metrics", "post_training_bias_metrics", "explanations"})
 
 
 class ModelMonitoringFile:
@@ -69,8 +72,17 @@ class ModelMonitoringFile:
         return not cls.model_quality_keys.isdisjoint(body)
 
     @classmethod
+    def _clarify_model(cls, body: dict[str, Any]) -> type[SageMakerFile] | None:
+        """The Clarify model when the body is a Clarify monitor's file (none for statistics)."""
+        return None
+
+    @classmethod
     def _model_of(cls, body: object) -> type[SageMakerFile]:
-        """The data-quality model, or the model-quality one when the body is of that form."""
+        """The data-quality model, or the model-quality or Clarify one when the body is of that form."""
+        if isinstance(body, dict):
+            clarify = cls._clarify_model(body)
+            if clarify is not None:
+                return clarify
         if cls.model_quality_model is not None and isinstance(body, dict) and cls._is_model_quality(body):
             return cls.model_quality_model
         return cls.model
@@ -180,6 +192,16 @@ class ConstraintViolations(ModelMonitoringFile):
     model_quality_model = ModelQualityViolationsFile
 
     @classmethod
+    def _clarify_model(cls, body: dict[str, Any]) -> type[SageMakerFile] | None:
+        violations = body.get("violations")
+        kinds = {v.get("constraint_check_type") for v in violations or [] if isinstance(v, dict)}
+        if "bias_drift_check" in kinds:
+            return BiasViolationsFile
+        if "feature_attribution_drift_check" in kinds:
+            return AttributionViolationsFile
+        return None
+
+    @classmethod
     def _is_model_quality(cls, body: dict[str, Any]) -> bool:
         violations = body.get("violations")
         return isinstance(violations, list) and any(
@@ -237,6 +259,11 @@ class Constraints(ModelMonitoringFile):
             "regression_constraints",
         }
     )
+
+    @classmethod
+    def _clarify_model(cls, body: dict[str, Any]) -> type[SageMakerFile] | None:
+        # A Clarify monitor's constraints are its baseline's analysis.json.
+        return AnalysisFile if not CLARIFY_ANALYSIS_KEYS.isdisjoint(body) else None
 
     def __init__(
         self,

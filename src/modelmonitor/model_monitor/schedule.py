@@ -67,8 +67,9 @@ class MonitoringScheduleMixin:
 
     monitoring_schedule_name: str | None = None
     job_definition_name: str | None = None
-    # ModelQualityMonitor's ground_truth_uri and problem_type, given to create_monitoring_schedule.
-    _model_quality_inputs: tuple[tuple[str, str], ...] = ()
+    # JobDefinition fields a subclass adds (ModelQualityMonitor: ground_truth_uri, problem_type;
+    # ModelBiasMonitor: ground_truth_uri, analysis_config_uri), given to create_monitoring_schedule.
+    _definition_inputs: tuple[tuple[str, str], ...] = ()
     # Set by ModelMonitor's constructor; declared here so attach() can restore them.
     max_runtime_in_seconds: int | None
     env: dict[str, str] | None
@@ -134,7 +135,7 @@ class MonitoringScheduleMixin:
             "arguments": tuple(arguments or ()),
             "environment": environment,
             "monitoring_type": self._monitoring_type(),
-            **dict(self._model_quality_inputs),
+            **dict(self._definition_inputs),
             "engine": getattr(self, "engine", None) or EngineChoice(),
         }
         if isinstance(endpoint_input, str):

@@ -10,7 +10,10 @@ reads them back after the execution and sets Prometheus gauges of the same names
 Data-quality names: ``feature_data_{feature}`` (numeric features; the value is the mean, with
 SampleCount/Sum/Minimum/Maximum as statistic values), ``feature_non_null_{feature}`` (completeness, 0–1),
 ``feature_baseline_drift_{feature}`` (the distance to the baseline distribution). Model-quality names:
-the statistics keys of the scalar metrics (``accuracy``, ``f2``, ``auc``, ``mae``, ``r2``, ...).
+the statistics keys of the scalar metrics (``accuracy``, ``f2``, ``auc``, ``mae``, ``r2``, ...). Bias
+names: ``bias_metric_{NAME}`` (``bias_metric_DPPL``), one record per stage, facet and facet value, with
+SageMaker's extra dimensions ``BiasStage``, ``Label``, ``LabelValue``, ``Facet``, ``FacetValue``, which
+become gauge labels (snake case: ``bias_stage``, ``label``, ...).
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from modelmonitor.formats.clarify import AnalysisFile, BiasMetricsSection, metric_number
 from modelmonitor.formats.model_quality import ModelQualityStatisticsFile
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import FINISHED_STATUSES
 
 __all__ = [
+    "BIAS_NAMESPACE",
     "DATA_QUALITY_NAMESPACE",
     "MODEL_QUALITY_NAMESPACE",
     "MetricPoint",
     "MetricsExporter",
+    "bias_metric_records",
     "data_quality_metric_records",
     "metric_record",
     "model_quality_metric_records",
@@ -44,6 +50,9 @@ __all__ = [
 
 DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
+BIAS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
+# What SageMaker sends for an infinite bias metric (CloudWatch takes no infinity).
+CLOUDWATCH_INFINITY = 2.348543e108
 METRICS_FILE = "cloudwatch_metrics.jsonl"
 _INVALID = re.compile(r"[^a-zA-Z0-9_:]")
 
@@ -139,6 +148,63 @@ def model_quality_metric_records(
     ]
 
 
+def _bias_records(
+    section: BiasMetricsSection,
+    stage: str,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    records = []
+    for facet, groups in section.facets.items():
+        for group in groups:
+            for metric in group.metrics:
+                value = metric_number(metric)
+                if value is None or math.isnan(value):
+                    continue  # an undefined metric is not sent, as SageMaker does
+                if math.isinf(value):
+                    value = math.copysign(CLOUDWATCH_INFINITY, value)
+                record = metric_record(
+                    f"bias_metric_{metric.name}",
+                    endpoint=endpoint,
+                    schedule=schedule,
+                    timestamp=timestamp,
+                    Value=value,
+                )
+                record["Dimensions"] += [
+                    {"Name": "BiasStage", "Value": stage},
+                    {"Name": "Label", "Value": section.label},
+                    {"Name": "LabelValue", "Value": section.label_value_or_threshold},
+                    {"Name": "Facet", "Value": facet},
+                    {"Name": "FacetValue", "Value": group.value_or_threshold},
+                ]
+                records.append(record)
+    return records
+
+
+def bias_metric_records(
+    analysis: AnalysisFile,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    """CloudWatch metric records of one bias execution: ``bias_metric_{NAME}`` per stage, facet and facet
+    value, with SageMaker's dimensions (``BiasStage`` is ``Pre-training`` or ``Post-Training``, as
+    documented); errors are left out, infinities sent as ±2.348543e108."""
+    records = []
+    for section, stage in (
+        (analysis.pre_training_bias_metrics, "Pre-training"),
+        (analysis.post_training_bias_metrics, "Post-Training"),
+    ):
+        if section is not None:
+            records += _bias_records(
+                section, stage, endpoint=endpoint, schedule=schedule, timestamp=timestamp
+            )
+    return records
+
+
 def write_cloudwatch_metrics(
     directory: Path,
     records: Iterable[Mapping[str, Any]],
@@ -191,6 +257,11 @@ def read_cloudwatch_metrics(directory: Path) -> tuple[list[MetricPoint], list[st
     return points, problems
 
 
+def _label_name(dimension: str) -> str:
+    """A CloudWatch dimension as a Prometheus label: ``BiasStage`` → ``bias_stage``."""
+    return _INVALID.sub("_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", dimension)).lower()
+
+
 class MetricsExporter:
     """Prometheus gauges, one per SageMaker metric name, labelled ``endpoint`` and ``monitoring_schedule``.
 
@@ -201,7 +272,8 @@ class MetricsExporter:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self._gauges: dict[str, Gauge] = {}
+        # name → its gauge and the labels beyond endpoint and monitoring_schedule
+        self._gauges: dict[str, tuple[Gauge, tuple[str, ...]]] = {}
         # Every labelled series set, by schedule, so a deleted schedule's series can be removed.
         self._series: dict[str, set[tuple[Gauge | Counter, tuple[str, ...]]]] = {}
         self.violations = Gauge(
@@ -255,25 +327,39 @@ class MetricsExporter:
     def record_recovered(self, schedule: str) -> None:
         self._series_of(self.recovered, schedule, schedule).inc()
 
-    def _gauge(self, name: str) -> Gauge:
+    def _gauge(self, name: str, extra: tuple[str, ...]) -> Gauge | None:
+        """The gauge of ``name``, labelled endpoint, monitoring_schedule and the ``extra`` dimensions; None
+        when the name already has a gauge with other dimensions (one metric name, one label set)."""
         safe = _INVALID.sub("_", name)
         if safe not in self._gauges:
-            self._gauges[safe] = Gauge(
+            gauge = Gauge(
                 safe,
                 f"SageMaker Model Monitor metric {name}",
-                ["endpoint", "monitoring_schedule"],
+                ["endpoint", "monitoring_schedule", *extra],
                 registry=self.registry,
             )
-        return self._gauges[safe]
+            self._gauges[safe] = (gauge, extra)
+        gauge, labels = self._gauges[safe]
+        return gauge if labels == extra else None
 
     def record_points(self, points: Iterable[MetricPoint], endpoint: str | None, schedule: str) -> None:
         for point in points:
             dims = dict(point.dimensions)
+            # Dimensions beyond the two every record has (a bias metric's stage, facet, ...) are labels.
+            extra = {
+                _label_name(key): value
+                for key, value in point.dimensions
+                if key not in ("Endpoint", "MonitoringSchedule")
+            }
+            gauge = self._gauge(point.name, tuple(extra))
+            if gauge is None:
+                continue
             self._series_of(
-                self._gauge(point.name),
+                gauge,
                 schedule,
                 dims.get("Endpoint", endpoint or ""),
                 dims.get("MonitoringSchedule", schedule),
+                *extra.values(),
             ).set(point.value)
 
     def record_execution(

@@ -304,6 +304,7 @@ def start_execution(
         ground_truth_uri=definition.ground_truth_uri,
         max_runtime_seconds=definition.max_runtime_seconds,
         scheduled_time=scheduled_time,
+        analysis_config=_local(definition.analysis_config_uri, paths.inputs),
         engine=definition.engine,
         html_report=definition.html_report,
     )

@@ -383,6 +383,7 @@ def _check_files_exist(definition: JobDefinition) -> None:
         "constraints": definition.baseline_constraints,
         "record_preprocessor_script": definition.record_preprocessor_script,
         "post_analytics_processor_script": definition.post_analytics_processor_script,
+        "analysis_config": definition.analysis_config_uri,
     }
     for what, uri in files.items():
         if uri and not store_for(uri).exists(uri):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile
@@ -19,6 +20,12 @@ from modelmonitor.constraints.data_quality import CheckReport
 from modelmonitor.engine.base import Progress
 from modelmonitor.engine.choice import engine_for
 from modelmonitor.errors import ConfigurationError
+from modelmonitor.formats.clarify import (
+    ANALYSIS_CONFIG_FILE,
+    AnalysisConfig,
+    AnalysisFile,
+    BiasViolationsFile,
+)
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.model_quality import (
@@ -31,15 +38,17 @@ from modelmonitor.formats.model_quality import (
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.inputs import table_source
-from modelmonitor.jobs.monitors import DATA_QUALITY, MODEL_QUALITY, JobData
+from modelmonitor.jobs.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_QUALITY, JobData
 from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
-from modelmonitor.outputs.files import read_constraints, read_statistics
+from modelmonitor.outputs.files import read_constraints, read_statistics, write_file
 
 __all__ = [
     "DataQualityResult",
+    "ModelBiasResult",
     "ModelQualityResult",
     "run_baseline",
     "run_check",
+    "run_model_bias_baseline",
     "run_model_quality_baseline",
 ]
 
@@ -53,6 +62,8 @@ ModelQualityResult = JobResult[
     model_quality.CheckReport,
     ModelQualityViolationsFile,
 ]
+
+ModelBiasResult = JobResult[AnalysisFile, AnalysisFile, AnalysisFile, BiasViolationsFile, BiasViolationsFile]
 
 logger = logging.getLogger("modelmonitor.service")
 
@@ -129,6 +140,22 @@ def run_model_quality_baseline(
         Outputs(output_uri, postprocess_script=post_analytics_processor_script),
         logger=logger,
     )
+
+
+def run_model_bias_baseline(data_uri: str, config: AnalysisConfig, output_uri: str) -> ModelBiasResult:
+    """A model-bias baselining job (SageMaker's ``ModelBiasMonitor.suggest_baseline``): the bias
+    ``analysis.json`` of a CSV data set, pre-training metrics from its ``label`` column and post-training
+    ones from its ``predicted_label`` column; the file is the monitor's constraints. The analysis config
+    is written beside it as ``analysis_config.json``, as Clarify's job keeps it."""
+    result = run_pipeline(
+        MODEL_BIAS,
+        JobData(table_source(data_uri, {"csv": {"header": config.headers is None}}), analysis_config=config),
+        Suggest(),
+        Outputs(output_uri),
+        logger=logger,
+    )
+    written = write_file(output_uri, ANALYSIS_CONFIG_FILE, config)
+    return replace(result, outputs={**result.outputs, ANALYSIS_CONFIG_FILE: written})
 
 
 def run_check(
