@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import ConfigurationError, FormatError
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.jobs.monitors import MONITORS, check_inputs, monitor_for
@@ -15,15 +15,19 @@ from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
 
 
-def test_data_and_model_quality_are_the_implemented_monitors() -> None:
-    assert set(MONITORS) == {MonitoringType.DATA_QUALITY, MonitoringType.MODEL_QUALITY}
+def test_data_quality_model_quality_and_bias_are_the_implemented_monitors() -> None:
+    assert set(MONITORS) == {
+        MonitoringType.DATA_QUALITY,
+        MonitoringType.MODEL_QUALITY,
+        MonitoringType.MODEL_BIAS,
+    }
     for kind in MONITORS:
         assert monitor_for(kind).monitoring_type == kind
 
 
 @pytest.mark.parametrize(
     "kind",
-    [MonitoringType.MODEL_BIAS, MonitoringType.MODEL_EXPLAINABILITY],
+    [MonitoringType.MODEL_EXPLAINABILITY],
     ids=lambda kind: kind.value,
 )
 def test_the_others_are_not_implemented_yet(kind: MonitoringType) -> None:
@@ -48,18 +52,34 @@ def test_a_schedule_of_an_unimplemented_type_is_refused_at_creation(tmp_path: Pa
     service = MonitoringService(
         Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
     )
-    with pytest.raises(ConfigurationError, match="ModelBias is not implemented yet"):
-        service.create_schedule(
-            "bias", None, _definition(tmp_path, monitoring_type=MonitoringType.MODEL_BIAS)
-        )
+    kind = MonitoringType.MODEL_EXPLAINABILITY
+    with pytest.raises(ConfigurationError, match="ModelExplainability is not implemented yet"):
+        service.create_schedule("attribution", None, _definition(tmp_path, monitoring_type=kind))
     assert service.list_schedules() == []
     created = service.create_schedule(
-        "bias-custom",
-        None,
-        _definition(tmp_path, monitoring_type=MonitoringType.MODEL_BIAS, command=("true",)),
+        "attribution-custom", None, _definition(tmp_path, monitoring_type=kind, command=("true",))
     )
-    assert created.monitoring_type == "ModelBias"
+    assert created.monitoring_type == "ModelExplainability"
     service.close()
+
+
+def test_a_bias_schedule_needs_endpoint_input_ground_truth_and_an_analysis_config(tmp_path: Path) -> None:
+    bias = MonitoringType.MODEL_BIAS
+    with pytest.raises(ConfigurationError, match="a ModelBias monitoring job reads endpoint input"):
+        check_inputs(_definition(tmp_path, monitoring_type=bias))
+    endpoint = {"input_kind": "endpoint", "endpoint_name": "ep", "output_uri": str(tmp_path / "out")}
+    with pytest.raises(
+        ConfigurationError, match="a ModelBias monitoring job needs analysis config, ground truth; "
+    ):
+        check_inputs(JobDefinition(**endpoint, monitoring_type=bias))  # type: ignore[arg-type]
+    check_inputs(
+        JobDefinition(
+            **endpoint,  # type: ignore[arg-type]
+            monitoring_type=bias,
+            ground_truth_uri=str(tmp_path / "gt"),
+            analysis_config_uri=str(tmp_path / "analysis_config.json"),
+        )
+    )
 
 
 def test_an_unknown_type_in_a_stored_definition_is_a_clear_error(tmp_path: Path) -> None:
@@ -69,3 +89,24 @@ def test_an_unknown_type_in_a_stored_definition_is_a_clear_error(tmp_path: Path)
         ConfigurationError, match="monitoring_type: got 'Fairness', expected one of DataQuality"
     ):
         JobDefinition.from_dict(values)
+
+
+def test_a_bias_schedule_with_an_unreadable_analysis_config_is_refused_at_creation(tmp_path: Path) -> None:
+    service = MonitoringService(
+        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
+    )
+    service.register_endpoint("ep", str(tmp_path / "capture"))
+    config = tmp_path / "analysis_config.json"
+    config.write_text('{"label": "target", "facet": [{"name_or_index": "sex"}],\n "headers": ')
+    definition = JobDefinition(
+        input_kind="endpoint",
+        endpoint_name="ep",
+        output_uri=str(tmp_path / "out"),
+        monitoring_type=MonitoringType.MODEL_BIAS,
+        ground_truth_uri=str(tmp_path / "gt"),
+        analysis_config_uri=str(config),
+    )
+    with pytest.raises(FormatError, match=r"analysis_config\.json.*not valid JSON"):
+        service.create_schedule("bias", None, definition)
+    assert service.list_schedules() == []
+    service.close()
