@@ -47,7 +47,7 @@ def test_numeric_histogram_draws_each_sides_kll_buckets_as_shares() -> None:
     baseline, current = figure["data"]
     assert (baseline["name"], current["name"]) == ("baseline", "current")
     assert baseline["marker"]["color"] == BASELINE_COLOR
-    assert current["marker"]["color"] == CURRENT_COLOR
+    assert current["marker"]["line"]["color"] == CURRENT_COLOR  # outlined over the filled baseline
     assert baseline["x"] == [(b.lower_bound + b.upper_bound) / 2 for b in buckets]
     assert baseline["width"] == pytest.approx([b.upper_bound - b.lower_bound for b in buckets])
     assert baseline["y"] == [b.count / 100 for b in buckets]  # 100 present values, SageMaker's counts

@@ -46,11 +46,12 @@ MAX_CATEGORIES = 20
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "title": {"text": title, "font": {"size": 14}},
+        # Title on the left, legend on the right of the same line: neither covers an axis.
+        "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper"},
         "height": 280,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
         "font": {"family": "system-ui, sans-serif", "size": 12},
-        "legend": {"orientation": "h", "y": -0.25},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "#f7f8fb",
     }
@@ -82,7 +83,11 @@ def _kll_buckets(side: DatasetSide) -> list[KLLBucket] | None:
 
 
 def numeric_histogram(feature: FeatureComparison) -> Figure | None:
-    """Baseline and current KLL buckets as overlaid bars: share of present values per bucket."""
+    """Baseline and current KLL buckets as overlaid bars: share of present values per bucket.
+
+    The baseline is filled, the current outlined on top of it, so equal distributions read as equal
+    and a moved one as an outline away from the fill.
+    """
     traces: list[dict[str, Any]] = []
     for label, color, side in _sides(feature):
         buckets = _kll_buckets(side)
@@ -104,8 +109,11 @@ def numeric_histogram(feature: FeatureComparison) -> Figure | None:
                     f"{label}: %{{customdata[0]:.4g}} – %{{customdata[1]:.4g}}"
                     "<br>%{customdata[2]:,.0f} values (%{y:.1%})<extra></extra>"
                 ),
-                "marker": {"color": color, "line": {"color": "white", "width": 0.5}},
-                "opacity": 0.6,
+                "marker": (
+                    {"color": color, "opacity": 0.45, "line": {"color": "white", "width": 0.5}}
+                    if label == "baseline"
+                    else {"color": "rgba(0,0,0,0)", "line": {"color": color, "width": 2.5}}
+                ),
             }
         )
     if not traces:
@@ -115,7 +123,6 @@ def numeric_histogram(feature: FeatureComparison) -> Figure | None:
         "layout": _layout(
             f"{feature.name}: distribution (KLL buckets)",
             barmode="overlay",
-            xaxis={"title": {"text": "value"}},
             yaxis={"title": {"text": "share of values"}, "tickformat": ".0%"},
         ),
     }
@@ -199,7 +206,7 @@ def missing_share(feature: FeatureComparison) -> Figure | None:
         ],
         "layout": _layout(
             f"{feature.name}: missing values",
-            height=160,
+            height=140,
             showlegend=False,
             xaxis={"range": [0, max(0.05, *(share for _, _, share in sides)) * 1.1], "tickformat": ".0%"},
             margin={"l": 70, "r": 20, "t": 40, "b": 30},
@@ -234,7 +241,7 @@ def drift_gauge(feature: FeatureComparison) -> Figure | None:
         ],
         "layout": _layout(
             f"{feature.name}: drift {label} against threshold {drift.threshold:.4g}",
-            height=150,
+            height=140,
             showlegend=False,
             xaxis={"range": [0, limit]},
             margin={"l": 70, "r": 20, "t": 40, "b": 30},

@@ -49,7 +49,7 @@ th { background: #f1f3f7; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .facts th { background: none; font-weight: 400; color: #5b6475; }
 .summary { display: flex; gap: 1rem; flex-wrap: wrap; margin: 1rem 0; }
-.summary div { background: #f1f3f7; padding: .6rem 1rem; min-width: 9rem; }
+.summary div { background: #f1f3f7; padding: .6rem 1rem; min-width: 8rem; }
 .summary strong { display: block; font-size: 1.4rem; }
 .bad { color: #b3261e; } .good { color: #1b7f3b; }
 .feature { border: 1px solid #d6dae3; padding: 1rem; margin: 1rem 0; }
@@ -57,7 +57,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: .05rem .45rem; margin-left: .4rem; font-size: .8rem;
   background: #e3e6ee; }
 .badge.bad { background: #fbe3e1; }
-.plots { display: grid; grid-template-columns: 2fr 1fr; gap: .6rem; }
+.plots { display: grid; grid-template-columns: 3fr 2fr; gap: .6rem 1.2rem; align-items: start; }
 .plot { min-height: 150px; }
 .wide { grid-column: 1 / -1; }
 """
@@ -172,14 +172,15 @@ def _feature_section(feature: FeatureComparison, plots: _Plots) -> str:
         for v in feature.violations
     )
     distribution = numeric_histogram(feature) or categorical_bars(feature)
-    side_plots = plots.element(missing_share(feature)) + plots.element(drift_gauge(feature))
     return (
         f'<section class="feature{" violated" if feature.violations else ""}" id="{_anchor(feature.name)}"'
         f' data-feature="{escape(feature.name)}">'
         f"<h3>{escape(feature.name)}{badges}</h3>"
         f"{f'<ul>{listed}</ul>' if listed else ''}"
-        f'<div class="plots"><div>{plots.element(distribution)}</div>'
-        f"<div>{_numbers_table(feature)}{side_plots}</div></div></section>"
+        # Distribution beside the numbers, then missing share beside drift.
+        f'<div class="plots"><div>{plots.element(distribution)}</div><div>{_numbers_table(feature)}</div>'
+        f"<div>{plots.element(missing_share(feature))}</div><div>{plots.element(drift_gauge(feature))}</div>"
+        "</div></section>"
     )
 
 
@@ -192,8 +193,11 @@ def _summary(comparison: Comparison) -> str:
         (f"<strong>{violated}</strong>", "features with violations"),
         (f'<strong class="{"bad" if drifted else "good"}">{drifted}</strong>', "features drifted"),
         (f"<strong>{len(comparison.features)}</strong>", "features"),
-        (f"<strong>{_number(comparison.current_item_count)}</strong>", "rows (current)"),
-        (f"<strong>{_number(comparison.baseline_item_count)}</strong>", "rows (baseline)"),
+        (
+            f"<strong>{_number(comparison.current_item_count)} / "
+            f"{_number(comparison.baseline_item_count)}</strong>",
+            "rows (current / baseline)",
+        ),
     ]
     return '<div class="summary">' + "".join(f"<div>{v}{escape(k)}</div>" for v, k in cards) + "</div>"
 
