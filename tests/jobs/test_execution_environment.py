@@ -53,6 +53,8 @@ def _contract() -> JobContract:
         analysis_config="/a/analysis_config.json",
         engine=EngineChoice("spark"),  # the engine variable is set only for an engine other than local
         html_report=True,  # the report variable only when asked for
+        capture_prefix="/capture-root",
+        processing_job_config="/opt/ml/config/processingjobconfig.json",
     )
 
 

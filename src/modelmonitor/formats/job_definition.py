@@ -19,6 +19,7 @@ from typing import Any, Literal
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
+from modelmonitor.formats.processing_job_config import check_container_path
 from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "HTML_REPORT_VARIABLE",
     "MAX_RUNTIME_VARIABLE",
     "MONITORING_TYPE_VARIABLE",
+    "PROCESSING_JOB_CONFIG_VARIABLE",
     "SCHEDULED_TIME_VARIABLE",
     "InputAttributes",
     "InputKind",
@@ -69,6 +71,8 @@ ANALYSIS_VARIABLES = (
 )
 ENGINE_VARIABLE = "MODELMONITOR_ENGINE"  # the built-in job's engine (EngineChoice as JSON)
 HTML_REPORT_VARIABLE = "MODELMONITOR_HTML_REPORT"  # "Enabled": the built-in job also writes report.html
+# Where a custom monitor's processingjobconfig.json is (SageMaker: /opt/ml/config/processingjobconfig.json).
+PROCESSING_JOB_CONFIG_VARIABLE = "MODELMONITOR_PROCESSING_JOB_CONFIG"
 CONTRACT_VARIABLES = frozenset(
     {
         "dataset_source",
@@ -95,6 +99,7 @@ CONTRACT_VARIABLES = frozenset(
         *ANALYSIS_VARIABLES,
         ENGINE_VARIABLE,
         HTML_REPORT_VARIABLE,
+        PROCESSING_JOB_CONFIG_VARIABLE,
     }
 )
 
@@ -179,6 +184,12 @@ class JobDefinition:
     engine: EngineChoice = field(default_factory=EngineChoice)
     # Ours: each execution also writes report.html beside its statistics (docs/reports.md).
     html_report: bool = False
+    # A custom monitor's container image (SDK ``ModelMonitor(image_uri=...)``); ``command`` is then its
+    # entrypoint, if given. The input's and the output's local paths (SDK ``EndpointInput(destination=)``,
+    # ``MonitoringOutput(source=)``): None is SageMaker's default (formats.processing_job_config).
+    image_uri: str | None = None
+    input_destination: str | None = None
+    output_source: str | None = None
 
     def __post_init__(self) -> None:
         if self.input_kind == "endpoint" and not self.endpoint_name:
@@ -205,7 +216,7 @@ class JobDefinition:
                 f"problem_type: got {self.problem_type!r}, expected one of {', '.join(PROBLEM_TYPES)}"
             )
         check_schedule_environment(self.environment)
-        if self.command is not None and self.engine.kind != "local":
+        if self.is_custom and self.engine.kind != "local":
             raise ConfigurationError(
                 f"engine {self.engine.kind!r} with a custom monitor command: the engine is the built-in "
                 "job's; a custom monitor runs its own code (expected no engine with --command)"
@@ -222,10 +233,20 @@ class JobDefinition:
                 )
                 + " (expected no --html-report with it)"
             )
+        if self.image_uri is not None and not self.image_uri.strip():
+            raise ConfigurationError("image_uri: got an empty name, expected a container image")
+        # Stored absolute (frozen: set once, here), so the stored definition says where the files are.
+        if self.input_destination is not None:
+            path = check_container_path(self.input_destination, "input destination (LocalPath)")
+            object.__setattr__(self, "input_destination", path)
+        if self.output_source is not None:
+            path = check_container_path(self.output_source, "output source (LocalPath)")
+            object.__setattr__(self, "output_source", path)
 
     @property
     def is_custom(self) -> bool:
-        return self.command is not None
+        """A custom monitor (a command, or a container image) rather than the built-in job."""
+        return self.command is not None or self.image_uri is not None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -47,6 +47,7 @@ from modelmonitor.formats.job_definition import (
     HTML_REPORT_VARIABLE,
     MAX_RUNTIME_VARIABLE,
     MONITORING_TYPE_VARIABLE,
+    PROCESSING_JOB_CONFIG_VARIABLE,
     SCHEDULED_TIME_VARIABLE,
     InputAttributes,
 )
@@ -73,6 +74,11 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is missing (SageMaker container contract)")
     return value
+
+
+def _capture_prefix(env: Mapping[str, str]) -> str | None:
+    prefix = env.get("sagemaker_endpoint_datacapture_prefix") or None
+    return None if prefix == env.get("dataset_source") else prefix
 
 
 def execution_environment(
@@ -129,6 +135,10 @@ class JobContract:
     analysis_config: str | None = None
     engine: EngineChoice = field(default_factory=EngineChoice)
     html_report: bool = False
+    # A custom monitor's dataset_source is the window's files staged in its input folder; this is where
+    # they came from (SageMaker's sagemaker_endpoint_datacapture_prefix). None: dataset_source itself.
+    capture_prefix: str | None = None
+    processing_job_config: str | None = None
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -145,7 +155,9 @@ class JobContract:
         optional = {
             "sagemaker_endpoint_name": self.endpoint_name,
             "sagemaker_monitoring_schedule_name": self.schedule_name,
-            "sagemaker_endpoint_datacapture_prefix": self.dataset_source if self.endpoint_name else None,
+            "sagemaker_endpoint_datacapture_prefix": (self.capture_prefix or self.dataset_source)
+            if self.endpoint_name
+            else None,
             "baseline_statistics": self.baseline_statistics,
             "baseline_constraints": self.baseline_constraints,
             "record_preprocessor_script": self.record_preprocessor_script,
@@ -164,6 +176,7 @@ class JobContract:
             **self.attributes.to_env(),
             ENGINE_VARIABLE: None if self.engine == EngineChoice() else json.dumps(self.engine.to_dict()),
             HTML_REPORT_VARIABLE: "Enabled" if self.html_report else None,
+            PROCESSING_JOB_CONFIG_VARIABLE: self.processing_job_config,
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
@@ -227,4 +240,6 @@ class JobContract:
             analysis_config=env.get(ANALYSIS_CONFIG_VARIABLE) or None,
             engine=engine,
             html_report=env.get(HTML_REPORT_VARIABLE) == "Enabled",
+            capture_prefix=_capture_prefix(env),
+            processing_job_config=env.get(PROCESSING_JOB_CONFIG_VARIABLE) or None,
         )

@@ -15,6 +15,7 @@ implemented yet (a custom monitor, which computes for itself, may still carry an
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,7 @@ from modelmonitor.formats.model_quality import (
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.formats.violations import ViolationsFile
+from modelmonitor.jobs.container import container_runtime
 from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE
 from modelmonitor.outputs.metrics import (
     bias_metric_records,
@@ -454,8 +456,11 @@ def _given(definition: JobDefinition) -> set[JobInput]:
 
 
 def check_inputs(definition: JobDefinition) -> None:
-    """A built-in job's type is implemented and its definition names every input the type needs."""
+    """A built-in job's type is implemented and its definition names every input the type needs; a
+    custom monitor's image has a container runtime to run it."""
     if definition.is_custom:
+        if definition.image_uri is not None:
+            container_runtime(os.environ)
         return
     monitor = monitor_for(definition.monitoring_type)
     if definition.input_kind not in monitor.input_kinds:

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from modelmonitor.formats.job_definition import JobDefinition
+from modelmonitor.formats.processing_job_config import DEFAULT_INPUT_DESTINATION, DEFAULT_OUTPUT_SOURCE
 from modelmonitor.model_monitor.execution import execution_summary
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.processing import schedule_arn
@@ -33,6 +34,7 @@ def describe_schedule_response(
         assert definition.endpoint_name is not None
         monitoring_input = EndpointInput(
             endpoint_name=definition.endpoint_name,
+            destination=definition.input_destination or DEFAULT_INPUT_DESTINATION,
             start_time_offset=definition.start_time_offset,
             end_time_offset=definition.end_time_offset,
             **attributes,
@@ -41,13 +43,15 @@ def describe_schedule_response(
         assert definition.capture_uri is not None
         monitoring_input = BatchTransformInput(
             data_captured_destination_s3_uri=definition.capture_uri,
-            destination="/opt/ml/processing/input",
+            destination=definition.input_destination or "/opt/ml/processing/input",
             dataset_format=definition.dataset_format or {},
             start_time_offset=definition.start_time_offset,
             end_time_offset=definition.end_time_offset,
             **attributes,
         )._to_request_dict()
     app: dict[str, Any] = {}
+    if definition.image_uri is not None:
+        app["ImageUri"] = definition.image_uri
     if definition.command is not None:
         app["ContainerEntrypoint"] = list(definition.command)
     if definition.arguments:
@@ -71,7 +75,9 @@ def describe_schedule_response(
         "MonitoringOutputConfig": {
             "MonitoringOutputs": [
                 MonitoringOutput(
-                    source="/opt/ml/processing/output", destination=definition.output_uri
+                    source=definition.output_source
+                    or (DEFAULT_OUTPUT_SOURCE if definition.is_custom else "/opt/ml/processing/output"),
+                    destination=definition.output_uri,
                 )._to_request_dict()
             ]
         },

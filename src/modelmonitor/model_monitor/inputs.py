@@ -2,22 +2,22 @@
 
 The signatures: docs/sagemaker.md#inputs-and-formats-in-the-sdk.
 
-``destination`` (the container's local path on SageMaker) is kept for the request shape only: a
-process here reads the data where it is.
+``destination`` is the input's local path in the container: a custom monitor finds the window's
+captured files staged there (``dataset_source``); the built-in job reads the data where it is.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BatchTransformInput", "EndpointInput", "MonitoringInput", "MonitoringOutput"]
+from modelmonitor.formats.processing_job_config import DEFAULT_INPUT_DESTINATION
 
-DEFAULT_ENDPOINT_DESTINATION = "/opt/ml/processing/input/endpoint"
+__all__ = ["BatchTransformInput", "EndpointInput", "MonitoringInput", "MonitoringOutput"]
 
 
 class _CapturedDataInput:
-    """The SDK parameters both inputs share: how the container would mount the data (kept for the
-    request shape), which time window of it to analyse and which record attributes hold what."""
+    """The SDK parameters both inputs share: where a custom monitor's container finds the data, which
+    time window of it to analyse and which record attributes hold what."""
 
     def __init__(
         self,
@@ -64,7 +64,7 @@ class EndpointInput(_CapturedDataInput):
     def __init__(
         self,
         endpoint_name: str,
-        destination: str = DEFAULT_ENDPOINT_DESTINATION,
+        destination: str = DEFAULT_INPUT_DESTINATION,
         s3_input_mode: str = "File",
         s3_data_distribution_type: str = "FullyReplicated",
         start_time_offset: str | None = None,

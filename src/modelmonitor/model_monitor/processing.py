@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from modelmonitor.formats.processing_job_config import execution_job_name, processing_job_arn, schedule_arn
 from modelmonitor.formats.statuses import ExecutionStatus
 
 __all__ = [
@@ -24,7 +25,6 @@ __all__ = [
 ]
 
 OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
-_ARN_PREFIX = "arn:modelmonitor:local:000000000000"
 
 _PROCESSING_STATUS = {
     ExecutionStatus.PENDING: "InProgress",
@@ -64,19 +64,6 @@ class ProcessingOutput:
 
     def __repr__(self) -> str:
         return f"ProcessingOutput(destination={self.destination!r}, output_name={self.output_name!r})"
-
-
-def execution_job_name(execution_id: int) -> str:
-    """The processing-job name of a monitoring execution (what its ARN and ``describe()`` name)."""
-    return f"monitoring-execution-{execution_id}"
-
-
-def processing_job_arn(job_name: str) -> str:
-    return f"{_ARN_PREFIX}:processing-job/{job_name}"
-
-
-def schedule_arn(schedule_name: str) -> str:
-    return f"{_ARN_PREFIX}:monitoring-schedule/{schedule_name}"
 
 
 def processing_job_status(status: str) -> str:

@@ -3,9 +3,10 @@
 The SDK's methods: docs/sagemaker.md#schedules-and-results-in-the-sdk.
 
 ``ModelMonitor`` inherits ``MonitoringScheduleMixin``. ``DefaultModelMonitor`` runs the built-in
-data-quality job; a ``ModelMonitor`` given an ``entrypoint`` runs that command as a custom monitor with
-the same environment contract ("bring your own container": there is no image to pull, the entrypoint is
-the command). S3 URIs and local paths both work for outputs, baselines and scripts.
+data-quality job; a ``ModelMonitor`` given an ``image_uri`` runs that image with podman or docker, one
+given only an ``entrypoint`` runs that command on this host: both are custom monitors given SageMaker's
+container contract (docs/scheduling.md#custom-monitors-and-the-container-contract). S3 URIs and local
+paths both work for outputs, baselines and scripts.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class MonitoringScheduleMixin:
     max_runtime_in_seconds: int | None
     env: dict[str, str] | None
     entrypoint: list[str] | None
+    image_uri: str | None
     sagemaker_session: Session
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -90,12 +92,20 @@ class MonitoringScheduleMixin:
         entrypoint = getattr(self, "entrypoint", None)
         if entrypoint:
             return tuple(str(part) for part in entrypoint)
-        if type(self).__name__ == "ModelMonitor":
+        if type(self).__name__ == "ModelMonitor" and not self._image_uri():
             raise ConfigurationError(
-                "ModelMonitor needs entrypoint=[...] (the command of your custom monitor); container "
-                "images are not pulled here. Use DefaultModelMonitor for the built-in data-quality monitor."
+                "ModelMonitor needs image_uri=... (a container image, run with podman or docker) or "
+                "entrypoint=[...] (a command run on this host) for your custom monitor. Use "
+                "DefaultModelMonitor for the built-in data-quality monitor."
             )
         return None
+
+    def _image_uri(self) -> str | None:
+        """A ``ModelMonitor``'s own image (the built-in monitors' image is ours, never run)."""
+        if type(self).__name__ != "ModelMonitor":
+            return None
+        image = getattr(self, "image_uri", None)
+        return str(image) if image else None
 
     def _schedule_name(self) -> str:
         if self.monitoring_schedule_name is None:
@@ -118,6 +128,7 @@ class MonitoringScheduleMixin:
         data_analysis_start_time: str | None,
         data_analysis_end_time: str | None,
         arguments: list[str] | None,
+        output_source: str | None = None,
     ) -> JobDefinition:
         environment = dict(getattr(self, "env", None) or {})
         max_runtime = getattr(self, "max_runtime_in_seconds", None) or DEFAULT_MAX_RUNTIME_SECONDS
@@ -137,6 +148,8 @@ class MonitoringScheduleMixin:
             "monitoring_type": self._monitoring_type(),
             **dict(self._definition_inputs),
             "engine": getattr(self, "engine", None) or EngineChoice(),
+            "image_uri": self._image_uri(),
+            "output_source": output_source,
         }
         if isinstance(endpoint_input, str):
             endpoint_input = EndpointInput(endpoint_name=endpoint_input)
@@ -154,6 +167,7 @@ class MonitoringScheduleMixin:
                 endpoint_name=endpoint_input.endpoint_name,
                 start_time_offset=_offset_text(endpoint_input.start_time_offset),
                 end_time_offset=_offset_text(endpoint_input.end_time_offset),
+                input_destination=endpoint_input.destination,
                 **common,
             )
         assert batch_transform_input is not None
@@ -163,6 +177,7 @@ class MonitoringScheduleMixin:
             dataset_format=_dataset_format(batch_transform_input.dataset_format),
             start_time_offset=_offset_text(batch_transform_input.start_time_offset),
             end_time_offset=_offset_text(batch_transform_input.end_time_offset),
+            input_destination=batch_transform_input.destination,
             **common,
         )
 
@@ -211,6 +226,7 @@ class MonitoringScheduleMixin:
             data_analysis_start_time=data_analysis_start_time,
             data_analysis_end_time=data_analysis_end_time,
             arguments=arguments,
+            output_source=output.source if output else None,
         )
         service.create_schedule(name, schedule_cron_expression, definition)
         self.monitoring_schedule_name = name
@@ -270,6 +286,7 @@ class MonitoringScheduleMixin:
                 "start_time_offset",
                 "end_time_offset",
                 "attributes",
+                "input_destination",
             ):
                 values[key] = replaced[key]
         updates = {
@@ -353,5 +370,7 @@ class MonitoringScheduleMixin:
         monitor.env = dict(definition.environment) or None
         if definition.command is not None:
             monitor.entrypoint = list(definition.command)
+        if definition.image_uri is not None:
+            monitor.image_uri = definition.image_uri
         monitor.monitoring_schedule_name = monitor_schedule_name
         return monitor

@@ -10,6 +10,9 @@
   that adopts the execution after its owner died reads both (``RunningExecution.adopt``).
 - Outputs are written straight to a local output URI; for an object-store URI they are staged locally and
   uploaded when the process ends. Remote baseline files and scripts are downloaded before the start.
+- A custom monitor (a command or a container image) gets SageMaker's processing-job layout under the
+  execution's ``opt/ml`` folder (jobs.container): the window's files staged, a job config, and what it
+  wrote to its output's local path copied to the output URI when it ends.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import execution_output_prefix
 from modelmonitor.formats.statuses import ExecutionStatus
+from modelmonitor.jobs.container import collect_outputs, prepare_custom_monitor
 from modelmonitor.jobs.contract import (
     CAPTURE_DATASET_FORMAT,
     JobContract,
@@ -192,7 +196,17 @@ class RunningExecution:
         return self._finish()
 
     def _finish(self) -> Outcome:
-        self._upload()
+        try:
+            collected = collect_outputs(
+                self.paths.root,
+                self.paths.message,
+                self.paths.metrics,
+                exited_cleanly=self._forced is None and self._exit_code() == 0,
+            )
+        except FormatError as exc:
+            self._upload(None)
+            return Outcome(ExecutionStatus.FAILED, str(exc), None, None)
+        self._upload(collected)
         if self._forced is not None:
             return self._forced
         outcome = self._outcome()
@@ -221,7 +235,10 @@ class RunningExecution:
             return Outcome(ExecutionStatus.FAILED, reason, message.text, None)
         return Outcome(message.status, None, message.text, message.violation_count)
 
-    def _upload(self) -> None:
+    def _upload(self, collected: Path | None) -> None:
+        """Copy a custom monitor's collected outputs, then the log, to the output URI."""
+        if collected is not None:
+            _copy_folder(collected, self.output_uri)
         if not is_remote(self.output_uri):
             # Local outputs were written in place; the log joins them (docs/sagemaker.md#output-layout).
             if self.paths.log.exists():
@@ -231,15 +248,20 @@ class RunningExecution:
                 with os.fdopen(descriptor, "wb") as copy:
                     copy.write(self.paths.log.read_bytes())
             return
-        if not self.paths.staging.is_dir():
-            return
+        if self.paths.staging.is_dir():
+            _copy_folder(self.paths.staging, self.output_uri)
         store = store_for(self.output_uri)
-        for path in sorted(self.paths.staging.rglob("*")):
-            if path.is_file():
-                relative = path.relative_to(self.paths.staging).as_posix()
-                store.write_bytes(f"{self.output_uri.rstrip('/')}/{relative}", path.read_bytes())
         if self.paths.log.exists():
             store.write_bytes(f"{self.output_uri.rstrip('/')}/{LOG_FILE}", self.paths.log.read_bytes())
+
+
+def _copy_folder(folder: Path, uri: str) -> None:
+    """Every file under ``folder`` to the same relative path under ``uri`` (local or object store)."""
+    store = store_for(uri)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(folder).as_posix()
+            store.write_bytes(f"{uri.rstrip('/')}/{relative}", path.read_bytes())
 
 
 def _last_line(path: Path) -> str:
@@ -249,12 +271,10 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else "(empty log)"
 
 
-def _argv(definition: JobDefinition, paths: ExecutionPaths) -> list[str]:
-    """The custom monitor's command, or the built-in job (which reads the monitoring type from the env),
-    under a shell that records its exit status in a file: a scheduler that did not start the process (its
-    owner died) cannot wait for it, and reads the status there.
+def _argv(command: list[str], paths: ExecutionPaths) -> list[str]:
+    """The job's command under a shell that records its exit status in a file: a scheduler that did not
+    start the process (its owner died) cannot wait for it, and reads the status there.
     """
-    command = list(definition.command or BUILTIN_COMMAND) + list(definition.arguments)
     return ["/bin/sh", "-c", _RECORD_EXIT_STATUS, str(paths.exit_status), *command]
 
 
@@ -308,10 +328,25 @@ def start_execution(
         engine=definition.engine,
         html_report=definition.html_report,
     )
-    env = execution_environment(contract, definition.environment, os.environ, custom=definition.is_custom)
+    if definition.is_custom:
+        launch = prepare_custom_monitor(
+            root=paths.root,
+            definition=definition,
+            contract=contract,
+            source=source,
+            window=window,
+            output_uri=output_uri,
+            schedule_name=schedule_name,
+            execution_id=execution_id,
+            inherited=os.environ,
+        )
+        command, env = launch.argv, launch.env
+    else:
+        command = [*BUILTIN_COMMAND, *definition.arguments]
+        env = execution_environment(contract, definition.environment, os.environ, custom=False)
     with os.fdopen(open_private(paths.log, os.O_WRONLY | os.O_APPEND), "ab") as log:
         process = subprocess.Popen(
-            _argv(definition, paths),
+            _argv(command, paths),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
