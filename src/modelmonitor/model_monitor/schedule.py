@@ -5,7 +5,7 @@ The SDK's methods: docs/sagemaker.md#schedules-and-results-in-the-sdk.
 ``ModelMonitor`` inherits ``MonitoringScheduleMixin``. ``DefaultModelMonitor`` runs the built-in
 data-quality job; a ``ModelMonitor`` given an ``image_uri`` runs that image with podman or docker, one
 given only an ``entrypoint`` runs that command on this host: both are custom monitors given SageMaker's
-container contract (docs/scheduling.md#custom-monitors-and-the-container-contract). S3 URIs and local
+container contract (docs/scheduling.md#custom-monitors-sagemakers-processing-job-layout). S3 URIs and local
 paths both work for outputs, baselines and scripts.
 """
 
