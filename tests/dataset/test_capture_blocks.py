@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelmonitor.dataset import captured
+from modelmonitor.dataset import capture_blocks, captured
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.engine.local import LocalEngine
@@ -175,6 +175,47 @@ def test_a_plain_block_is_read_without_the_per_record_path(
 
     monkeypatch.setattr(captured, "record_in_window", refuse)
     monkeypatch.setattr(captured, "flatten_record", refuse)
+    monkeypatch.setattr(capture_blocks, "_split", refuse)  # records of one width: read as CSV
     rows, report = read_rows(_source(tmp_path))
     assert rows[0] == {"_c0": "0.5", "_c1": "1", "_c2": None, "_c3": "3"}
     assert (report.records, report.records_in_window, report.rows) == (100, 100, 100)
+
+
+# Any text a plain CSV payload may hold: no comma inside a field, no quote, nothing that ends a line.
+TEXT_FIELD = st.text(
+    st.characters(
+        blacklist_characters=',"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00',
+        blacklist_categories=("Cs",),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), width=st.integers(1, 5), records=st.integers(1, 40))
+def test_records_of_one_width_read_as_csv_equal_record_by_record(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
+    width: int,
+    records: int,
+) -> None:
+    def line() -> str:
+        fields = data.draw(st.lists(TEXT_FIELD, min_size=width, max_size=width))
+        output = data.draw(TEXT_FIELD)
+        both = {
+            "endpointInput": _section("INPUT", ",".join(fields)),
+            "endpointOutput": _section("OUTPUT", output),
+        }
+        return _line(both)
+
+    root = tmp_path_factory.mktemp("capture")
+    folder = root / "ep" / "AllTraffic" / "2026" / "11" / "21" / "09"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text("\n".join(line() for _ in range(records)) + "\n")
+    rows, report = read_rows(_source(root))
+    with monkeypatch.context() as patched:
+        patched.setattr(captured, "select_block", lambda *args, **kwargs: None)
+        expected_rows, expected = read_rows(_source(root))
+    assert rows == expected_rows
+    assert report == expected

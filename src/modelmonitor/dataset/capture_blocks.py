@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from modelmonitor.dataset.report import ReadReport
@@ -41,6 +42,9 @@ _ENVELOPE = pa.schema(
 )
 _PARSE = pajson.ParseOptions(explicit_schema=_ENVELOPE, unexpected_field_behavior="ignore")
 _READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
+_CSV_PARSE = pacsv.ParseOptions(
+    delimiter=",", quote_char=False, escape_char=False, newlines_in_values=False, ignore_empty_lines=False
+)
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Characters that make str.splitlines() cut a payload, and the CSV quote: such payloads take the
 # per-record path, which splits lines and honours quotes.
@@ -51,16 +55,26 @@ _MAX_PER_RECORD_SHARE = 0.25
 
 @dataclass(frozen=True)
 class BlockSelection:
-    """A block's records: ``fast`` line indexes with their split ``fields``, and the ``slow`` ones.
+    """A block's records: ``fast`` line indexes with their ``payloads``, and the ``slow`` ones.
 
+    ``payloads`` holds each fast record's CSV payloads as one line, output first, joined by a comma.
     ``checked`` tells whether a slow record's envelope already passed (only its payload needs the
     per-record flattening) or whether the per-record reader must check it from scratch.
     """
 
     fast: np.ndarray
-    fields: pa.ListArray
+    payloads: pa.Array
     slow: np.ndarray
     checked: np.ndarray
+
+    @property
+    def fields(self) -> pa.ListArray:
+        """Each fast record's fields, to be put in order among the slow records' rows."""
+        return _split(self.payloads)
+
+    def columns(self) -> pa.RecordBatch:
+        """The fast records as a batch of text columns (when there are no slow ones to interleave)."""
+        return _csv_columns(self.payloads) or rows_to_columns(self.fields)
 
 
 def _valid(array: pa.Array) -> np.ndarray:
@@ -132,8 +146,7 @@ def select_block(
     if len(fast) < len(selected):
         indexes = pa.array(fast)
         payloads = [payload.take(indexes) for payload in payloads]
-    fields = _split(payloads)
-    return BlockSelection(fast=fast, fields=fields, slow=slow, checked=envelope_ok[slow])
+    return BlockSelection(fast=fast, payloads=_joined(payloads), slow=slow, checked=envelope_ok[slow])
 
 
 def _plain_csv(section: pa.StructArray) -> tuple[pa.Array, np.ndarray]:
@@ -154,17 +167,56 @@ def _plain_csv(section: pa.StructArray) -> tuple[pa.Array, np.ndarray]:
     return data, simple
 
 
-def _split(payloads: list[pa.Array]) -> pa.ListArray:
-    """Each row's payloads (output first) split on commas into one list of fields; "" is null.
+def _joined(payloads: list[pa.Array]) -> pa.Array:
+    """Each row's payloads (output first) as one line joined by commas.
 
     A row whose section is absent has a null payload, which adds no fields.
     """
     if len(payloads) == 1:
-        joined = payloads[0]
-    elif all(payload.null_count == 0 for payload in payloads):
-        joined = pc.binary_join_element_wise(*payloads, ",")
-    else:
-        joined = pc.binary_join_element_wise(*payloads, ",", null_handling="skip")
+        return payloads[0]
+    if all(payload.null_count == 0 for payload in payloads):
+        return pc.binary_join_element_wise(*payloads, ",")
+    return pc.binary_join_element_wise(*payloads, ",", null_handling="skip")
+
+
+def _csv_columns(lines: pa.Array) -> pa.RecordBatch | None:
+    """Lines of as many fields each as text columns, by Arrow's CSV reader; None when widths differ.
+
+    The lines hold no quote and no line break (``_plain_csv``), so reading them as CSV without
+    quoting splits them on commas exactly as ``_split`` does, columns and nulls alike, and in one
+    pass where splitting and then taking each column copies every field twice.
+    """
+    if len(lines) == 0 or lines.null_count:
+        return None
+    commas = pc.min_max(pc.count_substring(lines, ",")).as_py()
+    if commas["min"] != commas["max"]:
+        return None
+    names = [f"_c{position}" for position in range(commas["max"] + 1)]
+    text = pc.binary_join_element_wise(lines, "", "\n")  # each line with its line break
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            # One block, one thread: one chunk per column (the reader thread runs beside the summaries).
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=data.size + 1),
+            parse_options=_CSV_PARSE,
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                check_utf8=False,  # the JSON reader checked it
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != len(lines):
+        return None
+    return table.combine_chunks().to_batches()[0]
+
+
+def _split(joined: pa.Array) -> pa.ListArray:
+    """Each row's joined payloads split on commas into one list of fields; "" is null."""
     fields = pc.split_pattern(joined, ",")
     values = fields.values
     if values.null_count == 0 and values.offset == 0:

@@ -129,8 +129,10 @@ def read_capture_file(
         if selection is None:
             rows = _record_rows(block, base, uri, source, report)
             batch = rows_to_columns(pa.array(rows, type=_ROW_TYPE))
+        elif not len(selection.slow):
+            batch = selection.columns()
         else:
-            lines = block.split(b"\n") if len(selection.slow) else []
+            lines = block.split(b"\n")
             rows = []
             keys: list[int] = []
             for index, checked in zip(selection.slow.tolist(), selection.checked.tolist(), strict=True):
