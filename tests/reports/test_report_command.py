@@ -46,7 +46,8 @@ def test_a_schedule_with_html_report_writes_it_beside_its_statistics(home: Path,
     definition = created["definition"]
     assert isinstance(definition, dict)
     assert definition["html_report"] is True
-    execution = _invoke("run-now", "hourly", "--start", "-PT2H", "--end", "-PT0H")
+    # The window counts back from now, the capture fills whole hours before this one: reach an hour further.
+    execution = _invoke("run-now", "hourly", "--start", "-PT3H", "--end", "-PT0H")
     assert execution["status"] == "CompletedWithViolations", execution
     output = Path(str(execution["output_uri"]))
     written = (output / "report.html").read_text(encoding="utf-8")
@@ -77,7 +78,8 @@ def test_a_schedule_without_the_option_writes_no_report(
         "--constraints", str(constraints), "--output", str(tmp_path / "out"),
     )  # fmt: skip
     monkeypatch.setenv("FORCE_COLOR", "1")  # rich takes stderr for a terminal: run-now shows its spinner
-    assert main(["run-now", "hourly", "--start", "-PT1H", "--end", "-PT0H"]) in (None, 0)
+    # As above: the window counts back from now, an hour further than the capture's one hour.
+    assert main(["run-now", "hourly", "--start", "-PT2H", "--end", "-PT0H"]) in (None, 0)
     captured = capsys.readouterr()
     assert "running an execution of hourly" in captured.err
     execution = json.loads(captured.out)
