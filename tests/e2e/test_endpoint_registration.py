@@ -36,8 +36,8 @@ def test_capture_proxy_registers_its_endpoint(tmp_path: Path) -> None:
     proxy = subprocess.Popen(
         [
             sys.executable,
-            "-c",
-            "from modelmonitor.cli.main import main; main()",
+            "-m",
+            "modelmonitor",
             "capture",
             "proxy",
             "--upstream",
@@ -74,9 +74,15 @@ def test_capture_proxy_registers_its_endpoint(tmp_path: Path) -> None:
         assert endpoint.capture_destination == str(tmp_path / "capture")
         assert endpoint.variants == ("Blue",)
         assert endpoint.source == "proxy"
-    finally:
         proxy.send_signal(signal.SIGTERM)
-        proxy.wait(30)
+        output = proxy.communicate(timeout=30)[0].decode()
+        # uvicorn stops gracefully (capture drained and its summary logged), then re-raises the signal.
+        assert proxy.returncode == -signal.SIGTERM, output
+        assert "capture stopped" in output
+    finally:
+        if proxy.poll() is None:
+            proxy.kill()
+            proxy.wait(30)
 
 
 def test_registration_merges_variants_and_never_raises(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ DATA = "a,b,c\n" + "".join(f"{i},{i * 0.5},{'xy'[i % 2]}\n" for i in range(300))
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a fresh interpreter: its own (failed) Spark start never touches the test's JVM."""
     return subprocess.run(
-        [sys.executable, "-c", "from modelmonitor.cli.main import main; main()", *args],
+        [sys.executable, "-m", "modelmonitor", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -92,7 +92,9 @@ def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
 
 def test_without_pyspark_the_error_names_the_extra(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text(DATA)
-    blocked = "import sys; sys.modules['pyspark'] = None; from modelmonitor.cli.main import main; main()"
+    blocked = (
+        "import sys; sys.modules['pyspark'] = None; from modelmonitor.cli.main import main; sys.exit(main())"
+    )
     result = subprocess.run(
         [
             sys.executable,

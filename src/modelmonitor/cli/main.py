@@ -105,3 +105,7 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(" ".join(str(exc).splitlines()), exc.exit_code)
     except _UsageError as exc:
         _fail(_usage_message(exc), int(getattr(exc, "exit_code", 2)))
+
+
+if __name__ == "__main__":  # `python -m modelmonitor.cli.main` runs the command as the script does
+    sys.exit(main())
