@@ -3,9 +3,12 @@ stderr and exits with its documented code, never a traceback."""
 
 from __future__ import annotations
 
+import json
+import math
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +66,98 @@ def test_bad_arguments_exit_2_with_one_line(
     assert err.startswith("error: ")
     assert err.count("\n") == 1, err
     assert problem in err
+
+
+def _baseline_with(folder: Path, edit: Callable[[dict[str, Any]], None]) -> str:
+    """A baseline folder of ``data.csv`` whose constraints.json was changed by ``edit``."""
+    main(["baseline", str(folder.parent / "data.csv"), "--out", str(folder)])
+    constraints = json.loads((folder / "constraints.json").read_text())
+    edit(constraints)
+    (folder / "constraints.json").write_text(json.dumps(constraints))  # NaN is written as JSON's NaN
+    return str(folder)
+
+
+def _completeness(value: float) -> Callable[[dict[str, Any]], None]:
+    def edit(constraints: dict[str, Any]) -> None:
+        constraints["features"][0]["completeness"] = value
+
+    return edit
+
+
+def _comparison_threshold(value: float) -> Callable[[dict[str, Any]], None]:
+    def edit(constraints: dict[str, Any]) -> None:
+        constraints["monitoring_config"]["distribution_constraints"]["comparison_threshold"] = value
+
+    return edit
+
+
+# {data}: a small CSV file; {tmp}: the test's folder; {baseline:...}: a baseline folder made by the setup.
+BAD_FILES: list[tuple[list[str], int, str]] = [
+    (["baseline", "{data}", "--out", "{data}"], 2, "data.csv is a file, expected a folder"),
+    (["baseline", "{data}", "--out", "{data}/below"], 2, "data.csv is a file, expected a folder"),
+    (["baseline", "{data}", "--out", "/proc/modelmonitor-test"], 2, "cannot make folder /proc/"),
+    (["baseline", "{data}", "--out", "{tmp}/taken"], 2, "taken/constraints.json: cannot write: a folder"),
+    (["check", "{data}", "--baseline", "{tmp}/taken"], 3, "taken/constraints.json: is a folder, expected"),
+    (
+        [*PROXY[:-1], "{data}", "--listen", "127.0.0.1:1"],
+        2,
+        "capture destination '{data}': {data} is a file",
+    ),
+    ([*BATCH[:-1], "{data}/x"], 2, "capture destination '{data}/x': {data} is a file"),
+    (["endpoint", "register", "e", "-d", "{data}"], 2, "capture destination '{data}': {data} is a file"),
+    (
+        ["check", "{data}", "--baseline", "{baseline:completeness-1.5}"],
+        3,
+        "field features[0].completeness: Input should be less than or equal to 1 (got 1.5)",
+    ),
+    (
+        ["check", "{data}", "--baseline", "{baseline:completeness-nan}"],
+        3,
+        "field features[0].completeness: Input should be a finite number",
+    ),
+    (
+        ["check", "{data}", "--baseline", "{baseline:threshold-nan}"],
+        3,
+        "field monitoring_config.distribution_constraints.comparison_threshold: Input should be a finite",
+    ),
+    (["baseline", "{tmp}/nul.csv", "--out", "{tmp}/o"], 3, "nul.csv: cannot read as CSV: not CSV text"),
+    (["baseline", "{tmp}/binary.csv", "--out", "{tmp}/o"], 3, "binary.csv: cannot read as CSV: not CSV text"),
+]
+BASELINE_EDITS = {
+    "completeness-1.5": _completeness(1.5),
+    "completeness-nan": _completeness(math.nan),
+    "threshold-nan": _comparison_threshold(math.nan),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "problem"), BAD_FILES, ids=[" ".join(args) for args, _, _ in BAD_FILES]
+)
+def test_bad_files_and_locations_exit_with_their_code_and_one_line(
+    args: list[str], code: int, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,x\n2,y\n")
+    (tmp_path / "taken" / "constraints.json").mkdir(parents=True)
+    (tmp_path / "nul.csv").write_bytes(bytes(range(256)) * 200)
+    (tmp_path / "binary.csv").write_bytes(bytes(range(255, 0, -1)) * 200)
+
+    def expand(arg: str) -> str:
+        if arg.startswith("{baseline:"):
+            name = arg[len("{baseline:") : -1]
+            return _baseline_with(tmp_path / name, BASELINE_EDITS[name])
+        return arg.replace("{data}", str(data)).replace("{tmp}", str(tmp_path))
+
+    command = [expand(arg) for arg in args]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(command)
+    err = capsys.readouterr().err
+    assert exited.value.code == code, err
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1, err
+    assert expand(problem) in err
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import orjson
 from modelmonitor.capture.records import inference_time_of
 from modelmonitor.errors import CaptureError
 from modelmonitor.formats.layout import check_name, hour_path, join_uri
-from modelmonitor.storage.objects import is_remote, store_for
+from modelmonitor.storage.objects import check_folder_location, is_remote, store_for
 
 __all__ = ["BatchManifests", "BatchRunResult", "build_manifest", "run_batch", "write_batch_manifests"]
 
@@ -85,6 +85,7 @@ def write_batch_manifests(
 ) -> BatchManifests:
     """Write the input and output manifests of one batch job under ``destination``; returns their URIs."""
     stem = check_name("batch job", job_name) if job_name is not None else f"batch-{uuid.uuid4().hex}"
+    check_folder_location(destination, "capture destination")
     name = f"{stem}.manifest"
     store = store_for(destination, storage_options)
     hour = hour_path(job_start)
@@ -128,6 +129,7 @@ def run_batch(
     """
     if job_name is not None:
         check_name("batch job", job_name)  # before the model runs, not after: the manifests are named by it
+    check_folder_location(destination, "capture destination")  # and where they go
     start = job_start or datetime.now(UTC)
     time_text = inference_time_of(start.timestamp())
     result = BatchRunResult()

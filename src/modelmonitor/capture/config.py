@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.layout import DEFAULT_VARIANT, check_name
-from modelmonitor.storage.objects import is_remote
+from modelmonitor.storage.objects import check_folder_location, is_remote
 
 __all__ = [
     "CAPTURE_MODE_ALIASES",
@@ -94,6 +94,7 @@ class CaptureSettings:
         check_name("variant", self.variant_name)
         if not self.destination:
             raise ConfigurationError("capture destination: got an empty string, expected a directory or URI")
+        check_folder_location(self.destination, "capture destination")
         if not 0 <= self.sampling_percentage <= 100:
             raise ConfigurationError(
                 f"sampling percentage: got {self.sampling_percentage}, expected a number from 0 to 100"

@@ -13,6 +13,7 @@ an fsspec file; nothing is copied to a temporary folder first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from modelmonitor.dataset.csv_header import CsvStart, spark_header_names, start_of
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.rows import MAX_BATCH_ROWS, TARGET_BATCH_BYTES, RowBuffer, sized_batches
 from modelmonitor.dataset.source import DatasetFormat
@@ -34,6 +36,9 @@ __all__ = ["DUCKDB_MEMORY_LIMIT", "connect", "parquet_rows", "parse_json_line", 
 # input (default: 80 % of RAM).
 DUCKDB_MEMORY_LIMIT = "512MB"
 _READER_ROWS = 8192  # rows per batch DuckDB hands over; sized_batches joins them by bytes
+# The names DuckDB gives a repeated header name (a_1) or an empty one (column3): then the header is read
+# as written, and named as SageMaker's Spark reader names it (dataset/csv_header.py).
+_DUCKDB_RENAMED = re.compile(r".+_\d+|column\d+")
 
 
 def connect(uri: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -73,24 +78,63 @@ def read_table_file(
         raise DatasetError(f"{uri}: {format.value} is not a table format; expected csv, json or parquet")
 
 
-def _csv(
-    uri: str, header: bool, report: ReadReport, threads: int | None, batch_bytes: int
-) -> Iterator[pa.RecordBatch]:
-    con = connect(uri, threads)
-    query = (
-        f"SELECT * FROM read_csv({_sql_text(uri)}, all_varchar = true, "
+def _csv_query(uri: str, header: bool, width: int | None = None) -> str:
+    # ``width`` given: no sniffing, that many text columns (the sniffer failed on the file's start).
+    columns = (
+        ""
+        if width is None
+        else "auto_detect = false, columns = {"
+        + ", ".join(f"'_c{index}': 'VARCHAR'" for index in range(width))
+        + "}, "
+    )
+    return (
+        f"SELECT * FROM read_csv({_sql_text(uri)}, {columns}all_varchar = true, "
         f"header = {'true' if header else 'false'}, "
         "delim = ',', quote = '\"', escape = '\"', null_padding = false, "
         "store_rejects = true, ignore_errors = true)"
     )
+
+
+def _csv_reader(
+    con: duckdb.DuckDBPyConnection, uri: str, header: bool
+) -> tuple[pa.RecordBatchReader, list[str] | None]:
+    """DuckDB's reader of the file, and the header as written when DuckDB's names may not be it."""
     try:
-        try:
-            reader = con.sql(query).to_arrow_reader(_READER_ROWS)
-        except duckdb.Error as exc:
-            raise DatasetError(f"{uri}: cannot read as CSV: {exc}") from exc
+        reader = con.sql(_csv_query(uri, header)).to_arrow_reader(_READER_ROWS)
+    except duckdb.Error as exc:
+        # The sniffer reads the first rows whole: a line over the size limit there fails it, as does a
+        # file that is not text. Read on without it, so that line is one rejected row.
+        start = start_of(uri)
+        width = CsvStart(start.records[1:] if header else start.records).width or start.width
+        if start.not_text is not None or width is None:
+            reason = start.not_text or f"no comma-separated rows found ({str(exc).splitlines()[0]})"
+            raise DatasetError(f"{uri}: cannot read as CSV: {reason}") from exc
+        reader = con.sql(_csv_query(uri, header, width)).to_arrow_reader(_READER_ROWS)
+        return reader, start.records[0] if header and start.records else None
+    renamed = any(_DUCKDB_RENAMED.fullmatch(name) for name in reader.schema.names)
+    if header and renamed:
+        start = start_of(uri)
+        return reader, start.records[0] if start.records else None
+    return reader, None
+
+
+def _csv(
+    uri: str, header: bool, report: ReadReport, threads: int | None, batch_bytes: int
+) -> Iterator[pa.RecordBatch]:
+    con = connect(uri, threads)
+    try:
+        reader, written = _csv_reader(con, uri, header)
         names = list(reader.schema.names)
         if not header:
             names = [f"_c{index}" for index in range(len(names))]
+        elif written is not None and len(written) == len(names):
+            names, repeated = spark_header_names(written)
+            if repeated:
+                report.warn(
+                    "column_name",
+                    f"{uri}: header names {', '.join(repeated)} repeat; their columns are named "
+                    + ", ".join(n for n, w in zip(names, written, strict=True) if w in repeated),
+                )
         rows = 0
         for batch in sized_batches(reader, batch_bytes):
             rows += batch.num_rows

@@ -5,7 +5,7 @@ Shape: docs/sagemaker.md#constraints.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -28,21 +28,25 @@ __all__ = [
 EnabledFlag = Literal["Enabled", "Disabled"]
 ComparisonMethod = Literal["Simple", "Robust"]
 CategoricalDriftMethod = Literal["LInfinity", "ChiSquared"]
+# A threshold bound to fail (completeness 1.5: every column violates; NaN: no comparison is ever true) is
+# refused when the file is read, naming the field, rather than silently deciding every check.
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class DistributionConstraints(SageMakerModel):
     perform_comparison: EnabledFlag | None = None
-    comparison_threshold: float | None = None
+    comparison_threshold: NonNegative | None = None
     comparison_method: ComparisonMethod | None = None
-    categorical_comparison_threshold: float | None = None
+    categorical_comparison_threshold: NonNegative | None = None
     categorical_drift_method: CategoricalDriftMethod | None = None
 
 
 class MonitoringConfig(SageMakerModel):
     evaluate_constraints: EnabledFlag | None = None
     emit_metrics: EnabledFlag | None = None
-    datatype_check_threshold: float | None = None
-    domain_content_threshold: float | None = None
+    datatype_check_threshold: Fraction | None = None
+    domain_content_threshold: Fraction | None = None
     distribution_constraints: DistributionConstraints | None = None
 
 
@@ -63,7 +67,7 @@ class StringConstraints(SageMakerModel):
 class FeatureConstraints(SageMakerModel):
     name: str
     inferred_type: InferredType
-    completeness: float | None = None
+    completeness: Fraction | None = None
     num_constraints: NumConstraints | None = None
     string_constraints: StringConstraints | None = None
     monitoringConfigOverrides: MonitoringConfigOverrides | None = None

@@ -38,7 +38,7 @@ from modelmonitor.scheduler.loop import Scheduler
 from modelmonitor.service.files import read_text
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import AlertEvent, AlertRule, Catalog, Endpoint, Execution, Schedule
-from modelmonitor.storage.objects import absolute_location, store_for
+from modelmonitor.storage.objects import absolute_location, check_folder_location, store_for
 
 __all__ = [
     "AlertEvent",
@@ -94,6 +94,7 @@ class MonitoringService:
             raise ConfigurationError(
                 f"endpoint {name!r}: capture destination is empty, expected a folder or URI"
             )
+        check_folder_location(capture_destination, f"endpoint {name!r}: capture destination")
         return self.catalog.put_endpoint(
             name, absolute_location(capture_destination), list(variants), source, self._now()
         )

@@ -375,7 +375,9 @@ def _summarize_strings(array: pa.Array, cap: int) -> ColumnSummary:
 
 
 def _summarize_numbers(array: pa.Array, *, integral: bool) -> ColumnSummary:
-    numbers = array.cast(pa.float64()).to_numpy(zero_copy_only=False)  # nulls become NaN
+    # safe=False: an integer beyond 2^53 (uint64 up to 2^64-1) rounds to the nearest double, as the same
+    # digits read from a CSV do, instead of Arrow refusing the cast. Nulls become NaN.
+    numbers = array.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     numbers = numbers[~np.isnan(numbers)]
     present = len(numbers)
     if present == 0:

@@ -16,9 +16,16 @@ from typing import IO, Any
 
 import fsspec
 
-from modelmonitor.errors import ConfigurationError, NotFoundError
+from modelmonitor.errors import ConfigurationError, InputFileError, NotFoundError
 
-__all__ = ["ObjectEntry", "ObjectStore", "absolute_location", "is_remote", "store_for"]
+__all__ = [
+    "ObjectEntry",
+    "ObjectStore",
+    "absolute_location",
+    "check_folder_location",
+    "is_remote",
+    "store_for",
+]
 
 
 def is_remote(uri: str) -> bool:
@@ -78,6 +85,10 @@ class ObjectStore:
             data: bytes = self.fs.cat_file(self._path(uri))
         except FileNotFoundError as exc:
             raise NotFoundError(f"{uri}: no such file") from exc
+        except IsADirectoryError as exc:
+            raise InputFileError("is a folder, expected a file", path=uri) from exc
+        except OSError as exc:
+            raise InputFileError(f"cannot read: {_reason(exc)}", path=uri) from exc
         return data
 
     def read_text(self, uri: str, encoding: str = "utf-8") -> str:
@@ -85,10 +96,15 @@ class ObjectStore:
 
     def write_bytes(self, uri: str, data: bytes) -> None:
         path = self._path(uri)
-        if self.protocol == "file":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with self.fs.open(path, "wb") as handle:
-            handle.write(data)
+        try:
+            if self.protocol == "file":
+                _make_folder(Path(path).parent, uri)
+            with self.fs.open(path, "wb") as handle:
+                handle.write(data)
+        except IsADirectoryError as exc:
+            raise ConfigurationError(f"{uri}: cannot write: a folder has this name") from exc
+        except OSError as exc:
+            raise ConfigurationError(f"{uri}: cannot write: {_reason(exc)}") from exc
 
     def write_text(self, uri: str, text: str, encoding: str = "utf-8") -> None:
         self.write_bytes(uri, text.encode(encoding))
@@ -98,7 +114,7 @@ class ObjectStore:
         path = self._path(uri)
         if "w" in mode or "a" in mode:
             if self.protocol == "file":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(Path(path).parent, uri)
         elif not self.fs.exists(path):
             raise NotFoundError(f"{uri}: no such file")
         with self.fs.open(path, mode) as handle:
@@ -152,6 +168,40 @@ class ObjectStore:
         path = self._path(uri)
         if self.fs.exists(path):
             self.fs.rm(path, recursive=True)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The first of ``folder`` and its parents that exists as something other than a folder."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+
+
+def check_folder_location(uri: str, what: str) -> None:
+    """Refuse a local ``uri`` that cannot become a folder because it, or a folder above it, is a file.
+
+    Said when the location is accepted (a capture destination, an output folder), not at the first
+    write long after; remote URIs have no such files and are not checked.
+    """
+    if not uri or is_remote(uri):
+        return
+    in_the_way = _file_in_the_way(Path(_strip_file_scheme(uri)).expanduser())
+    if in_the_way is not None:
+        raise ConfigurationError(f"{what} {uri!r}: {in_the_way} is a file, expected a folder")
+
+
+def _make_folder(folder: Path, uri: str) -> None:
+    """``folder`` and its parents, or a ConfigurationError naming the one in the way (a file, no access)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ConfigurationError(
+            f"{uri}: cannot write: {_file_in_the_way(folder)} is a file, expected a folder"
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(f"{uri}: cannot make folder {folder}: {_reason(exc)}") from exc
 
 
 def store_for(uri: str, options: Mapping[str, Any] | None = None) -> ObjectStore:
