@@ -1,12 +1,13 @@
-"""/api/v1/executions: list with filters, describe, the result files, the log, stop."""
+"""/api/v1/executions: list with filters, describe, the result files, the HTML report, the log, stop."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from modelmonitor.api.auth import operator, service_of, viewer
 from modelmonitor.service import Execution
+from modelmonitor.service.reports import execution_report
 
 __all__ = ["router"]
 
@@ -52,6 +53,12 @@ def execution_file(
     """One of the execution's output files (statistics.json, constraints.json, constraint_violations.json)."""
     uri, text = service_of(request).read_execution_output(execution_id, file_name)
     return Response(text, media_type="application/json", headers={"X-Modelmonitor-Uri": uri})
+
+
+@router.get("/{execution_id}/report", response_class=HTMLResponse, dependencies=[Depends(viewer)])
+def report(request: Request, execution_id: int = Path(ge=1, le=2**62)) -> str:
+    """The execution's HTML report (data quality), made from its files now: docs/reports.md."""
+    return execution_report(service_of(request), execution_id)
 
 
 @router.get("/{execution_id}/log", response_class=PlainTextResponse, dependencies=[Depends(viewer)])

@@ -1,0 +1,37 @@
+"""GET /api/v1/executions/{id}/report from a real server: the execution's HTML report for a viewer,
+the API's statuses for what has none."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api, with_monitoring_data
+
+
+def test_an_executions_report_over_http(api: Api) -> None:
+    statistics, constraints = with_monitoring_data(api.tmp, api.service)
+    from modelmonitor.formats.job_definition import JobDefinition
+
+    api.service.create_schedule(
+        "hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(api.tmp / "out"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints),
+        ),
+    )
+    execution = api.service.run_now("hourly", "-PT3H", "-PT0H")
+    assert execution.status == "Completed", execution.failure_reason
+    with api.client(None) as anonymous:
+        assert anonymous.get(f"/api/v1/executions/{execution.id}/report").status_code == 401
+    with api.client("viewer") as viewer:
+        page = viewer.get(f"/api/v1/executions/{execution.id}/report")
+        missing = viewer.get("/api/v1/executions/9999/report")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"Data-quality report: hourly #{execution.id}" in page.text
+    assert 'data-feature="f1"' in page.text
+    assert 'id="no-violations"' in page.text
+    assert missing.status_code == 404
+    assert "9999" in missing.json()["detail"]
