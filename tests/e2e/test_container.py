@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from modelmonitor.cli.main import main
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.model_monitor import CronExpressionGenerator, EndpointInput, ModelMonitor, MonitoringOutput
 from modelmonitor.service import MonitoringService
@@ -168,27 +170,66 @@ def test_the_same_monitor_as_an_entrypoint_gives_the_same_violation(home: Path) 
     assert _only_violation(monitor)["description"] == "10 of 10 records have f1 above 20.0"
 
 
-def test_without_a_container_runtime_the_schedule_is_refused_in_one_line(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MODELMONITOR_CONTAINER_RUNTIME", "docker")
-    fake = home / "bin" / "docker"  # the docker client without an engine, as on these machines
+def _docker_without_engine(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The docker client alone on PATH, answering as it does without an engine (as on these machines)."""
+    fake = home / "bin" / "docker"
     fake.parent.mkdir()
     fake.write_text(
         "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2\nexit 1\n"
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.delenv("MODELMONITOR_CONTAINER_RUNTIME")
+
+
+NO_RUNTIME = (
+    "image_uri needs a container runtime (docker or podman) that can run containers; none found "
+    "(podman: not installed; docker: 'info' failed (Cannot connect to the Docker daemon at "
+    "unix:///var/run/docker.sock.)); use --command (the SDK's entrypoint=[...]) to run the monitor as a "
+    "local command, or set MODELMONITOR_CONTAINER_RUNTIME to a working runtime"
+)
+
+
+def test_without_a_container_runtime_the_schedule_is_refused_in_one_line(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _docker_without_engine(home, monkeypatch)
     monitor = ModelMonitor(role="r", image_uri="my-monitor:1", env={"F1_LIMIT": "20"})
     with pytest.raises(ConfigurationError) as raised:
         _schedule(monitor, home)
-    assert str(raised.value) == (
-        "image_uri needs a container runtime (docker or podman) that can run containers; none found "
-        "(docker: 'info' failed (Cannot connect to the Docker daemon at unix:///var/run/docker.sock.)); "
-        "use --command (the SDK's entrypoint=[...]) to run the monitor as a local command, or set "
-        "MODELMONITOR_CONTAINER_RUNTIME to a working runtime"
-    )
+    assert str(raised.value) == NO_RUNTIME
     assert monitor.monitoring_schedule_name is None
+
+
+def test_the_cli_refuses_an_image_without_a_runtime_with_exit_2(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _docker_without_engine(home, monkeypatch)
+    with pytest.raises(SystemExit) as exited:
+        main(["schedule", "create", "byoc", "--endpoint", "ep", "--image-uri", "my-monitor:1"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert NO_RUNTIME in err
+
+
+def test_the_cli_stores_the_image_and_its_local_paths(
+    image: str, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(
+        [
+            "schedule", "create", "byoc", "--endpoint", "ep", "--image-uri", image,
+            "--input-destination", "opt/ml/processing/endpointdata",
+            "--output-source", "/opt/ml/processing/reports",
+        ]
+    )  # fmt: skip
+    definition = json.loads(capsys.readouterr().out)["definition"]
+    assert (definition["image_uri"], definition["input_destination"], definition["output_source"]) == (
+        image,
+        "/opt/ml/processing/endpointdata",
+        "/opt/ml/processing/reports",
+    )
 
 
 def test_a_runtime_gone_by_the_run_fails_the_execution_with_that_line(
@@ -221,3 +262,34 @@ def test_the_container_saw_sagemakers_paths(image: str, home: Path) -> None:
     assert config["Environment"]["F1_LIMIT"] == "20"
     # the report was written inside the container and collected from the mapped output folder
     assert (root / "opt/ml/processing/resultdata/constraint_violations.json").is_file()
+
+
+def test_past_its_max_runtime_the_container_is_stopped_too(image: str, home: Path) -> None:
+    monitor = ModelMonitor(
+        role="r",
+        image_uri=image,
+        entrypoint=["/usr/bin/python3", "-c", "import time; time.sleep(120)"],
+        max_runtime_in_seconds=2,
+    )
+    _schedule(monitor, home)
+    started = time.monotonic()
+    _run_due_executions()
+    assert time.monotonic() - started < 60
+    (execution,) = monitor.list_executions()
+    described = execution.describe()
+    assert described["MonitoringExecutionStatus"] == "Failed"
+    assert "MaxRuntimeInSeconds=2" in described["FailureReason"]
+    left = subprocess.run(
+        [
+            *RUNTIME.split(),
+            "ps",
+            "--all",
+            "--quiet",
+            "--filter",
+            f"name=modelmonitor-execution-1-{os.getpid()}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert left.stdout.strip() == ""

@@ -2,8 +2,9 @@
 
 ``create`` takes SageMaker's options in CLI form: ``--endpoint`` (real-time capture) or
 ``--batch-capture`` (batch-transform capture), baseline files, ``--cron`` (``cron(0 * ? * * *)``, ``NOW``
-or 5-field cron), window offsets, scripts, ``--command`` for a custom monitor, and ``--engine`` (with
-``--spark-master``/``--spark-conf``) for the built-in job's engine, stored in the job definition.
+or 5-field cron), window offsets, scripts, ``--command`` or ``--image-uri`` for a custom monitor, and
+``--engine`` (with ``--spark-master``/``--spark-conf``) for the built-in job's engine, stored in the job
+definition.
 """
 
 from __future__ import annotations
@@ -78,7 +79,24 @@ def create(
         DEFAULT_MAX_RUNTIME_SECONDS, "--max-runtime", help="MaxRuntimeInSeconds."
     ),
     metrics: bool = typer.Option(True, "--metrics/--no-metrics", help="publish_cloudwatch_metrics."),
-    command: str | None = typer.Option(None, "--command", help="Custom monitor command (same env contract)."),
+    command: str | None = typer.Option(
+        None,
+        "--command",
+        help="Custom monitor command (same env contract); with --image-uri, its entrypoint.",
+    ),
+    image_uri: str | None = typer.Option(
+        None, "--image-uri", help="Custom monitor container image, run with podman or docker."
+    ),
+    input_destination: str | None = typer.Option(
+        None,
+        "--input-destination",
+        help="Custom monitor: the input's local path (default /opt/ml/processing/input/endpoint).",
+    ),
+    output_source: str | None = typer.Option(
+        None,
+        "--output-source",
+        help="Custom monitor: the output's local path (default /opt/ml/processing/resultdata).",
+    ),
     env: list[str] = typer.Option([], "--env", help="Extra environment KEY=VALUE (repeatable)."),
     monitoring_type: MonitoringType = typer.Option(
         MonitoringType.DATA_QUALITY,
@@ -146,6 +164,9 @@ def create(
             publish_cloudwatch_metrics=metrics,
             max_runtime_seconds=max_runtime,
             command=_command(command) if command else None,
+            image_uri=image_uri,
+            input_destination=input_destination,
+            output_source=output_source,
             environment=_environment(env),
             monitoring_type=monitoring_type,
             ground_truth_uri=ground_truth,

@@ -274,7 +274,14 @@ def _container_argv(
     destination = definition.input_destination or DEFAULT_INPUT_DESTINATION
     output_local = definition.output_source or DEFAULT_OUTPUT_SOURCE
     host_path(root, "/opt/ml/output/metrics/cloudwatch").mkdir(parents=True, exist_ok=True)
-    argv = [*runtime, "run", "--rm", "--name", f"modelmonitor-execution-{execution_id}-{os.getpid()}"]
+    argv = [
+        *runtime,
+        "run",
+        "--rm",
+        "--init",
+        "--name",
+        f"modelmonitor-execution-{execution_id}-{os.getpid()}",
+    ]
     argv += ["--env-file", str(env_file)]
     argv += _mount(host_path(root, destination), destination, read_only=True)
     for *_, folder in _FILE_INPUTS:
