@@ -1,6 +1,6 @@
 """A scikit-learn credit model for the bias-drift end-to-end test, served by uvicorn on loopback.
 
-POST /invocations  text/csv ``sex,age,income`` → the probability of approval (label 1), as text/csv.
+POST /invocations  text/csv lines ``sex,age,income`` → the probability of approval (label 1) of each line.
 POST /shift        from now on the model takes 0.5 off the probability of every applicant of sex 0: a
                    model update that turned against one facet value, on purpose.
 GET  /ping         health.
@@ -43,8 +43,10 @@ def score(row: NDArray[np.float64]) -> float:
 
 
 async def invocations(request: Request) -> Response:
-    row = np.array([float(v) for v in (await request.body()).decode().split(",")])
-    return Response(f"{score(row):.6f}", media_type="text/csv")
+    """One score per CSV line (a baselining job sends many rows in one request)."""
+    lines = [line for line in (await request.body()).decode().splitlines() if line.strip()]
+    scores = [score(np.array([float(v) for v in line.split(",")])) for line in lines]
+    return Response("\n".join(f"{value:.6f}" for value in scores), media_type="text/csv")
 
 
 async def shift(_: Request) -> Response:

@@ -9,7 +9,8 @@ Two inputs, one table rule (docs/clarify.md#the-bias-monitor):
   becomes label 1 when above the probability threshold); the label is ``groundTruthData.data``;
 - a baseline data set (CSV; headerless when the config names ``headers``, as Clarify reads it) whose
   ``label`` column holds the labels and, for post-training metrics, whose ``predicted_label`` column holds
-  the model's predicted labels (or scores, with ``probability_threshold``).
+  the model's predicted labels (or scores, with ``probability_threshold``); without such a column the model
+  at the config's ``predictor.endpoint_url`` is called for them, as Clarify calls its shadow endpoint.
 
 Both become text cells of one table read with pyarrow's CSV type inference, so a column is integer, float
 or text as it would be in the baseline file: the kind decides whether a label or facet is categorical or
@@ -32,6 +33,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from numpy.typing import NDArray
 
+from modelmonitor.analyzers.model_explainability import endpoint_predictor
 from modelmonitor.dataset.attributes import AttributeValueError, compile_attribute, payload_value
 from modelmonitor.dataset.merge import MergedRecord
 from modelmonitor.dataset.report import BadRecord, ReadReport
@@ -48,6 +50,7 @@ __all__ = [
     "bias_analysis",
     "rows_from_dataset",
     "rows_from_merged",
+    "with_model_scores",
 ]
 
 # SageMaker's default ProbabilityThresholdAttribute of a bias job's input.
@@ -231,6 +234,34 @@ def rows_from_dataset(uri: str, config: AnalysisConfig, report: ReadReport) -> B
         rows.cells.append([cell.strip() for cell in row])
         rows.places.append((uri, reader.line_num))
     return rows
+
+
+def with_model_scores(rows: BiasRows, config: AnalysisConfig, report: ReadReport) -> BiasRows:
+    """``rows`` with the model's score of each row as a ``predicted_label`` column: the model the config's
+    ``predictor.endpoint_url`` names is called with the feature columns (the headers without the label,
+    numbers only), as Clarify calls its shadow endpoint. A row with a value that is not a number is a bad
+    record; a call that fails raises ``ModelCallError`` naming the rows."""
+    label = _label_name(config)
+    features = [index for index, name in enumerate(rows.names) if name != label]
+    kept = BiasRows([*rows.names, PREDICTED_LABEL], [], [])
+    matrix = []
+    for cells, place in zip(rows.cells, rows.places, strict=True):
+        try:
+            matrix.append([float(cells[index]) for index in features])
+        except ValueError:
+            report.bad(
+                BadRecord(place[0], place[1], None, "the model is called with numbers; a feature is not one")
+            )
+            continue
+        kept.cells.append(cells)
+        kept.places.append(place)
+    if not matrix:
+        return kept
+    with endpoint_predictor(config) as model:
+        scores = model(np.asarray(matrix, dtype=np.float64))
+    for cells, score in zip(kept.cells, scores[:, 0].tolist(), strict=True):
+        cells.append(repr(score))
+    return kept
 
 
 # the analysis ---------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
 from modelmonitor.analyzers.model_bias import (
+    DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
     bias_analysis,
     rows_from_dataset,
     rows_from_merged,
+    with_model_scores,
 )
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
@@ -365,9 +367,12 @@ def _model_bias_profile(
     predicted = config.predicted_label
     if isinstance(predicted, int):
         predicted = rows.names[predicted] if 0 <= predicted < len(rows.names) else str(predicted)
-    analysis = bias_analysis(
-        rows, config, report, predicted_label=predicted, predicted_threshold=config.probability_threshold
-    )
+    threshold = config.probability_threshold
+    if predicted is None and config.predictor is not None and config.predictor.endpoint_url:
+        rows = with_model_scores(rows, config, report)
+        predicted = PREDICTED_LABEL
+        threshold = DEFAULT_PROBABILITY_THRESHOLD if threshold is None else threshold
+    analysis = bias_analysis(rows, config, report, predicted_label=predicted, predicted_threshold=threshold)
     return analysis, report
 
 

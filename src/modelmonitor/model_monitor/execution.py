@@ -53,15 +53,20 @@ class MonitoringExecution:
         self.execution = execution
         self.sagemaker_session = session_of(sagemaker_session)
         self.job_name = execution_job_name(execution.id)
+        self.inputs: list[Any] = []
+        self._set(execution)
+
+    def _set(self, execution: Execution) -> None:
+        # A pending execution has no output yet: it is known once the scheduler started it.
+        self.execution = execution
         self.destination = execution.output_uri
         self.output = ProcessingOutput(
             source=OUTPUT_LOCAL_PATH, destination=execution.output_uri, output_name="monitoring_output"
         )
         self.outputs = [self.output]
-        self.inputs: list[Any] = []
 
     def _refresh(self) -> Execution:
-        self.execution = self.sagemaker_session.service.describe_execution(self.execution.id)
+        self._set(self.sagemaker_session.service.describe_execution(self.execution.id))
         return self.execution
 
     def describe(self) -> dict[str, Any]:
@@ -86,7 +91,7 @@ class MonitoringExecution:
 
     def wait(self, logs: bool = True) -> None:
         """Block until the execution has ended; with ``logs``, print its log then (as the SDK prints it)."""
-        self.execution = self.sagemaker_session.service.wait_for_execution(self.execution.id)
+        self._set(self.sagemaker_session.service.wait_for_execution(self.execution.id))
         if logs:
             try:
                 print(self.sagemaker_session.service.execution_log(self.execution.id), end="")
@@ -95,7 +100,7 @@ class MonitoringExecution:
 
     def stop(self) -> None:
         """Ask for the execution to stop (``Stopping``, then ``Stopped``)."""
-        self.execution = self.sagemaker_session.service.stop_execution(self.execution.id)
+        self._set(self.sagemaker_session.service.stop_execution(self.execution.id))
 
     def statistics(self, file_name: str = "statistics.json", kms_key: str | None = None) -> Statistics:
         uri, text = self.sagemaker_session.service.read_execution_output(self.execution.id, file_name)
