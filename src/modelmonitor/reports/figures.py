@@ -291,7 +291,13 @@ def drift_overview(comparison: Comparison) -> Figure | None:
         "layout": _layout(
             "Drift of each feature against its threshold",
             height=320,
-            xaxis={"type": "category", "automargin": True, "tickangle": -45 if len(names) > 8 else 0},
+            # Every feature named up to 100 of them (Plotly would skip labels that crowd).
+            xaxis={
+                "type": "category",
+                "automargin": True,
+                "tickangle": -45 if len(names) > 8 else 0,
+                **({"dtick": 1, "tickfont": {"size": 10}} if len(names) <= 100 else {}),
+            },
             yaxis={"title": {"text": "drift"}, "rangemode": "tozero"},
         ),
     }

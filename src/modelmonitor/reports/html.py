@@ -62,12 +62,27 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .wide { grid-column: 1 / -1; }
 """
 
-# Draws every figure: one JSON element per plot, found through the plot element's data-figure.
+# Draws every figure from its JSON element (the plot element's data-figure names it). Plots near the
+# screen first, then the rest a few at a time between frames: a report of hundreds of features shows at
+# once and is whole a little later, rather than blank until the last plot is drawn.
 _LOADER = """
-for (const element of document.querySelectorAll(".plot[data-figure]")) {
+const plots = [...document.querySelectorAll(".plot[data-figure]")];
+function draw(element) {
+  if (element.dataset.drawn) return;
+  element.dataset.drawn = "1";
   const figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
   Plotly.newPlot(element, figure.data, figure.layout, {displaylogo: false, responsive: true});
 }
+const near = new IntersectionObserver((entries) => {
+  for (const entry of entries) if (entry.isIntersecting) { draw(entry.target); near.unobserve(entry.target); }
+}, {rootMargin: "800px"});
+plots.forEach((element) => near.observe(element));
+let next = 0;
+function drawSome() {
+  for (const end = Math.min(next + 4, plots.length); next < end; next++) draw(plots[next]);
+  if (next < plots.length) setTimeout(drawSome, 0);
+}
+setTimeout(drawSome, 0);
 """
 
 
