@@ -1,8 +1,10 @@
 """A data-quality monitor with a history of real execution files, for metrics over time and the pages.
 
-Schedule ``hourly`` on endpoint ``ep`` with one execution per hour before ``now``: each Completed one
-has a ``statistics.json`` (``f1`` drifted in every third one, whose ``constraint_violations.json`` the
-real checker writes) and a log; every fifth one Failed with no outputs.
+Schedule ``hourly`` on endpoint ``ep`` (window: the last 3 hours, where the capture is, so a real
+run-now completes) with one execution per hour before ``now``: each Completed one has a
+``statistics.json`` (``f1`` drifted in every third one, whose ``constraint_violations.json`` the real
+checker writes), a log and the exit message the built-in job writes (20 records read, the window); every
+fifth one Failed with no outputs.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from pathlib import Path
 
 from modelmonitor.constraints.data_quality import check
 from modelmonitor.formats.constraints import ConstraintsFile
+from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statistics import StatisticsFile
+from modelmonitor.scheduler.worker import ExecutionPaths
 from modelmonitor.service import Execution, MonitoringService
 from tests.monitoring_data import write_baseline, write_capture
 
@@ -44,6 +48,8 @@ def write_history(tmp: Path, service: MonitoringService, now: datetime, count: i
             output_uri=str(tmp / "out"),
             baseline_statistics=str(statistics_path),
             baseline_constraints=str(constraints_path),
+            data_analysis_start_time="-PT3H",
+            data_analysis_end_time="-PT0H",
         ),
     )
     baseline = StatisticsFile.from_path(statistics_path)
@@ -80,9 +86,14 @@ def write_history(tmp: Path, service: MonitoringService, now: datetime, count: i
         current.write(output / "statistics.json")
         violations = check(current, baseline, constraints)
         violations.write(output / "constraint_violations.json")
-        log = tmp / "logs" / f"{row.id}.txt"
-        log.parent.mkdir(exist_ok=True)
-        log.write_text(f"execution {row.id}: read 20 records, 0 bad\n", "utf-8")
+        constraints.write(output / "constraints.json")  # as a check job writes the ones it checked
+        folder = ExecutionPaths(service.home / "executions" / str(row.id))
+        folder.root.mkdir(parents=True)
+        folder.log.write_text(f"execution {row.id}: <read> 20 records, {index % 2} bad\n", "utf-8")
+        window = ((scheduled - timedelta(hours=3)).isoformat(), scheduled.isoformat())
+        ExitMessage.completed(
+            len(violations.violations), records=20, bad_records=index % 2, window=window
+        ).write(folder.message)
         executions.append(
             service.catalog.update_execution(
                 row.id,
@@ -90,7 +101,7 @@ def write_history(tmp: Path, service: MonitoringService, now: datetime, count: i
                 status="CompletedWithViolations" if violations.violations else "Completed",
                 violation_count=len(violations.violations),
                 output_uri=str(output),
-                log_path=str(log),
+                log_path=str(folder.log),
             )
         )
     return History(executions, statistics_path)

@@ -28,6 +28,22 @@ def test_round_trip_carries_the_count_as_data(tmp_path: Path, count: int) -> Non
     assert ExitMessage.read(path) == ExitMessage.completed(count)
 
 
+def test_what_the_job_read_round_trips_as_data(tmp_path: Path) -> None:
+    path = tmp_path / "message"
+    window = ("2026-11-21T09:00:00+00:00", "2026-11-21T10:00:00+00:00")
+    written = ExitMessage.completed(2, records=1200, bad_records=3, window=window)
+    written.write(path)
+    assert path.read_text().splitlines()[1] == (
+        '{"violation_count": 2, "records": 1200, "bad_records": 3, '
+        '"window": ["2026-11-21T09:00:00+00:00", "2026-11-21T10:00:00+00:00"]}'
+    )
+    read = ExitMessage.read(path)
+    assert (read.records, read.bad_records, read.window) == (1200, 3, window)
+    # An older message (the count only) still reads, the rest unknown.
+    older = ExitMessage.parse('CompletedWithViolations: x\n{"violation_count": 2}')
+    assert (older.violation_count, older.records, older.bad_records, older.window) == (2, None, None, None)
+
+
 def test_the_count_is_not_read_from_the_sentence() -> None:
     # A SageMaker container writes the sentence only: the count is unknown, not guessed from the words.
     text = "CompletedWithViolations: Job completed successfully with 5 violations.\n"
@@ -53,8 +69,22 @@ def test_failed_keeps_the_reason() -> None:
         ('Completed: ok\n{"violation_count": -1}', "expected an integer >= 0"),
         ('Completed: ok\n{"violation_count": 2}', "disagrees"),
         ('CompletedWithViolations: x\n{"violation_count": 0}', "disagrees"),
+        ('Completed: ok\n{"violation_count": 0, "records": "12"}', "records: got '12', expected an integer"),
+        ('Completed: ok\n{"violation_count": 0, "bad_records": -3}', "bad_records: got -3"),
+        ('Completed: ok\n{"violation_count": 0, "window": ["2026-11-21"]}', "window: got"),
     ],
-    ids=["empty", "unknown-word", "no-colon", "bad-data", "negative", "completed-with-count", "cwv-zero"],
+    ids=[
+        "empty",
+        "unknown-word",
+        "no-colon",
+        "bad-data",
+        "negative",
+        "completed-with-count",
+        "cwv-zero",
+        "records-text",
+        "bad-records-negative",
+        "window-one-end",
+    ],
 )
 def test_unreadable_messages_are_errors(text: str, match: str) -> None:
     with pytest.raises(FormatError, match=match):

@@ -3,8 +3,8 @@
 ``Depends(viewer)`` / ``operator`` / ``admin`` on a route names the least role it needs: no token (or a
 wrong one) is 401, a token of a lower role 403. A server whose catalog holds no token at all lets
 every caller act as admin (``serve`` only listens beyond loopback so with ``--insecure``); the first
-token created ends that. The audit middleware records every POST/PUT/PATCH/DELETE under /api/v1 —
-allowed or refused — with who, what and the status it got.
+token created ends that. The audit middleware records every POST/PUT/PATCH/DELETE — the API's and the
+dashboard's actions, allowed or refused — with who, what and the status it got.
 """
 
 from __future__ import annotations
@@ -89,9 +89,9 @@ admin = _requiring(Role.ADMIN)
 
 
 async def audit_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Record each write under /api/v1 after it is answered (refused ones too)."""
+    """Record each write (the API's, the dashboard's actions) after it is answered (refused ones too)."""
     response = await call_next(request)
-    if request.method in _WRITES and request.url.path.startswith("/api/v1/"):
+    if request.method in _WRITES:
         caller: Caller | None = getattr(request.state, "caller", None)
         route = request.scope.get("route")
         action = getattr(route, "name", None) or "unknown-route"

@@ -20,7 +20,7 @@ from modelmonitor.formats.statuses import is_terminal
 from modelmonitor.service import Execution, Schedule, default_output_uri
 from modelmonitor.service.access import Caller, Role
 
-__all__ = ["ScheduleDescription", "router"]
+__all__ = ["ScheduleDescription", "router", "start_run"]
 
 logger = logging.getLogger("modelmonitor.api")
 
@@ -102,8 +102,13 @@ def delete_schedule(request: Request, name: str) -> Response:
 def run_now(request: Request, name: str, body: RunNowRequest | None = None) -> Execution:
     """Start one execution now (optionally over another window); answers before it ends."""
     body = body or RunNowRequest()
-    state = state_of(request)
-    execution = state.service.start_execution(name, body.start_offset, body.end_offset)
+    return start_run(state_of(request), name, body.start_offset, body.end_offset)
+
+
+def start_run(state: ApiState, name: str, start_offset: str | None, end_offset: str | None) -> Execution:
+    """Run-now for every door of this server (the route above, the dashboard's button): start it, and
+    have it collected here when no scheduler runs in this server."""
+    execution = state.service.start_execution(name, start_offset, end_offset)
     if not is_terminal(execution.status) and not state.scheduler_running:
         _watch(state, execution.id)
     return execution

@@ -5,10 +5,12 @@ SageMaker's wording: docs/sagemaker.md#violations-and-the-exit-message.
 A job writes it to ``output_message_file`` (SageMaker: ``/opt/ml/output/message``); the scheduler reads it
 back to decide the execution's status. This module is the only writer and the only reader. The file holds
 SageMaker's sentence on its first line — all a SageMaker custom container writes — and, when written here,
-a second line with the data as JSON (``{"violation_count": 2}``), so the count is never read out of prose::
+a second line with the data as JSON (``{"violation_count": 2}``), so the count is never read out of prose.
+The built-in job adds what it read — ``records`` and ``bad_records`` (the read report's counts) and the
+analysis ``window`` (ISO 8601 start and end) — for the dashboard's execution page; all are optional::
 
     CompletedWithViolations: Job completed successfully with 2 violations.
-    {"violation_count": 2}
+    {"violation_count": 2, "records": 1200, "bad_records": 3, "window": ["2026-11-21T09:00:00+00:00", ...]}
 
 The sentence's first word (before ``:``) is the status: ``Completed``, ``CompletedWithViolations`` or
 ``Failed``; anything else, or a malformed data line, is unreadable (``FormatError``), which the scheduler
@@ -44,14 +46,25 @@ class ExitMessage:
     violation_count: int | None = None
     reason: str | None = None
     sentence: str | None = field(default=None, compare=False)
+    records: int | None = None
+    bad_records: int | None = None
+    window: tuple[str, str] | None = None
 
     @classmethod
-    def completed(cls, violation_count: int) -> ExitMessage:
-        """The outcome of an analysis that ran: Completed, or CompletedWithViolations when it found any."""
+    def completed(
+        cls,
+        violation_count: int,
+        *,
+        records: int | None = None,
+        bad_records: int | None = None,
+        window: tuple[str, str] | None = None,
+    ) -> ExitMessage:
+        """The outcome of an analysis that ran: Completed, or CompletedWithViolations when it found any;
+        with what it read when known."""
         if violation_count < 0:
             raise ValueError(f"violation_count: got {violation_count}, expected 0 or more")
         status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violation_count else ExecutionStatus.COMPLETED
-        return cls(status, violation_count)
+        return cls(status, violation_count, records=records, bad_records=bad_records, window=window)
 
     @classmethod
     def failed(cls, reason: str) -> ExitMessage:
@@ -72,8 +85,13 @@ class ExitMessage:
 
     def render(self) -> str:
         """The file's text: the sentence, then the data line when there is data."""
-        data = "" if self.violation_count is None else json.dumps({"violation_count": self.violation_count})
-        return self.text + "\n" + (data + "\n" if data else "")
+        if self.violation_count is None:
+            return self.text + "\n"
+        data: dict[str, object] = {"violation_count": self.violation_count}
+        for key in ("records", "bad_records", "window"):
+            if (value := getattr(self, key)) is not None:
+                data[key] = list(value) if key == "window" else value
+        return self.text + "\n" + json.dumps(data) + "\n"
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,17 +116,26 @@ class ExitMessage:
             )
         if status == ExecutionStatus.FAILED:
             return cls(status, None, rest.strip() or None, lines[0])
-        count = cls._count(lines[1:], source)
+        data = cls._data(lines[1:], source)
+        count = _optional_count(data, "violation_count", source)
         if count is None and status == ExecutionStatus.COMPLETED:
             count = 0
         if count is not None and (count > 0) != (status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS):
             raise FormatError(f"status {status} disagrees with violation_count {count}", path=source, line=2)
-        return cls(status, count, None, lines[0])
+        return cls(
+            status,
+            count,
+            None,
+            lines[0],
+            records=_optional_count(data, "records", source),
+            bad_records=_optional_count(data, "bad_records", source),
+            window=_window(data, source),
+        )
 
     @staticmethod
-    def _count(data_lines: list[str], source: str) -> int | None:
+    def _data(data_lines: list[str], source: str) -> dict[str, object]:
         if not data_lines:
-            return None  # a SageMaker container writes the sentence only: the count is unknown
+            return {}  # a SageMaker container writes the sentence only: the count is unknown
         try:
             data = json.loads(data_lines[0])
             count = data["violation_count"]
@@ -118,11 +145,11 @@ class ExitMessage:
                 path=source,
                 line=2,
             ) from exc
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        if not _is_count(count):
             raise FormatError(
                 f"violation_count: got {count!r}, expected an integer >= 0", path=source, line=2
             )
-        return count
+        return dict(data)
 
     @classmethod
     def read(cls, path: Path) -> ExitMessage:
@@ -134,3 +161,28 @@ class ExitMessage:
         except (OSError, UnicodeDecodeError) as exc:
             raise FormatError(f"the exit message cannot be read ({exc})", path=str(path)) from exc
         return cls.parse(text, source=str(path))
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _optional_count(data: dict[str, object], key: str, source: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not _is_count(value):
+        raise FormatError(f"{key}: got {value!r}, expected an integer >= 0", path=source, line=2)
+    assert isinstance(value, int)
+    return value
+
+
+def _window(data: dict[str, object], source: str) -> tuple[str, str] | None:
+    value = data.get("window")
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise FormatError(
+            f"window: got {value!r}, expected [start, end] as ISO 8601 text", path=source, line=2
+        )
+    return (value[0], value[1])

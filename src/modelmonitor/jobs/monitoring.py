@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         logger.error("%s", exc)
         ExitMessage.failed(str(exc)).write(Path(contract.output_message_file))
         return 1
-    message = result.exit_message
+    window = (contract.start_time.isoformat(), contract.end_time.isoformat())
+    message = replace(result.exit_message, window=window)
     logger.info("%s", message.text)
     message.write(Path(contract.output_message_file))
     return 0

@@ -105,7 +105,9 @@ class JobResult(Generic[P, S, C, R, V]):
 
     @property
     def exit_message(self) -> ExitMessage:
-        return ExitMessage.completed(self.violation_count)
+        return ExitMessage.completed(
+            self.violation_count, records=self.read.records, bad_records=self.read.bad_record_count
+        )
 
     @property
     def message(self) -> str:

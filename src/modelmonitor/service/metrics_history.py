@@ -34,6 +34,7 @@ __all__ = [
     "FeatureMetrics",
     "TimeRange",
     "drift_over_time",
+    "duration_seconds",
     "executions_over_time",
     "feature_history",
 ]
@@ -129,10 +130,16 @@ def executions_over_time(
     return [_point(e) for e in _executions(service, schedule, window or TimeRange())]
 
 
+def duration_seconds(execution: Execution) -> float | None:
+    """From the row's creation (its process starting) to its last change (its end recorded); None while
+    it runs."""
+    if not is_terminal(execution.status):
+        return None
+    return (execution.modified_at - execution.created_at).total_seconds()
+
+
 def _point(execution: Execution) -> ExecutionPoint:
-    # The row is created when the process starts and last changed when its end is recorded.
-    ended = is_terminal(execution.status)
-    duration = (execution.modified_at - execution.created_at).total_seconds() if ended else None
+    duration = duration_seconds(execution)
     return ExecutionPoint(
         execution_id=execution.id,
         scheduled_time=execution.scheduled_time,

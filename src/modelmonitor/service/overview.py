@@ -15,7 +15,7 @@ from modelmonitor.formats.statuses import ScheduleStatus
 from modelmonitor.scheduler.cron import next_run, parse_expression
 from modelmonitor.service import Execution, MonitoringService, Schedule
 
-__all__ = ["BATCH_GROUP", "MonitorOverview", "TargetOverview", "overview"]
+__all__ = ["BATCH_GROUP", "MonitorOverview", "TargetOverview", "monitor_overview", "overview"]
 
 # Executions looked at per schedule: a week of runs every 5 minutes fits.
 RECENT_EXECUTIONS = 2016
@@ -25,6 +25,8 @@ BATCH_GROUP = "batch transform"
 @dataclass(frozen=True)
 class MonitorOverview:
     schedule: str
+    endpoint: str | None
+    expression: str
     monitoring_type: str
     schedule_status: str
     last_status: str | None
@@ -70,6 +72,8 @@ def _monitor(service: MonitoringService, schedule: Schedule, now: datetime) -> M
     latest = recent[0] if recent else None
     return MonitorOverview(
         schedule=schedule.name,
+        endpoint=schedule.endpoint_name,
+        expression=schedule.expression,
         monitoring_type=schedule.monitoring_type,
         schedule_status=schedule.status,
         last_status=latest.status if latest else None,
@@ -96,3 +100,8 @@ def overview(service: MonitoringService) -> list[TargetOverview]:
     if batch:
         targets.append(TargetOverview(BATCH_GROUP, None, batch))
     return targets
+
+
+def monitor_overview(service: MonitoringService, name: str) -> MonitorOverview:
+    """One monitor's line of the overview (NotFoundError for an unknown schedule)."""
+    return _monitor(service, service.describe_schedule(name), service.clock.now())

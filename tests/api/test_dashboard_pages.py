@@ -1,0 +1,128 @@
+"""The dashboard's monitor, feature and execution pages as HTML from a real server, and the operator's
+actions from them: allowed for an operator, refused (403) for a viewer, audited either way."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from modelmonitor.service.access import AccessControl
+from tests.api.conftest import Api
+from tests.monitor_history import SCHEDULE, History, write_history
+
+
+def _figure(html: str, element: str) -> dict[str, object]:
+    found = re.search(rf'<script type="application/json" id="{element}-data">(.*?)</script>', html)
+    assert found is not None, f"no figure {element}"
+    figure: dict[str, object] = json.loads(found.group(1))
+    return figure
+
+
+def _history(api: Api) -> History:
+    return write_history(api.tmp, api.service, api.service.clock.now(), count=9)
+
+
+def test_monitor_page_shows_executions_drift_features_and_violations(api: Api) -> None:
+    history = _history(api)
+    with api.client("viewer") as viewer:
+        home = viewer.get("/").text
+        assert f'<a href="/monitors/{SCHEDULE}">{SCHEDULE}</a>' in home
+        answer = viewer.get(f"/monitors/{SCHEDULE}")
+    assert answer.status_code == 200
+    html = answer.text
+    assert '<script src="/static/plotly.min.js"></script>' in html
+    assert "http://" not in html
+    assert "https://" not in html
+    executions = _figure(html, "executions-plot")["data"]
+    assert isinstance(executions, list)
+    assert len(executions[0]["x"]) == 9  # one bar per execution
+    drift = _figure(html, "drift-plot")["data"]
+    assert isinstance(drift, list)
+    assert [t["name"] for t in drift] == ["f1", "f2", "f3", "label", "threshold 0.1"]
+    # Features at the latest measured execution, drifted first, each linking to its page.
+    latest = history.with_status("CompletedWithViolations")[-1]
+    assert history.executions[-1].status == "CompletedWithViolations"
+    assert '<tr data-feature="f1"><td><a href="/monitors/hourly/features/f1">f1</a></td>' in html
+    assert re.search(r'data-feature="f1">.*?<td class="num drifted">0\.\d+</td>', html)
+    # The latest violations with their descriptions, from the execution's own file.
+    assert f'Execution <a href="/executions/{latest.id}">{latest.id}</a>' in html
+    assert 'baseline_drift_check</td><td class="wrap">Baseline drift distance: ' in html
+    assert '<td class="status Failed">Failed</td>' in html
+    assert "Job inputs had no data: test" in html
+    assert 'id="action-run-now"' not in html  # a viewer sees no action
+
+
+def test_feature_page_compares_baseline_and_current_and_shows_history(api: Api) -> None:
+    history = _history(api)
+    drifted = history.executions[2]
+    with api.client("viewer") as viewer:
+        latest = viewer.get(f"/monitors/{SCHEDULE}/features/f1")
+        chosen = viewer.get(f"/monitors/{SCHEDULE}/features/f1", params={"execution": drifted.id})
+        category = viewer.get(f"/monitors/{SCHEDULE}/features/f3", params={"execution": drifted.id})
+        unknown = viewer.get(f"/monitors/{SCHEDULE}/features/nope")
+    assert latest.status_code == 200
+    assert f'Baseline against execution <a href="/executions/{history.executions[-1].id}">' in latest.text
+    html = chosen.text
+    assert f'Baseline against execution <a href="/executions/{drifted.id}">' in html
+    assert '<td class="num" id="baseline-missing">0.0%</td>' in html
+    assert "— drifted." in html
+    distribution = _figure(html, "distribution-plot")["data"]
+    assert isinstance(distribution, list)
+    assert [t["name"] for t in distribution] == ["baseline", "current"]
+    history_plot = _figure(html, "history-plot")["data"]
+    assert isinstance(history_plot, list)
+    assert [t["name"] for t in history_plot] == ["drift distance", "threshold", "missing share"]
+    assert len(history_plot[0]["x"]) == 8  # every execution but the failed one measured f1
+    assert category.status_code == 200
+    assert _figure(category.text, "distribution-plot")["data"]
+    assert unknown.status_code == 404
+    assert "feature 'nope'" in unknown.json()["detail"]
+
+
+def test_execution_page_shows_window_counts_files_and_log(api: Api) -> None:
+    history = _history(api)
+    execution = history.executions[1]
+    with api.client("viewer") as viewer:
+        page = viewer.get(f"/executions/{execution.id}")
+        failed = viewer.get(f"/executions/{history.executions[4].id}")
+        assert viewer.get("/executions/999").status_code == 404
+    assert page.status_code == 200
+    html = page.text
+    assert '<span id="records">20</span>' in html
+    assert '<span id="bad-records">1</span>' in html
+    assert "(from the job)" in html
+    assert f'<a href="/api/v1/executions/{execution.id}/files/statistics.json">statistics.json</a>' in html
+    assert f'<a href="/monitors/hourly/features/f1?execution={execution.id}">f1</a>' in html
+    assert "&lt;read&gt; 20 records, 1 bad" in html  # the log, escaped
+    assert '<span id="records">unknown</span>' in failed.text
+    assert "(from the schedule)" in failed.text
+    assert "No result file." in failed.text
+
+
+def test_actions_need_the_operator_role_and_are_audited(api: Api) -> None:
+    _history(api)
+    with api.client("viewer") as viewer:
+        forged = viewer.post(f"/monitors/{SCHEDULE}/actions/stop", follow_redirects=False)
+        assert forged.status_code == 403
+        assert "needs the operator role" in forged.json()["detail"]
+    assert api.service.describe_schedule(SCHEDULE).status == "Scheduled"
+    with api.client("operator") as operator:
+        page = operator.get(f"/monitors/{SCHEDULE}").text
+        assert 'id="action-run-now"' in page
+        assert 'id="action-stop"' in page
+        stopped = operator.post(f"/monitors/{SCHEDULE}/actions/stop", follow_redirects=False)
+        assert stopped.status_code == 303
+        assert stopped.headers["location"] == f"/monitors/{SCHEDULE}?done=stop"
+        assert api.service.describe_schedule(SCHEDULE).status == "Stopped"
+        after = operator.get(stopped.headers["location"]).text
+        assert '<p class="notice" id="notice">Schedule stopped.</p>' in after
+        assert 'id="action-start"' in after
+        assert operator.post(f"/monitors/{SCHEDULE}/actions/start").status_code == 303
+        assert api.service.describe_schedule(SCHEDULE).status == "Scheduled"
+        unknown = operator.post(f"/monitors/{SCHEDULE}/actions/delete", follow_redirects=False)
+        assert unknown.status_code == 422
+    audit = AccessControl(api.service).audit_log(limit=10)
+    entries = [(e.actor.split(" ")[0], e.target, e.outcome) for e in reversed(audit)]
+    assert ("test-viewer", f"POST /monitors/{SCHEDULE}/actions/stop", 403) in entries
+    assert ("test-operator", f"POST /monitors/{SCHEDULE}/actions/stop", 303) in entries
+    assert ("test-operator", f"POST /monitors/{SCHEDULE}/actions/start", 303) in entries
