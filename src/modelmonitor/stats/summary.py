@@ -374,11 +374,15 @@ def _summarize_strings(array: pa.Array, cap: int) -> ColumnSummary:
     return ColumnSummary(types=types, numeric=NumericSummary.of(numbers), values=_value_counts(array, cap))
 
 
-def _summarize_numbers(array: pa.Array, *, integral: bool) -> ColumnSummary:
+def _summarize_numbers(array: pa.Array, cap: int, *, integral: bool) -> ColumnSummary:
     # safe=False: an integer beyond 2^53 (uint64 up to 2^64-1) rounds to the nearest double, as the same
     # digits read from a CSV do, instead of Arrow refusing the cast. Nulls become NaN.
     numbers = array.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     numbers = numbers[~np.isnan(numbers)]
+    if not np.isfinite(numbers).all():
+        # ±inf is not a number to Deequ: SageMaker's Spark hands it over as the text "Infinity", typed
+        # String, as "inf" in a CSV is here. Summarised as text, a column never gets NaN bucket bounds.
+        return _summarize_strings(array.cast(pa.string()), cap)
     present = len(numbers)
     if present == 0:
         # Nothing to summarise: like a text column of nulls (distinct_count 0), not as untracked values.
@@ -417,9 +421,9 @@ def _summarize_column(array: pa.Array | pa.ChunkedArray, cap: int) -> ColumnSumm
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
         return _summarize_strings(array, cap)
     if pa.types.is_integer(kind):
-        return _summarize_numbers(array, integral=True)
+        return _summarize_numbers(array, cap, integral=True)
     if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        return _summarize_numbers(array, integral=False)
+        return _summarize_numbers(array, cap, integral=False)
     if pa.types.is_boolean(kind):
         texts = array.cast(pa.string())
         types = TypeCounts(null=array.null_count, boolean=len(array) - array.null_count)
