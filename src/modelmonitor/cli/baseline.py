@@ -62,6 +62,7 @@ class BaselineType(StrEnum):
 class DriftMethodChoice(StrEnum):
     LInfinity = "LInfinity"
     ChiSquared = "ChiSquared"
+    ChiSquaredTwoSample = "ChiSquaredTwoSample"
 
 
 # Options that mean the same in ``baseline`` and ``check``, declared once so their help stays the same.

@@ -34,6 +34,7 @@ from modelmonitor.formats.violations import ConstraintCheckType, DataQualityViol
 from modelmonitor.stats.distance import (
     categorical_linf_distance,
     chi_squared_p_value,
+    chi_squared_two_sample_p_value,
     numerical_linf_distance,
 )
 from modelmonitor.stats.kll import KLLSketch
@@ -183,18 +184,24 @@ class _Settings:
             categorical_threshold=float(
                 str(pick_distribution("categorical_comparison_threshold", threshold))
             ),
-            categorical_method="ChiSquared"
-            if pick_distribution("categorical_drift_method", "LInfinity") == "ChiSquared"
-            else "LInfinity",
+            categorical_method=_drift_method(pick_distribution("categorical_drift_method", "LInfinity")),
         )
+
+
+def _drift_method(value: object) -> CategoricalDriftMethod:
+    if value == "ChiSquared":
+        return "ChiSquared"
+    if value == "ChiSquaredTwoSample":
+        return "ChiSquaredTwoSample"
+    return "LInfinity"
 
 
 @dataclass(frozen=True)
 class DriftCheck:
     """One feature's drift check: the measured value against its threshold.
 
-    ``LInfinity``: ``value`` is a distance, drifted above ``threshold``; ``ChiSquared``: a p-value,
-    drifted below it.
+    ``LInfinity``: ``value`` is a distance, drifted above ``threshold``; ``ChiSquared``: a p-value
+    (of either chi-squared test, ``ChiSquared`` or ``ChiSquaredTwoSample``), drifted below it.
     """
 
     value: float
@@ -272,8 +279,12 @@ def _check_drift(
     base_counts, current_counts = _value_counts(baseline), _value_counts(current)
     if not base_counts or not current_counts:
         return
-    if settings.categorical_method == "ChiSquared":
-        p_value = chi_squared_p_value(base_counts, current_counts)
+    if settings.categorical_method != "LInfinity":
+        # ChiSquared is SageMaker's (Deequ's) goodness of fit, the baseline's shares taken as exact;
+        # ChiSquaredTwoSample tests both as samples, so its false alarms stay near the threshold.
+        two_sample = settings.categorical_method == "ChiSquaredTwoSample"
+        test = chi_squared_two_sample_p_value if two_sample else chi_squared_p_value
+        p_value = test(base_counts, current_counts)
         if math.isnan(p_value):
             return
         report.baseline_drift[name] = p_value
@@ -282,8 +293,8 @@ def _check_drift(
             report.add(
                 name,
                 "baseline_drift_check",
-                f"Baseline drift chi-squared test p-value: {_number(p_value)} is below threshold: "
-                f"{_number(settings.categorical_threshold)}",
+                f"Baseline drift {'two-sample ' if two_sample else ''}chi-squared test p-value: "
+                f"{_number(p_value)} is below threshold: {_number(settings.categorical_threshold)}",
             )
         return
     distance = categorical_linf_distance(base_counts, current_counts, settings.robust)

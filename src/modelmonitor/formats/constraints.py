@@ -27,7 +27,8 @@ __all__ = [
 
 EnabledFlag = Literal["Enabled", "Disabled"]
 ComparisonMethod = Literal["Simple", "Robust"]
-CategoricalDriftMethod = Literal["LInfinity", "ChiSquared"]
+# ChiSquaredTwoSample is ours (SageMaker knows the other two): docs/compatibility.md, "Checks".
+CategoricalDriftMethod = Literal["LInfinity", "ChiSquared", "ChiSquaredTwoSample"]
 # A threshold bound to fail (completeness 1.5: every column violates; NaN: no comparison is ever true) is
 # refused when the file is read, naming the field, rather than silently deciding every check.
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

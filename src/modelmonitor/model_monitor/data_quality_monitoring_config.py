@@ -11,11 +11,14 @@ from modelmonitor.errors import ConfigurationError
 
 __all__ = ["DataQualityDistributionConstraints", "DataQualityMonitoringConfig"]
 
-_METHODS = ("ChiSquared", "LInfinity")
+# ChiSquaredTwoSample is ours: a two-sample test whose false alarms stay near the threshold
+# (docs/compatibility.md).
+_METHODS = ("ChiSquared", "LInfinity", "ChiSquaredTwoSample")
 
 
 class DataQualityDistributionConstraints:
-    """How categorical features are compared with the baseline: ``LInfinity`` or ``ChiSquared``."""
+    """How categorical features are compared with the baseline: ``LInfinity``, ``ChiSquared`` or
+    ``ChiSquaredTwoSample``."""
 
     def __init__(self, categorical_drift_method: str | None = None) -> None:
         if categorical_drift_method is not None and categorical_drift_method not in _METHODS:

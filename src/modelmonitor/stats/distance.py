@@ -24,6 +24,7 @@ __all__ = [
     "c_alpha",
     "categorical_linf_distance",
     "chi_squared_p_value",
+    "chi_squared_two_sample_p_value",
     "numerical_linf_distance",
     "robust_linf",
 ]
@@ -134,3 +135,45 @@ def chi_squared_p_value(base: Mapping[str, float], current: Mapping[str, float])
         return math.nan
     statistic = sum((o - e) ** 2 / e for o, e in zip(observed, expected, strict=True))
     return float(chi2.sf(statistic, len(observed) - 1))
+
+
+def _merge_small_columns(table: np.ndarray) -> np.ndarray:
+    """Merge the categories (columns) with the fewest values, smallest first, until Cochran's rule holds
+    for the 2×k table: no expected count below 1 and at most 20 % of them below 5."""
+    table = table[:, np.argsort(table.sum(axis=0), kind="stable")]
+    while table.shape[1] > 2:
+        expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+        if expected.min() >= 1 and np.count_nonzero(expected < 5) <= 0.2 * expected.size:
+            break
+        merged = table[:, :2].sum(axis=1, keepdims=True)
+        table = np.hstack([merged, table[:, 2:]])
+        table = table[:, np.argsort(table.sum(axis=0), kind="stable")]
+    return table
+
+
+def chi_squared_two_sample_p_value(base: Mapping[str, float], current: Mapping[str, float]) -> float:
+    """p-value of Pearson's chi-squared test that ``base`` and ``current`` are samples of one distribution.
+
+    Unlike `chi_squared_p_value` (Deequ's, which takes the baseline's shares as exact and so raises
+    false alarms well above the threshold when both samples are of similar size), both tables are
+    samples: the test of homogeneity of the 2×k contingency table of their counts, over the union of
+    their values (a value only one side saw counts). Small categories are merged first
+    (`_merge_small_columns`); fewer than two categories left gives NaN (no test).
+    """
+    from scipy.stats import chi2_contingency
+
+    values = sorted(
+        value for value in base.keys() | current.keys() if base.get(value, 0) + current.get(value, 0) > 0
+    )
+    table = np.array(
+        [
+            [float(base.get(value, 0.0)) for value in values],
+            [float(current.get(value, 0.0)) for value in values],
+        ]
+    )
+    if table.shape[1] < 2 or table.sum(axis=1).min() == 0:
+        return math.nan
+    table = _merge_small_columns(table)
+    if table.shape[1] < 2:
+        return math.nan
+    return float(chi2_contingency(table, correction=False).pvalue)
