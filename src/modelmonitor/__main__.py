@@ -4,4 +4,5 @@ import sys
 
 from modelmonitor.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a tool imports every module (tests/stats/test_mergeable.py)
+    sys.exit(main())
