@@ -78,6 +78,38 @@ def test_parquet_knows_its_row_total(tmp_path: Path) -> None:
     assert read_rows(source)[0][2] == {"x": 3, "y": None}
 
 
+def test_one_large_row_group_is_read_in_batches_of_the_byte_budget(tmp_path: Path) -> None:
+    path = tmp_path / "one-group.parquet"
+    pq.write_table(pa.table({"x": list(range(5000)), "y": [str(i) for i in range(5000)]}), path)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 1
+    batches = read_batches(DatasetSource.table(str(path), "parquet"), LocalEngine(batch_bytes=4096))
+    assert len(batches) > 10
+    assert max(batch.num_rows for batch in batches) < 5000
+    assert [row["x"] for batch in batches for row in batch.to_pylist()] == list(range(5000))
+
+
+def test_parquet_values_print_as_before(tmp_path: Path) -> None:
+    # Profiles print values as text: timestamps in milliseconds read as microseconds, zoned ones in
+    # UTC, times in microseconds, dictionaries as their values (as DuckDB read them for this reader).
+    path = tmp_path / "types.parquet"
+    table = pa.table(
+        {
+            "ms": pa.array([1_700_000_000_123], pa.timestamp("ms")),
+            "zoned": pa.array([1_700_000_000_123_456], pa.timestamp("us", tz="Europe/Paris")),
+            "time": pa.array([3_723_000], pa.time32("ms")),
+            "label": pa.array(["a"]).dictionary_encode(),
+        }
+    )
+    pq.write_table(table, path)
+    (batch,) = read_batches(DatasetSource.table(str(path), "parquet"))
+    assert [batch.column(name).cast(pa.string())[0].as_py() for name in table.column_names] == [
+        "2023-11-14 22:13:20.123000",
+        "2023-11-14 22:13:20.123456+0000",
+        "01:02:03.000000",
+        "a",
+    ]
+
+
 def test_corrupt_parquet_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "a.parquet"
     path.write_bytes(b"not parquet at all")

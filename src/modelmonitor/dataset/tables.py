@@ -4,8 +4,8 @@ CSV is read as text (``all_varchar``) by DuckDB, the way SageMaker's Spark job h
 so type inference sees what SageMaker sees; an empty field is null. Rows DuckDB cannot read (too few
 or too many fields, bytes that are not UTF-8) are rejected with their line and counted as bad records;
 the read goes on. JSON Lines take DuckDB's fast path when every line is an object; when some line is
-not, the file is read line by line so each bad line is named. Parquet is read by DuckDB too, in batches
-sized from its footer (pyarrow reads the footer).
+not, the file is read line by line so each bad line is named. Parquet is read by pyarrow in batches sized
+from its footer, streaming each column chunk, so memory does not follow the row-group size.
 
 Remote files are read through fsspec where they are: DuckDB is handed the fsspec filesystem, pyarrow
 an fsspec file; nothing is copied to a temporary folder first.
@@ -39,6 +39,7 @@ _READER_ROWS = 8192  # rows per batch DuckDB hands over; sized_batches joins the
 # The names DuckDB gives a repeated header name (a_1) or an empty one (column3): then the header is read
 # as written, and named as SageMaker's Spark reader names it (dataset/csv_header.py).
 _DUCKDB_RENAMED = re.compile(r".+_\d+|column\d+")
+_PARQUET_READ_BUFFER = 2**20
 
 
 def connect(uri: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -217,13 +218,20 @@ def parse_json_line(raw: bytes, uri: str, number: int, report: ReadReport) -> di
 
 @contextmanager
 def _parquet_file(uri: str) -> Iterator[pq.ParquetFile]:
-    """A Parquet file opened natively when local (Arrow's own reads, no GIL), through fsspec when remote."""
+    """A Parquet file opened natively when local (Arrow's own reads, no GIL), through fsspec when remote.
+
+    Column chunks are streamed ``_PARQUET_READ_BUFFER`` bytes at a time instead of read whole, so a
+    row group of any size is decoded a batch at a time. A file that turns out unreadable while it
+    is read is the same clear error as one whose footer is.
+    """
     try:
         if not is_remote(uri):
-            yield pq.ParquetFile(uri.removeprefix("file://"))
+            yield pq.ParquetFile(
+                uri.removeprefix("file://"), buffer_size=_PARQUET_READ_BUFFER, pre_buffer=False
+            )
             return
         with store_for(uri).open(uri, "rb") as handle:
-            yield pq.ParquetFile(handle)
+            yield pq.ParquetFile(handle, buffer_size=_PARQUET_READ_BUFFER, pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
 
@@ -233,18 +241,40 @@ def _parquet(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.Reco
         metadata = parquet.metadata
         decoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
         row_bytes = max(1, decoded // max(1, metadata.num_rows))
-    # Batches of about twice ``batch_bytes`` (the footer knows a row's decoded size), straight from
-    # DuckDB: typed columns are cheap to summarise per row. One DuckDB thread: each thread holds a
-    # whole decoded row group, and decoding is not the bottleneck (summarising is, on its own threads).
-    rows = max(1, min(MAX_BATCH_ROWS, 2 * batch_bytes // row_bytes))
-    con = connect(uri, threads=1)
-    try:
-        reader = con.sql(f"SELECT * FROM read_parquet({_sql_text(uri)})").to_arrow_reader(rows)
-        for batch in reader:
+        # Batches of about twice ``batch_bytes`` (the footer knows a row's decoded size): typed columns
+        # are cheap to summarise per row. One thread: summarising is the bottleneck, on threads of its own.
+        rows = max(1, min(MAX_BATCH_ROWS, 2 * batch_bytes // row_bytes))
+        schema = parquet.schema_arrow
+        typed = _plain_types(schema)
+        for batch in parquet.iter_batches(batch_size=rows, use_threads=False):
             report.records += batch.num_rows
-            yield batch
-    finally:
-        con.close()
+            yield batch if typed is schema else batch.cast(typed)
+
+
+def _plain_type(kind: pa.DataType) -> pa.DataType:
+    """The type a column is profiled as: as DuckDB, this reader before, handed Parquet columns over.
+
+    Statistics print values as text, so the unit of a timestamp shows: milliseconds become
+    microseconds, time zones UTC (printed +0000), dictionaries their values (other types are kept).
+    """
+    if pa.types.is_dictionary(kind):
+        return _plain_type(kind.value_type)
+    if pa.types.is_timestamp(kind):
+        unit = "ns" if kind.unit == "ns" else "us"
+        return pa.timestamp(unit, tz="Etc/UTC" if kind.tz is not None else None)
+    if pa.types.is_time32(kind):
+        return pa.time64("us")
+    if pa.types.is_fixed_size_binary(kind):
+        return pa.binary()
+    if pa.types.is_float16(kind):
+        return pa.float32()
+    return kind
+
+
+def _plain_types(schema: pa.Schema) -> pa.Schema:
+    """``schema`` itself when every column keeps its type, else the schema to cast batches to."""
+    typed = pa.schema([field.with_type(_plain_type(field.type)) for field in schema])
+    return schema if typed.equals(schema) else typed
 
 
 def parquet_rows(uri: str) -> int:
