@@ -20,6 +20,10 @@ with 0 where the denominator is 0 (scikit-learn's ``zero_division=0``):
 it builds them, so the ROC curve runs up the y axis (false positive rates all 0), precision is 1
 everywhere and AUC is 1.0 whatever the model (docs/compatibility.md). Standard deviations:
 ``stats.bootstrap``.
+
+scikit-learn is imported where it is used (here and in ``stats.regression``): with SciPy and pandas it
+takes longer to import than a data-quality execution over a million records takes to run, and every
+job imports this module through the monitor registry.
 """
 
 from __future__ import annotations
@@ -31,8 +35,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import auc as area_under_curve
-from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_auc_score, roc_curve
 
 from modelmonitor.errors import DatasetError
 from modelmonitor.formats.model_quality import (
@@ -75,6 +77,8 @@ def _f_beta(beta: float, tp: float, fp: float, fn: float) -> float:
 def _binary_scalars(
     actual: IntArray, predicted: IntArray, scores: FloatArray, variant: MetricVariant
 ) -> dict[str, float]:
+    from sklearn.metrics import confusion_matrix  # scikit-learn on first use: see the module's note
+
     (tn, fp), (fn, tp) = confusion_matrix(actual, predicted, labels=[0, 1]).tolist()
     n = tn + fp + fn + tp
     positives, negatives = tp + fn, tn + fp
@@ -101,6 +105,9 @@ def _binary_scalars(
 
 
 def _auc(actual: IntArray, scores: FloatArray, variant: MetricVariant) -> float:
+    from sklearn.metrics import auc as area_under_curve
+    from sklearn.metrics import roc_auc_score
+
     if variant == "sagemaker":
         fpr, tpr = _sagemaker_roc(scores)
         return float(area_under_curve(fpr, tpr))
@@ -137,6 +144,8 @@ def _curves(
         fpr, tpr = _sagemaker_roc(scores)
         precision, recall = _sagemaker_pr(scores)
     else:
+        from sklearn.metrics import precision_recall_curve, roc_curve
+
         with warnings.catch_warnings():
             # One class only: scikit-learn returns NaN rates and warns; the NaN is written as "NaN".
             warnings.simplefilter("ignore")
@@ -187,6 +196,8 @@ def binary_classification_metrics(
         if rows is None:
             return _binary_scalars(actual_labels, predicted_labels, score_values, variant)
         return _binary_scalars(actual_labels[rows], predicted_labels[rows], score_values[rows], variant)
+
+    from sklearn.metrics import confusion_matrix
 
     estimates = estimate_metrics(len(actual_labels), compute, seed=seed)
     counts = confusion_matrix(actual_labels, predicted_labels, labels=[0, 1]).tolist()
@@ -261,6 +272,7 @@ def multiclass_classification_metrics(
     if len(actual_text) != len(predicted_text):
         raise ValueError("actual and predicted must have the same length")
     labels = class_labels(actual_text, predicted_text)
+    from sklearn.metrics import confusion_matrix
 
     def counts_of(rows: Indices | None) -> IntArray:
         chosen_actual = actual_text if rows is None else actual_text[rows]

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import r2_score
 
 from modelmonitor.formats.model_quality import RegressionMetrics
 from modelmonitor.stats.bootstrap import Indices, estimate_metrics
@@ -51,6 +50,8 @@ def _r2(actual: FloatArray, predicted: FloatArray, variant: MetricVariant) -> fl
         return _sagemaker_r2(actual, predicted)
     if len(actual) < 2:
         return math.nan
+    from sklearn.metrics import r2_score  # on first use: see stats.classification's note
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return float(r2_score(actual, predicted))
