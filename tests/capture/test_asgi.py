@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -119,13 +118,20 @@ def test_middleware_needs_an_endpoint_name_with_sdk_config(tmp_path: Path) -> No
         CaptureMiddleware(_model_app(), config=DataCaptureConfig(True, 100, str(tmp_path)))
 
 
+def _capture_middleware(app: FastAPI) -> CaptureMiddleware:
+    """The middleware instance Starlette built into the running app's stack."""
+    layer: object = app.middleware_stack
+    while not isinstance(layer, CaptureMiddleware):
+        layer = getattr(layer, "app")  # noqa: B009  (each layer wraps the next as .app)
+    return layer
+
+
 def test_middleware_under_uvicorn_on_loopback(tmp_path: Path) -> None:
     app = _model_app()
     settings = CaptureSettings(
         endpoint_name="churn",
         destination=str(tmp_path),
         sampling_percentage=100,
-        flush_interval=timedelta(milliseconds=200),
     )
     app.add_middleware(CaptureMiddleware, config=settings)
     port = free_port()
@@ -140,7 +146,7 @@ def test_middleware_under_uvicorn_on_loopback(tmp_path: Path) -> None:
             for index in range(50):
                 headers = {"content-type": "text/csv", "X-Amzn-SageMaker-Inference-Id": f"r{index}"}
                 assert client.post("/invocations", content=f"{index},1", headers=headers).status_code == 200
-        time.sleep(0.5)  # written within one flush interval, before shutdown
+        assert _capture_middleware(app).pipeline.flush()  # written while the server runs, before shutdown
         assert len(read_capture_tree(str(tmp_path)).records) == 50
     finally:
         server.should_exit = True

@@ -96,9 +96,10 @@ def test_a_hung_object_store_stops_neither_spooling_nor_shutdown(
         for index in range(300):
             assert _submit(pipeline, index)
             if index % 30 == 0:
-                time.sleep(0.1)
+                assert pipeline.flush()  # files of several cycles, as a steady request stream gives
         # The writer keeps spooling while every upload hangs.
-        assert _wait(lambda: pipeline.stats.records_written == 300, 5), pipeline.stats
+        assert pipeline.flush()
+        assert pipeline.stats.records_written == 300, pipeline.stats
         started = time.monotonic()
         pipeline.close()
         assert time.monotonic() - started < UPLOAD_DRAIN_SECONDS + 3  # bounded, not the store's timeouts
@@ -202,14 +203,18 @@ def test_a_disk_that_stays_full_counts_every_lost_record(
     payload = b"7," * 1500
     for index in range(5):
         _submit(pipeline, index, payload)
-    assert _wait(lambda: pipeline.stats.records_written == 5, 5)
+    assert pipeline.flush()
+    assert pipeline.stats.records_written == 5
     _fill(small_disk, leave_bytes=4096)
     queued = 5
     for index in range(5, 65):
         queued += _submit(pipeline, index, payload)
-        time.sleep(0.005)
+        if index % 5 == 0:
+            assert pipeline.flush()  # failing writes over several cycles: held, retried, then lost
     # Some records may still fit in the last free bytes; the rest are held (20 at most) or lost.
-    assert _wait(lambda: pipeline.stats.dropped_write_error > 0 and len(pipeline.buffer) == 0, 10)
+    assert pipeline.flush()
+    assert pipeline.stats.dropped_write_error > 0
+    assert len(pipeline.buffer) == 0
     pipeline.close()
     stats = pipeline.stats
     assert stats.records_written + stats.dropped_write_error == queued == stats.captured

@@ -225,7 +225,7 @@ def test_two_writers_of_one_process_share_a_spool(tmp_path: Path, s3_options: di
     first = CapturePipeline(first_settings)
     first.start()
     _submit(first, 1)
-    time.sleep(0.3)  # written to the first writer's spool file, not yet uploaded
+    assert first.flush()  # written to the first writer's spool file, not yet uploaded
     second_settings = CaptureSettings(**{**first_settings.__dict__, "variant_name": "Blue"})
     second = CapturePipeline(second_settings)
     second.start()  # must not take the first writer's open spool for an orphan

@@ -60,9 +60,8 @@ def test_records_land_in_the_hour_folder_and_are_flushed_without_shutdown(tmp_pa
     pipeline.start()
     try:
         assert all(_submit(pipeline, i) for i in range(10))
-        deadline = time.monotonic() + 2
-        while pipeline.stats.records_written < 10 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert pipeline.flush()
+        assert pipeline.stats.records_written == 10
         files = _files(tmp_path / "capture")
         assert len(files) == 1
         assert files[0].parent == tmp_path / "capture/churn/AllTraffic/2026/11/18/11"
@@ -73,6 +72,21 @@ def test_records_land_in_the_hour_folder_and_are_flushed_without_shutdown(tmp_pa
     assert [r.eventMetadata.inferenceId for r in result.records] == [f"id-{i}" for i in range(10)]
     assert result.torn_lines == 0
     assert result.bad_lines == []
+
+
+def test_flush_needs_a_running_writer_and_writes_what_was_queued(tmp_path: Path) -> None:
+    pipeline = CapturePipeline(_settings(tmp_path), clock=FakeClock(T0))
+    _submit(pipeline, 1)
+    assert not pipeline.flush()  # not started: nothing can write
+    pipeline.start()
+    try:
+        for index in range(2, 50):
+            _submit(pipeline, index)
+            assert pipeline.flush()
+            assert pipeline.stats.records_written == index  # each flush waited for its own record
+    finally:
+        pipeline.close()
+    assert not pipeline.flush()
 
 
 def test_file_names_follow_sagemaker_pattern(tmp_path: Path) -> None:
@@ -90,10 +104,10 @@ def test_hour_change_rotates_files(tmp_path: Path) -> None:
     pipeline = CapturePipeline(_settings(tmp_path), clock=clock)
     pipeline.start()
     _submit(pipeline, 1)
-    time.sleep(0.3)
+    assert pipeline.flush()
     clock.now = T0 + 3600
     _submit(pipeline, 2)
-    time.sleep(0.5)
+    assert pipeline.flush()
     closed_before_shutdown = pipeline.stats.files_closed
     pipeline.close()
     hours = sorted(f.parent.name for f in _files(tmp_path))
@@ -107,7 +121,7 @@ def test_size_rotation(tmp_path: Path) -> None:
     for index in range(30):
         _submit(pipeline, index)
         if index % 3 == 2:
-            time.sleep(0.12)
+            assert pipeline.flush()
     pipeline.close()
     files = _files(tmp_path)
     assert len(files) > 2

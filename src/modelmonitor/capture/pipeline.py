@@ -65,6 +65,10 @@ class CapturePipeline:
             # An app that never runs its lifespan shutdown still gets its queue written at exit.
             atexit.register(self.close)
 
+    def flush(self, timeout_seconds: float = 10.0) -> bool:
+        """Write every record submitted so far now, and wait for it (``CaptureWriter.flush``)."""
+        return self.writer.flush(timeout_seconds)
+
     def close(self, timeout_seconds: float = 30.0) -> None:
         atexit.unregister(self.close)
         self.writer.close(timeout_seconds)

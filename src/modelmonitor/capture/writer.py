@@ -141,6 +141,10 @@ class CaptureWriter:
         self._thread: threading.Thread | None = None
         self._last_guard_check = 0.0
         self._problems = ThrottledLog(logger)
+        # Cycles begun and finished, for ``flush``: a waiter needs a whole cycle that began after it asked.
+        self._cycles = threading.Condition()
+        self._cycles_begun = 0
+        self._cycles_done = 0
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -182,6 +186,25 @@ class CaptureWriter:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def flush(self, timeout_seconds: float = 10.0) -> bool:
+        """Have the writer run a cycle now and wait for it: every record queued before the call is then
+        written (or held after a failed write), and files past their hour or age are closed (and handed
+        to the uploader). True when that cycle finished within ``timeout_seconds``; False when it did
+        not or the writer is not running. For tests and embedders that need the files now, instead of
+        waiting a flush interval."""
+        if not self.running:
+            return False
+        with self._cycles:
+            # A cycle under way may have drained the queue before these records came: wait for the next.
+            wanted = self._cycles_begun + 1
+            self._buffer.wakeup.set()
+            return (
+                self._cycles.wait_for(
+                    lambda: self._cycles_done >= wanted or not self.running, timeout_seconds
+                )
+                and self._cycles_done >= wanted
+            )
+
     # -- the loop --------------------------------------------------------------------------------------
     def _run(self) -> None:
         # Small, frequent batches: the writer holds the GIL for a short while each time, so request latency
@@ -203,6 +226,8 @@ class CaptureWriter:
         self._problems.flush()
 
     def _cycle(self) -> None:
+        with self._cycles:
+            self._cycles_begun += 1
         try:
             self._write(self._buffer.drain())
             self._rotate()
@@ -210,6 +235,10 @@ class CaptureWriter:
         except Exception:  # the writer must outlive any single failure; the request path never sees it
             self._stats.write_errors += 1
             logger.exception("capture writer cycle failed")
+        finally:
+            with self._cycles:
+                self._cycles_done += 1
+                self._cycles.notify_all()
 
     def _write(self, lines: list[CaptureLine]) -> None:
         now = time.monotonic()
