@@ -107,12 +107,9 @@ def _label(event_id: str, label: str) -> bytes:
 
 
 def run_ours(root: Path) -> None:
-    from modelmonitor.analyzers.model_quality import (
-        ModelQualitySettings,
-        observations_from_merged,
-        statistics_of,
-    )
-    from modelmonitor.dataset.merge import merge_ground_truth, read_merged
+    from modelmonitor.analyzers.merged_columns import observations_from_merged_files
+    from modelmonitor.analyzers.model_quality import ModelQualitySettings, statistics_of
+    from modelmonitor.dataset.merge import merge_ground_truth
     from modelmonitor.dataset.report import ReadReport
     from modelmonitor.dataset.window import AnalysisWindow
 
@@ -128,7 +125,7 @@ def run_ours(root: Path) -> None:
     )
     report = ReadReport()
     settings = ModelQualitySettings("BinaryClassification")
-    statistics = statistics_of(observations_from_merged(read_merged(merged.files, report), settings, report))
+    statistics = statistics_of(observations_from_merged_files(merged.files, settings, report))
     statistics.write(out / "statistics.json")
     print(
         json.dumps(

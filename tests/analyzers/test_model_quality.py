@@ -155,3 +155,12 @@ def test_merged_records_written_by_the_merge_read_back(tmp_path: Path) -> None:
     assert observations.predicted == [1]
     assert report.bad_record_count == 1
     assert str(report.bad_records[0]).startswith(f"{part}:2: not valid JSON")
+
+
+def test_a_regression_record_with_a_bad_prediction_keeps_neither_value() -> None:
+    report = ReadReport()
+    observations = observations_from_merged(
+        [_merged(1, "abc", "1.5"), _merged(2, "2.0", "2.5")], ModelQualitySettings("Regression"), report
+    )
+    assert (observations.actual, observations.predicted) == ([2.5], [2.0])
+    assert report.bad_record_count == 1

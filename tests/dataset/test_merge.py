@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelmonitor.capture.batch import write_batch_manifests
+from modelmonitor.dataset.ground_truth import read_ground_truth_lines
 from modelmonitor.dataset.merge import (
     ground_truth_files,
     merge_ground_truth,
@@ -113,9 +114,17 @@ def test_merge_joins_counts_and_writes_sagemakers_merged_records(tmp_path: Path)
     assert part.name.endswith(".c000.jsonl")
     lines = part.read_text().splitlines()
     records = [json.loads(line) for line in lines]
+    # the label first, then the capture record's fields as captured (SageMaker's files put eventVersion
+    # first; JSON objects are unordered: docs/compatibility.md)
     assert [list(r) for r in records] == [
-        ["eventVersion", "groundTruthData", "captureData", "eventMetadata"]
+        ["groundTruthData", "captureData", "eventMetadata", "eventVersion"]
     ] * 3
+    captured = [
+        json.loads(x)
+        for x in (capture / "ep/AllTraffic/2026/11/26/10/00-00-000-a.jsonl").read_text().splitlines()
+        if x.startswith("{")
+    ]
+    assert {k: v for k, v in records[1].items() if k != "groundTruthData"} == captured[1]
     assert [(r["eventMetadata"]["eventId"], r["groundTruthData"]["data"]) for r in records] == [
         ("e1", "1"),  # the later collection
         ("e2", "1"),
@@ -210,3 +219,73 @@ def test_transform_output_lines_without_an_inference_id_are_bad_records(tmp_path
     ):
         merge_transform_ground_truth(str(tmp_path / "batch"), DatasetFormat.PARQUET, window,
                                      str(tmp_path / "gt"), T0, str(tmp_path / "out"))  # fmt: skip
+
+
+def test_columnar_and_record_by_record_capture_reads_merge_the_same(tmp_path: Path) -> None:
+    """A block pyarrow takes (with per-record rereads of odd envelopes) against the same lines read
+    record by record (a line that is not JSON makes its block go that way)."""
+    lines = [
+        _capture("e1", "1", 0),
+        _capture("e2", None, 1),
+        _capture("e3", "", 2),  # an empty inference id: the event id joins
+        _capture("e4", "4", 3).replace("2026-11-26T10:03:00Z", "2026-11-26T10:03:00+00:00"),  # another form
+        _capture("e5", "5", 4).replace("2026-11-26T10:04:00Z", "yesterday"),  # a bad time: a bad record
+        _capture("e6", "6", 5).replace("10:05:00Z", "12:05:00Z"),  # outside the window
+        json.dumps({"eventMetadata": {"eventId": "e7", "inferenceTime": "2026-11-26T10:06:00Z"}}),
+        _capture("e8", "8", 7).replace('"eventVersion": "0"', '"eventVersion": "0", "groundTruthData": {}'),
+        _capture("e9", "9", 8).replace('"e9"', '"e9", "invocationSource": "ShadowExperiment"'),  # shadow
+    ]  # fmt: skip
+    labels = [_label(i, "1") for i in ("1", "e2", "e3", "4", "5", "6", "e7", "8", "9")]
+    results = []
+    for name, extra in (("columnar", []), ("by-record", ["not json"])):
+        root = tmp_path / name
+        folder = root / "capture/ep/AllTraffic/2026/11/26/10"
+        folder.mkdir(parents=True)
+        (folder / "00-00-000-a.jsonl").write_text("\n".join([*lines, *extra]) + "\n")
+        (root / "gt/2026/11/26/10").mkdir(parents=True)
+        (root / "gt/2026/11/26/10/00.jsonl").write_text("\n".join(labels) + "\n")
+        window = AnalysisWindow(T0, T0.replace(hour=11))
+        until = T0.replace(hour=12)
+        report = merge_ground_truth(str(root / "capture"), "ep", window, str(root / "gt"), until,
+                                    str(root / "out"))  # fmt: skip
+        merged = [json.loads(x) for f in report.files for x in Path(f).read_text().splitlines()]
+        read = report.capture_read
+        results.append(
+            (
+                (report.captured, report.matched, report.unmatched_ids, report.orphan_ids),
+                (read.records, read.records_in_window, read.outside_window, read.shadow_records),
+                [str(b).replace(str(root), "") for b in read.bad_records],
+                merged,
+            )
+        )
+    columnar, by_record = results
+    assert columnar[0] == by_record[0]
+    assert columnar[1][1:] == by_record[1][1:]
+    assert columnar[1][0] == by_record[1][0] - 1  # "not json" is a record too
+    assert columnar[2] == by_record[2][:-1]
+    assert columnar[3] == by_record[3]
+    assert columnar[0][1] == 5  # e1, e2, e3 (by its event id), e4, e8
+    assert any("yesterday" in b for b in columnar[2])
+    assert columnar[1][3] == 1  # the shadow record
+    e8 = next(m for m in columnar[3] if m["eventMetadata"]["eventId"] == "e8")
+    assert e8["groundTruthData"] == {"data": "1", "encoding": "CSV"}
+
+
+def test_columnar_and_record_by_record_label_reads_agree(tmp_path: Path) -> None:
+    lines = [
+        _label("1", "1"),
+        json.dumps({"groundTruthData": {"data": "0"}, "eventMetadata": {"eventId": "2"}}),  # CSV by default
+        json.dumps({"groundTruthData": {"data": "1", "encoding": "XML"}, "eventMetadata": {"eventId": "3"}}),
+        json.dumps({"groundTruthData": {"data": ""}, "eventMetadata": {"eventId": "4"}}),
+        json.dumps({"groundTruthData": {"data": "1"}, "eventMetadata": {}}),
+        _label("6", "0"),
+    ]
+    reads = []
+    for extra in ([], ["not json"]):
+        report = ReadReport()
+        labels = read_ground_truth_lines("gt.jsonl", ("\n".join([*lines, *extra]) + "\n").encode(), report)
+        reads.append((labels.table.to_pylist(), [str(b) for b in report.bad_records], report.rows))
+    assert reads[0][0] == reads[1][0]
+    assert reads[0][1] == reads[1][1][:-1]
+    assert reads[0][2] == reads[1][2] == 3
+    assert [r["event_id"] for r in reads[0][0]] == ["1", "2", "6"]

@@ -144,8 +144,10 @@ class Observations:
         else:
             if prediction is None:
                 raise _InvalidValueError("prediction", "no predicted value")
-            self.actual.append(_number(label, "label"))
-            self.predicted.append(_number(prediction, "prediction"))
+            # both parsed before either is kept: a bad prediction must not leave its label behind
+            actual_value, predicted_value = _number(label, "label"), _number(prediction, "prediction")
+            self.actual.append(actual_value)
+            self.predicted.append(predicted_value)
 
     def __len__(self) -> int:
         return len(self.actual)

@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from modelmonitor.dataset.report import BadRecord, ReadReport
@@ -65,15 +68,32 @@ def _table(ids: list[str], data: list[str], encodings: list[str]) -> pa.Table:
     return pa.table([ids, data, encodings], schema=GROUND_TRUTH_SCHEMA)
 
 
+_RECORD = pa.schema(
+    [
+        ("groundTruthData", pa.struct([("data", pa.string()), ("encoding", pa.string())])),
+        ("eventMetadata", pa.struct([("eventId", pa.string())])),
+    ]
+)
+_PARSE = pajson.ParseOptions(explicit_schema=_RECORD, unexpected_field_behavior="ignore")
+
+
 def read_ground_truth_lines(path: str, content: bytes, report: ReadReport) -> Labels:
     """SageMaker ground-truth JSON Lines; a malformed line is a bad record.
 
     Unlike capture files (written by our capture, where a last line without a newline is a writer cut
     short), label files come from users' code, and AWS's own samples write one record with no final
     newline: the last line is read like the others, and is a bad record if it was cut.
+
+    pyarrow's JSON reader parses the file at once; records it cannot take as they are (a missing or
+    empty field, another encoding) are read again one by one, in their place, for the message. A file
+    pyarrow cannot parse (a line that is not JSON, a field of another type, a blank line) is read record
+    by record: the same labels and the same bad records either way.
     """
     if content.strip() and not content.endswith(b"\n"):
         content += b"\n"
+    fast = _columnar(path, content, report)
+    if fast is not None:
+        return fast
     split = split_capture_lines(content)
     ids: list[str] = []
     data: list[str] = []
@@ -87,6 +107,38 @@ def read_ground_truth_lines(path: str, content: bytes, report: ReadReport) -> La
             encodings.append(parsed[2])
     report.rows += len(ids)
     return Labels(_table(ids, data, encodings))
+
+
+def _columnar(path: str, content: bytes, report: ReadReport) -> Labels | None:
+    if not content:
+        return Labels(_table([], [], []))
+    try:
+        parsed = pajson.read_json(pa.BufferReader(content), parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if parsed.num_rows != content.count(b"\n"):
+        return None  # blank lines were skipped: rows no longer match line numbers
+    truth = parsed.column("groundTruthData").combine_chunks()
+    metadata = parsed.column("eventMetadata").combine_chunks()
+    ids = pc.fill_null(metadata.field("eventId"), "")
+    data = pc.fill_null(truth.field("data"), "")
+    encodings = pc.fill_null(truth.field("encoding"), "CSV")
+    good = pc.and_(
+        pc.and_(pc.not_equal(ids, ""), pc.not_equal(data, "")), pc.is_in(encodings, pa.array(["CSV", "JSON"]))
+    )
+    good = pc.fill_null(good, False)
+    table = pa.table([ids, data, encodings], schema=GROUND_TRUTH_SCHEMA)
+    report.records += parsed.num_rows
+    if pc.all(good).as_py():
+        report.rows += parsed.num_rows
+        return Labels(table)
+    # the few records that break a rule: read again one by one, for the message
+    lines = content.split(b"\n")
+    for index in np.flatnonzero(~good.to_numpy(zero_copy_only=False)):
+        _ground_truth_record(path, int(index) + 1, lines[index], report)
+    kept = table.filter(good)
+    report.rows += kept.num_rows
+    return Labels(kept)
 
 
 def _ground_truth_record(

@@ -35,13 +35,9 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from modelmonitor.dataset.captured import (
-    capture_files,
-    capture_lines,
-    record_in_window,
-    transform_output_files,
-)
+from modelmonitor.dataset.captured import capture_files, capture_lines, transform_output_files
 from modelmonitor.dataset.ground_truth import read_ground_truth_lines
+from modelmonitor.dataset.merge_capture import KEYS_SCHEMA, capture_keys, merged_lines
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.dataset.window import AnalysisWindow, format_time, parse_time
@@ -155,102 +151,76 @@ def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
 class _Predictions:
     """Where the predictions are: endpoint capture files, or batch-transform output files.
 
-    ``keys(uri, report)`` gives (line, join key) of every prediction of one file that the window selects
-    (the rest counted in ``report``); ``merged(uri, labels)`` gives (folder, merged record) of the lines
-    in ``labels`` (line → (label data, label encoding)), the folder relative to the merge output.
+    ``keys(uri, report)`` gives the (line, join key) table (``KEYS_SCHEMA``) of the predictions of one
+    file that the window selects (the rest counted in ``report``); ``merged(uri, lines, data, encodings)``
+    gives (folder, merged records) of the sorted ``lines`` with their labels, the folder relative to the
+    merge output.
     """
 
     files: list[str]
-    keys: Callable[[str, ReadReport], Iterator[tuple[int, str]]]
-    merged: Callable[[str, dict[int, tuple[str, str]]], Iterator[tuple[str, bytes]]]
+    keys: Callable[[str, ReadReport], pa.Table]
+    merged: Callable[[str, np.ndarray, pa.Array, pa.Array], Iterator[tuple[str, list[bytes]]]]
 
 
 def _captures_table(predictions: _Predictions, report: ReadReport) -> pa.Table:
-    keys: list[str] = []
-    file_ids: list[int] = []
-    lines: list[int] = []
+    tables = []
     for file_id, uri in enumerate(predictions.files):
         report.files += 1
-        for number, key in predictions.keys(uri, report):
-            keys.append(key)
-            file_ids.append(file_id)
-            lines.append(number)
-    report.rows += len(keys)
-    return pa.table(
-        {
-            "key": pa.array(keys, type=pa.string()),
-            "file_id": pa.array(file_ids, type=pa.int32()),
-            "line": pa.array(lines, type=pa.int64()),
-        }
-    )
+        keys = predictions.keys(uri, report)
+        file_ids = pa.array(np.full(keys.num_rows, file_id, dtype=np.int32))
+        tables.append(keys.append_column("file_id", file_ids))
+    if not tables:
+        return KEYS_SCHEMA.append(pa.field("file_id", pa.int32())).empty_table()
+    table = pa.concat_tables(tables)
+    report.rows += table.num_rows
+    return table
 
 
-_JOIN = """
-WITH ranked AS (
-    SELECT event_id, data, encoding,
-           count(*) OVER (PARTITION BY event_id) AS copies,
-           row_number() OVER (PARTITION BY event_id ORDER BY seq DESC) AS rank
-    FROM labels
-), latest AS (SELECT event_id, data, encoding, copies FROM ranked WHERE rank = 1)
+# The latest label of each id (the highest collection sequence) and how many it had.
+_LATEST = """
+CREATE TEMP TABLE latest AS
+SELECT event_id, arg_max(data, seq) AS data, arg_max(encoding, seq) AS encoding, count(*) AS copies
+FROM labels GROUP BY event_id
 """
+_UNMATCHED = "FROM captures c ANTI JOIN latest l ON c.key = l.event_id"
+_ORPHANS = "FROM latest l ANTI JOIN captures c ON c.key = l.event_id"
 
 
 def _join(captures: pa.Table, labels: pa.Table, report: MergeReport) -> pa.Table:
     with duckdb.connect() as db:
         db.register("captures", captures)
         db.register("labels", labels)
+        db.execute(_LATEST)
         matched = cast(
             pa.Table,
             db.sql(
-                _JOIN + "SELECT c.file_id, c.line, l.data, l.encoding "
+                "SELECT c.file_id, c.line, l.data, l.encoding "
                 "FROM captures c JOIN latest l ON c.key = l.event_id ORDER BY c.file_id, c.line"
             ).to_arrow_table(),
         )
         report.matched = matched.num_rows
-        report.duplicate_labels = int(
-            db.execute(_JOIN + "SELECT coalesce(sum(copies - 1), 0) FROM latest").fetchone()[0]  # type: ignore[index]
-        )
-        unmatched = "FROM captures c ANTI JOIN latest l ON c.key = l.event_id"
-        orphans = "FROM latest l ANTI JOIN captures c ON c.key = l.event_id"
-        report.unmatched_predictions = int(db.execute(_JOIN + f"SELECT count(*) {unmatched}").fetchone()[0])  # type: ignore[index]
-        report.orphan_labels = int(db.execute(_JOIN + f"SELECT count(*) {orphans}").fetchone()[0])  # type: ignore[index]
+        counts = db.execute(
+            f"SELECT (SELECT coalesce(sum(copies - 1), 0) FROM latest), "
+            f"(SELECT count(*) {_UNMATCHED}), (SELECT count(*) {_ORPHANS})"
+        ).fetchone()
+        assert counts is not None
+        report.duplicate_labels, report.unmatched_predictions, report.orphan_labels = map(int, counts)
         listed = f"ORDER BY 1 LIMIT {MAX_LISTED_IDS}"
-        report.unmatched_ids = [
-            r[0] for r in db.execute(_JOIN + f"SELECT c.key {unmatched} {listed}").fetchall()
-        ]
-        report.orphan_ids = [
-            r[0] for r in db.execute(_JOIN + f"SELECT l.event_id {orphans} {listed}").fetchall()
-        ]
+        report.unmatched_ids = [r[0] for r in db.execute(f"SELECT c.key {_UNMATCHED} {listed}").fetchall()]
+        report.orphan_ids = [r[0] for r in db.execute(f"SELECT l.event_id {_ORPHANS} {listed}").fetchall()]
     return matched
-
-
-def _merged_line(line: bytes, data: str, encoding: str) -> bytes:
-    record = orjson.loads(line)
-    # SageMaker's merged records put the label before the capture data
-    merged = {
-        "eventVersion": record.get("eventVersion", "0"),
-        "groundTruthData": {"data": data, "encoding": encoding},
-    }
-    merged.update((k, v) for k, v in record.items() if k != "eventVersion")
-    return orjson.dumps(merged)
 
 
 def _endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow) -> _Predictions:
     store = store_for(destination)
 
-    def keys(uri: str, report: ReadReport) -> Iterator[tuple[int, str]]:
-        for number, line in capture_lines(store, uri, report):
-            raw = record_in_window(line, uri, number, window, report)
-            if raw is not None:
-                metadata = raw["eventMetadata"]
-                yield number, str(metadata.get("inferenceId") or metadata.get("eventId") or "")
+    def keys(uri: str, report: ReadReport) -> pa.Table:
+        return capture_keys(store, uri, window, report)
 
-    def merged(uri: str, labels: dict[int, tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
-        folder = _capture_folder(uri)
-        for number, line in capture_lines(store, uri, ReadReport()):
-            label = labels.get(number)
-            if label is not None:
-                yield folder, _merged_line(line, *label)
+    def merged(
+        uri: str, lines: np.ndarray, data: pa.Array, encodings: pa.Array
+    ) -> Iterator[tuple[str, list[bytes]]]:
+        yield _capture_folder(uri), merged_lines(store, uri, lines, data, encodings)
 
     return _Predictions(capture_files(store, destination, endpoint, window), keys, merged)
 
@@ -312,7 +282,9 @@ def _transform_predictions(destination: str, data_format: DatasetFormat, header:
     store = store_for(destination)
     content_type = "text/csv" if data_format is DatasetFormat.CSV else "application/jsonlines"
 
-    def keys(uri: str, report: ReadReport) -> Iterator[tuple[int, str]]:
+    def keys(uri: str, report: ReadReport) -> pa.Table:
+        lines: list[int] = []
+        ids: list[str] = []
         for number, line in _transform_lines(store_for(uri), uri, header):
             report.records += 1
             try:
@@ -321,11 +293,19 @@ def _transform_predictions(destination: str, data_format: DatasetFormat, header:
                 report.bad(BadRecord(uri, number, None, str(exc)))
                 continue
             report.records_in_window += 1
-            yield number, output.inference_id
+            lines.append(number)
+            ids.append(output.inference_id)
+        return pa.table(
+            [pa.array(lines, type=pa.int64()), pa.array(ids, type=pa.string())], schema=KEYS_SCHEMA
+        )
 
-    def merged(uri: str, labels: dict[int, tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+    def merged(
+        uri: str, wanted: np.ndarray, data: pa.Array, encodings: pa.Array
+    ) -> Iterator[tuple[str, list[bytes]]]:
+        labels = zip(data.to_pylist(), encodings.to_pylist(), strict=True)
+        by_line = dict(zip(wanted.tolist(), labels, strict=True))
         for number, line in _transform_lines(store_for(uri), uri, header):
-            label = labels.get(number)
+            label = by_line.get(number)
             if label is None:
                 continue
             output = _transform_output(line, data_format)
@@ -346,7 +326,7 @@ def _transform_predictions(destination: str, data_format: DatasetFormat, header:
                     "inferenceTime": format_time(output.inference_time),
                 },
             }
-            yield f"batch-transform/{hour_path(output.inference_time)}", orjson.dumps(record)
+            yield f"batch-transform/{hour_path(output.inference_time)}", [orjson.dumps(record)]
 
     return _Predictions(transform_output_files(store, destination, window), keys, merged)
 
@@ -367,13 +347,16 @@ class _PartWriter:
         self.parts: dict[str, int] = defaultdict(int)
         self.written: list[str] = []
 
-    def add(self, folder: str, line: bytes) -> None:
-        buffer = self.pending.setdefault(folder, bytearray())
-        buffer += line
-        buffer += b"\n"
-        self.counts[folder] += 1
-        if self.counts[folder] >= _RECORDS_PER_PART:
-            self._flush(folder)
+    def add(self, folder: str, lines: list[bytes]) -> None:
+        while lines:
+            room = _RECORDS_PER_PART - self.counts[folder]
+            taken, lines = lines[:room], lines[room:]
+            buffer = self.pending.setdefault(folder, bytearray())
+            buffer += b"\n".join(taken)
+            buffer += b"\n"
+            self.counts[folder] += len(taken)
+            if self.counts[folder] >= _RECORDS_PER_PART:
+                self._flush(folder)
 
     def _flush(self, folder: str) -> None:
         buffer = self.pending.pop(folder, None)
@@ -493,15 +476,10 @@ def _merge(
         if start == stop:
             continue
         part = matched.slice(start, stop - start)
-        wanted = dict(
-            zip(
-                part.column("line").to_pylist(),
-                zip(part.column("data").to_pylist(), part.column("encoding").to_pylist(), strict=True),
-                strict=True,
-            )
-        )
-        for folder, line in predictions.merged(uri, wanted):
-            writer.add(folder, line)
+        lines = part.column("line").to_numpy()
+        data, encodings = part.column("data").combine_chunks(), part.column("encoding").combine_chunks()
+        for folder, merged in predictions.merged(uri, lines, data, encodings):
+            writer.add(folder, merged)
     report.files = writer.close()
     return report
 

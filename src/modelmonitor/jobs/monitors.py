@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
+from modelmonitor.analyzers.merged_columns import observations_from_merged_files
 from modelmonitor.analyzers.model_bias import (
     DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
@@ -34,7 +35,6 @@ from modelmonitor.analyzers.model_bias import (
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
     observations_from_csv,
-    observations_from_merged,
     statistics_of,
 )
 from modelmonitor.constraints import data_quality, model_quality
@@ -254,7 +254,7 @@ def _model_quality_profile(
         raise ConfigurationError("a ModelQuality job needs problem_type (and the attributes of its data)")
     report = ReadReport()
     if data.merged is not None:
-        observations = observations_from_merged(read_merged(list(data.merged), report), settings, report)
+        observations = observations_from_merged_files(list(data.merged), settings, report)
     else:
         if data.source.format != DatasetFormat.CSV:
             raise ConfigurationError(

@@ -1,0 +1,190 @@
+"""Merged records → model-quality observations, columnar: what a monitoring execution analyses.
+
+A merged file is parsed by pyarrow's JSON reader (only the label and the model output), and the
+common record is taken with Arrow kernels: a CSV label, a CSV output whose attributes are column
+indexes (or absent, for an output of one value), values that are plain numbers or binary labels.
+Every other record (a JSON or BASE64 payload and its JMESPath attribute, a quoted or multi-line CSV
+payload, a value that breaks a rule and needs its message, multiclass labels) goes through the
+per-record rule, ``analyzers.model_quality.observations_from_merged``, and a file pyarrow cannot
+parse is read record by record. The observations are the same either way, in the records' order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
+
+from modelmonitor.analyzers.model_quality import ModelQualitySettings, Observations, observations_from_merged
+from modelmonitor.dataset.merge import MergedRecord, read_merged
+from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.storage.objects import store_for
+
+__all__ = ["observations_from_merged_files"]
+
+_SECTION = pa.struct([("data", pa.string()), ("encoding", pa.string())])
+_MERGED = pa.schema(
+    [
+        ("groundTruthData", _SECTION),
+        ("captureData", pa.struct([("endpointOutput", _SECTION), ("batchTransformOutput", _SECTION)])),
+    ]
+)
+_PARSE = pajson.ParseOptions(explicit_schema=_MERGED, unexpected_field_behavior="ignore")
+_READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_TRUE = pa.array(["1", "1.0", "true"])
+_FALSE = pa.array(["0", "0.0", "false"])
+
+
+def _index(attribute: str | None) -> int | None:
+    """The CSV column an attribute names, or None for an attribute that is not an index."""
+    return int(attribute) if attribute is not None and attribute.isdigit() else None
+
+
+def _bool(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _numbers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(values as floats, where they are plain finite numbers)."""
+    ok = _bool(pc.match_substring_regex(values, _NUMBER))
+    floats = pc.cast(pc.if_else(pa.array(ok), values, "0"), pa.float64()).to_numpy(zero_copy_only=False)
+    return floats, ok
+
+
+def _binary(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(0/1 labels, where the text is one of the binary label spellings)."""
+    lowered = pc.utf8_lower(values)
+    ones, zeros = _bool(pc.is_in(lowered, _TRUE)), _bool(pc.is_in(lowered, _FALSE))
+    return ones.astype(np.int64), ones | zeros
+
+
+def _column(fields: pa.ListArray, index: int, width: np.ndarray) -> pa.Array:
+    """Field ``index`` of each split payload ("" where the payload is narrower)."""
+    safe = pc.if_else(pa.array(width > index), fields, pa.scalar(None, fields.type))
+    return pc.utf8_trim_whitespace(pc.fill_null(pc.list_element(safe, index), ""))
+
+
+def _columnar(
+    table: pa.Table, settings: ModelQualitySettings
+) -> tuple[np.ndarray, list[int | float | str], list[int | float | str], list[float]]:
+    """(rows taken, their actual, predicted and score values) of the rows the kernels can take."""
+    rows = table.num_rows
+    none: tuple[np.ndarray, list[int | float | str], list[int | float | str], list[float]] = (
+        np.zeros(rows, dtype=bool),
+        [],
+        [],
+        [],
+    )
+    problem = settings.problem_type
+    inference, probability = _index(settings.inference_attribute), _index(settings.probability_attribute)
+    if problem == "MulticlassClassification":
+        return none
+    if (settings.inference_attribute is not None and inference is None) or (
+        settings.probability_attribute is not None and probability is None
+    ):
+        return none  # JMESPath attributes: per record
+    truth = table.column("groundTruthData").combine_chunks()
+    capture = table.column("captureData").combine_chunks()
+    output = capture.field("endpointOutput")
+    if output.null_count:
+        output = pc.if_else(output.is_valid(), output, capture.field("batchTransformOutput"))
+    labels = pc.utf8_trim_whitespace(pc.fill_null(truth.field("data"), ""))
+    payloads = pc.utf8_rtrim(pc.fill_null(output.field("data"), ""), characters="\r\n")
+    plain = (
+        _bool(pc.equal(pc.fill_null(truth.field("encoding"), "CSV"), "CSV"))
+        & _bool(pc.equal(pc.fill_null(output.field("encoding"), "CSV"), "CSV"))
+        & ~_bool(pc.match_substring_regex(labels, '[,"\n\r]'))
+        & ~_bool(pc.match_substring_regex(payloads, '["\n\r]'))
+    )
+    fields = pc.split_pattern(payloads, ",")
+    width = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
+    if inference is None and probability is None:
+        single = pc.utf8_trim_whitespace(payloads)
+        plain &= width == 1
+        predicted_text = single if problem != "BinaryClassification" else None
+        probability_text = single if problem == "BinaryClassification" else None
+    else:
+        predicted_text = None if inference is None else _column(fields, inference, width)
+        probability_text = None if probability is None else _column(fields, probability, width)
+        plain &= width > max(i for i in (inference, probability) if i is not None)
+    if problem == "Regression":
+        assert predicted_text is not None
+        actual, actual_ok = _numbers(labels)
+        predicted, predicted_ok = _numbers(predicted_text)
+        taken = plain & actual_ok & predicted_ok
+        return taken, actual[taken].tolist(), predicted[taken].tolist(), []
+    actual_labels, actual_ok = _binary(labels)
+    taken = plain & actual_ok
+    scores: np.ndarray | None = None
+    if probability_text is not None:
+        scores, scores_ok = _numbers(probability_text)
+        taken &= scores_ok & (scores >= 0.0) & (scores <= 1.0)
+    if predicted_text is not None:
+        predicted_labels, predicted_ok = _binary(predicted_text)
+        taken &= predicted_ok
+    else:
+        assert scores is not None
+        predicted_labels = (scores >= settings.threshold).astype(np.int64)
+    if scores is None:
+        scores = predicted_labels.astype(np.float64)
+    return (
+        taken,
+        actual_labels[taken].tolist(),
+        predicted_labels[taken].tolist(),
+        scores[taken].tolist(),
+    )
+
+
+def _file_observations(uri: str, settings: ModelQualitySettings, report: ReadReport) -> Observations:
+    content = store_for(uri).read_bytes(uri)  # written by the merge: every line ends with a newline
+    try:
+        table = pajson.read_json(pa.BufferReader(content), read_options=_READ, parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = None
+    if table is None or table.num_rows != content.count(b"\n"):
+        return observations_from_merged(read_merged([uri], report), settings, report)
+    report.files += 1
+    report.records += table.num_rows
+    taken, actual, predicted, scores = _columnar(table, settings)
+    report.rows += len(actual)
+    if taken.all():
+        return Observations(settings, actual, predicted, scores)
+    # the other rows by the per-record rule (which names what is wrong), then all in line order
+    lines = content.split(b"\n")
+    indexes = np.flatnonzero(taken).tolist()
+    for index in np.flatnonzero(~taken).tolist():
+        record = orjson.loads(lines[index])  # pyarrow parsed this line: it is JSON
+        if not isinstance(record, dict):
+            report.bad(
+                BadRecord(uri, index + 1, None, f"expected a JSON object, got {type(record).__name__}")
+            )
+            continue
+        one = observations_from_merged([MergedRecord(uri, index + 1, record)], settings, report)
+        if len(one):
+            indexes.append(index)
+            actual += one.actual
+            predicted += one.predicted
+            scores += one.scores
+    order = np.argsort(np.asarray(indexes), kind="stable").tolist()
+    return Observations(
+        settings,
+        [actual[i] for i in order],
+        [predicted[i] for i in order],
+        [scores[i] for i in order] if scores else [],
+    )
+
+
+def observations_from_merged_files(
+    uris: list[str], settings: ModelQualitySettings, report: ReadReport
+) -> Observations:
+    """The observations of the merged files ``uris``, in order; records that break a rule are bad records."""
+    observations = Observations(settings)
+    for uri in uris:
+        part = _file_observations(uri, settings, report)
+        observations.actual.extend(part.actual)
+        observations.predicted.extend(part.predicted)
+        observations.scores.extend(part.scores)
+    return observations

@@ -1,0 +1,206 @@
+"""The endpoint side of the ground-truth merge, columnar: captured records → join keys, and merged lines.
+
+``capture_keys`` reads one capture file a block at a time: pyarrow's JSON reader parses the envelopes
+of a whole block (only ``eventMetadata`` and whether ``captureData`` is there), Arrow kernels check the
+time, the window and shadow traffic and pick the join key, ``coalesce(inferenceId, eventId)``. A record
+whose envelope is not as expected (a missing field, a time in another format) is read again by the
+per-record rule (``dataset.captured.record_in_window``), in its place, so that it is named with
+``file:line``; a block pyarrow cannot parse (a line that is not JSON, a blank line, a field of another
+type) is read record by record. Either way the keys and the counts are the same.
+
+``merged_lines`` writes a merged record without parsing the capture record again: the label goes in
+front of the record's own fields, ``{"groundTruthData": {...}, <the capture record's fields>}``. A line
+that does not start with ``{`` or already names ``groundTruthData`` is parsed and written as an object.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
+
+from modelmonitor.dataset.captured import capture_blocks, record_in_window
+from modelmonitor.dataset.report import ReadReport
+from modelmonitor.dataset.window import AnalysisWindow
+from modelmonitor.formats.capture import split_capture_lines
+from modelmonitor.storage.objects import ObjectStore
+
+__all__ = ["KEYS_SCHEMA", "capture_keys", "merged_lines"]
+
+# line: the record's line number in its file; key: what its label's eventId must equal
+KEYS_SCHEMA = pa.schema([("line", pa.int64()), ("key", pa.string())])
+_ENVELOPE = pa.schema(
+    [
+        ("captureData", pa.struct([("endpointOutput", pa.struct([("mode", pa.string())]))])),
+        (
+            "eventMetadata",
+            pa.struct(
+                [
+                    ("eventId", pa.string()),
+                    ("inferenceId", pa.string()),
+                    ("inferenceTime", pa.string()),
+                    ("invocationSource", pa.string()),
+                ]
+            ),
+        ),
+    ]
+)
+_PARSE = pajson.ParseOptions(explicit_schema=_ENVELOPE, unexpected_field_behavior="ignore")
+_READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _key_of(raw: dict[str, object]) -> str:
+    metadata = raw["eventMetadata"]
+    assert isinstance(metadata, dict)
+    return str(metadata.get("inferenceId") or metadata.get("eventId") or "")
+
+
+def _record_by_record(
+    uri: str, base: int, block: bytes, window: AnalysisWindow, report: ReadReport
+) -> tuple[list[int], list[str]]:
+    lines: list[int] = []
+    keys: list[str] = []
+    for relative, line in split_capture_lines(block).lines:
+        raw = record_in_window(line, uri, base + relative, window, report)
+        if raw is not None:
+            lines.append(base + relative)
+            keys.append(_key_of(raw))
+    return lines, keys
+
+
+def _block_keys(
+    uri: str, base: int, block: bytes, window: AnalysisWindow, report: ReadReport
+) -> tuple[np.ndarray, pa.Array]:
+    """(line numbers, keys) of the block's records in the window, in line order."""
+    try:
+        table = pajson.read_json(pa.BufferReader(block), read_options=_READ, parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = None
+    if table is None or table.num_rows != block.count(b"\n"):
+        lines, keys = _record_by_record(uri, base, block, window, report)
+        return np.asarray(lines, dtype=np.int64), pa.array(keys, type=pa.string())
+    capture = table.column("captureData").combine_chunks()
+    metadata = table.column("eventMetadata").combine_chunks()
+    times = pc.strptime(metadata.field("inferenceTime"), format=_TIME_FORMAT, unit="s", error_is_null=True)
+    envelope_ok = pc.and_(pc.and_(capture.is_valid(), metadata.is_valid()), times.is_valid())
+    ok = np.asarray(envelope_ok.to_numpy(zero_copy_only=False), dtype=bool)
+    seconds = np.where(ok, pc.fill_null(times.cast(pa.int64()), 0).to_numpy(zero_copy_only=False), 0)
+    in_window = ok & (seconds >= window.start.timestamp()) & (seconds < window.end.timestamp())
+    source = metadata.field("invocationSource")
+    shadow = in_window & np.asarray(
+        pc.fill_null(pc.equal(source, "ShadowExperiment"), False).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    selected = in_window & ~shadow
+    report.records += int(np.count_nonzero(ok))
+    report.outside_window += int(np.count_nonzero(ok & ~in_window))
+    report.shadow_records += int(np.count_nonzero(shadow))
+    report.records_in_window += int(np.count_nonzero(selected))
+    inference_id = metadata.field("inferenceId")
+    has_id = pc.fill_null(pc.not_equal(inference_id, ""), False)
+    keys = pc.fill_null(pc.if_else(has_id, inference_id, metadata.field("eventId")), "")
+    indexes = np.flatnonzero(selected)
+    numbers: np.ndarray = base + 1 + indexes
+    chosen = keys.take(pa.array(indexes))
+    if ok.all():
+        return numbers, chosen
+    # records whose envelope is not as expected: the per-record rule names them, in their place
+    raw_lines = block.split(b"\n")
+    extra_lines: list[int] = []
+    extra_keys: list[str] = []
+    for index in np.flatnonzero(~ok):
+        raw = record_in_window(raw_lines[index], uri, base + 1 + int(index), window, report)
+        if raw is not None:
+            extra_lines.append(base + 1 + int(index))
+            extra_keys.append(_key_of(raw))
+    if not extra_lines:
+        return numbers, chosen
+    all_lines = np.concatenate([numbers, np.asarray(extra_lines, dtype=np.int64)])
+    all_keys = pa.concat_arrays([chosen, pa.array(extra_keys, type=pa.string())])
+    order = np.argsort(all_lines, kind="stable")
+    return all_lines[order], all_keys.take(pa.array(order))
+
+
+def capture_keys(store: ObjectStore, uri: str, window: AnalysisWindow, report: ReadReport) -> pa.Table:
+    """(line, key) of every record of ``uri`` in the window (``KEYS_SCHEMA``); the rest counted."""
+    lines: list[np.ndarray] = []
+    keys: list[pa.Array] = []
+    for base, block in capture_blocks(store, uri, report):
+        block_lines, block_keys = _block_keys(uri, base, block, window, report)
+        lines.append(block_lines)
+        keys.append(block_keys)
+    if not lines:
+        return KEYS_SCHEMA.empty_table()
+    return pa.table(
+        [pa.array(np.concatenate(lines), type=pa.int64()), pa.concat_arrays(keys)], schema=KEYS_SCHEMA
+    )
+
+
+def _merged_object(line: bytes, data: str, encoding: str) -> bytes:
+    record = orjson.loads(line)
+    merged = {"groundTruthData": {"data": data, "encoding": encoding}}
+    merged.update((k, v) for k, v in record.items() if k != "groundTruthData")
+    return orjson.dumps(merged)
+
+
+def _label_prefixes(data: pa.Array, encodings: pa.Array) -> pa.Array:
+    """``{"groundTruthData": {...},`` of each label, built once per distinct label."""
+    pairs = pc.binary_join_element_wise(data, encodings, "\x00").dictionary_encode()
+    prefixes = []
+    for pair in pairs.dictionary.to_pylist():
+        label, encoding = pair.split("\x00")
+        body = orjson.dumps({"data": label, "encoding": encoding})
+        prefixes.append(b'{"groundTruthData":' + body + b",")
+    return pa.array(prefixes, type=pa.binary()).take(pairs.indices)
+
+
+def _block_lines(block: bytes) -> pa.Array:
+    """The block's lines (without their newline) as one binary array over the block's own buffer."""
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    offsets = np.concatenate(([0], ends + 1)).astype(np.int32)
+    with_newlines = pa.Array.from_buffers(
+        pa.binary(), len(ends), [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(block)]
+    )
+    return with_newlines
+
+
+def merged_lines(
+    store: ObjectStore, uri: str, wanted: np.ndarray, data: pa.Array, encodings: pa.Array
+) -> list[bytes]:
+    """The merged records of the lines ``wanted`` (sorted) of ``uri``, with their labels' ``data`` and
+    ``encodings``; in Arrow, the label prefix joined to each line after its ``{``."""
+    prefixes = _label_prefixes(data, encodings)
+    out: list[bytes] = []
+    position = 0
+    for base, block in capture_blocks(store, uri, ReadReport()):
+        count = block.count(b"\n")
+        stop = int(np.searchsorted(wanted, base + count, side="right"))
+        if stop == position:
+            continue
+        indexes = wanted[position:stop] - base - 1
+        lines = _block_lines(block).take(pa.array(indexes))
+        # the line without its "{" and newline, behind the label: {"groundTruthData":{...},"captureData":...
+        bodies = pc.binary_slice(lines, 1, -1)
+        merged = pc.binary_join_element_wise(prefixes.slice(position, stop - position), bodies, b"")
+        plain = pc.and_(
+            pc.and_(pc.starts_with(lines, "{"), pc.invert(pc.match_substring(lines, '"groundTruthData"'))),
+            pc.greater(pc.binary_length(lines), 3),
+        )
+        texts = merged.to_pylist()
+        if not pc.all(plain).as_py():
+            span = stop - position
+            labels = list(
+                zip(
+                    data.slice(position, span).to_pylist(),
+                    encodings.slice(position, span).to_pylist(),
+                    strict=True,
+                )
+            )
+            for index in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+                raw = lines[index].as_py().rstrip(b"\n")
+                texts[index] = _merged_object(raw, *labels[index])
+        out.extend(texts)
+        position = stop
+    return out
