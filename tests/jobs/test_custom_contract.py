@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from modelmonitor.capture.batch import write_batch_manifests
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import ExecutionStatus
@@ -174,6 +175,9 @@ def test_the_job_config_is_written_in_sagemakers_shape_and_the_command_is_told_w
     assert config["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 1
     assert config["Environment"]["dataset_source"] == env["dataset_source"]
     assert config["Environment"]["F1_LIMIT"] == "20"
+    # the config holds the job's variables; the command's process also has the host's basics
+    assert "PATH" not in config["Environment"]
+    assert "PATH" in env
 
 
 def test_a_job_that_writes_neither_message_nor_reports_is_failed(tmp_path: Path) -> None:
@@ -211,6 +215,79 @@ def test_a_bad_violations_file_fails_the_execution_naming_it(tmp_path: Path) -> 
     assert outcome.status == ExecutionStatus.FAILED
     assert outcome.failure_reason is not None
     assert "constraint_violations.json: cannot be read" in outcome.failure_reason
+
+
+def test_a_sagemaker_sentence_without_a_count_gets_the_count_of_its_violations_file(tmp_path: Path) -> None:
+    sentence = "CompletedWithViolations: Job completed successfully with 2 violations."
+    code = (
+        "import json, os, pathlib; out = pathlib.Path(os.environ['output_path']); "
+        "out.mkdir(parents=True, exist_ok=True); violation = {'feature_name': 'f', "
+        "'constraint_check_type': 'data_type_check', 'description': 'd'}; "
+        "(out / 'constraint_violations.json').write_text(json.dumps({'violations': [violation] * 2})); "
+        f"pathlib.Path(os.environ['output_message_file']).write_text({sentence!r})"
+    )
+    (tmp_path / "capture").mkdir()
+    running = start_execution(
+        execution_id=9,
+        definition=_definition(tmp_path, command=(sys.executable, "-c", code)),
+        schedule_name="byoc",
+        scheduled_time=SCHEDULED,
+        capture_uri=str(tmp_path / "capture"),
+        home=tmp_path / "home",
+    )
+    outcome = _wait(running)
+    assert (outcome.status, outcome.violation_count, outcome.exit_message) == (
+        ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
+        2,
+        sentence,
+    )
+
+
+def test_batch_transform_capture_is_staged_at_its_destination(tmp_path: Path) -> None:
+    data = tmp_path / "transform-input"
+    data.mkdir()
+    (data / "part-0.csv").write_text("1,5.1\n")
+    (data / "part-1.csv").write_text("0,4.9\n")
+    capture = tmp_path / "batch-capture"
+    files = [str(data / "part-0.csv"), str(data / "part-1.csv")]
+    write_batch_manifests(
+        files, [f"{f}.out" for f in files], str(capture), job_start=SCHEDULED - timedelta(minutes=30)
+    )
+    # an older job, outside the window: not staged
+    (data / "old.csv").write_text("1,1\n")
+    write_batch_manifests(
+        [str(data / "old.csv")],
+        [str(data / "old.csv.out")],
+        str(capture),
+        job_start=SCHEDULED - timedelta(hours=5),
+    )
+    code = (
+        "import os, pathlib; source = pathlib.Path(os.environ['dataset_source']); "
+        "names = [p.relative_to(source).as_posix() for p in source.rglob('*') if p.is_file()]; "
+        "print('staged', sorted(names)); "
+        "out = pathlib.Path(os.environ['output_path']); out.mkdir(parents=True, exist_ok=True); "
+        "(out / 'statistics.json').write_text('{}')"
+    )
+    definition = JobDefinition(
+        input_kind="batch_transform",
+        capture_uri=str(capture),
+        dataset_format={"csv": {"header": False}},
+        output_uri=str(tmp_path / "out"),
+        command=(sys.executable, "-c", code),
+        input_destination="/opt/ml/processing/input",
+    )
+    running = start_execution(
+        execution_id=10,
+        definition=definition,
+        schedule_name="batch-byoc",
+        scheduled_time=SCHEDULED,
+        capture_uri=None,
+        home=tmp_path / "home",
+    )
+    outcome = _wait(running)
+    assert outcome.status == ExecutionStatus.COMPLETED
+    log = (tmp_path / "home" / "executions" / "10" / "log.txt").read_text()
+    assert "staged ['part-0.csv', 'part-1.csv']" in log
 
 
 def test_no_container_runtime_is_one_clear_line(tmp_path: Path) -> None:

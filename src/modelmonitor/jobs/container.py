@@ -15,7 +15,8 @@ the execution (``{home}/executions/{id}/opt/ml/...``):
 When the job has ended, ``collect_outputs`` moves a container's exit message and metrics to the
 execution's own files, and, if the job exited 0 without an exit message (SageMaker's documented contract
 asks only for reports), makes its message from ``constraint_violations.json`` (its count) or
-``statistics.json`` (no violations) through ``formats.exit_message``.
+``statistics.json`` (no violations) through ``formats.exit_message``; a ``CompletedWithViolations``
+sentence without a count gets the count of ``constraint_violations.json``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from modelmonitor.dataset.captured import capture_files, transform_input_files
 from modelmonitor.dataset.window import AnalysisWindow
-from modelmonitor.errors import ConfigurationError
+from modelmonitor.errors import ConfigurationError, FormatError
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import join_uri
@@ -49,6 +50,7 @@ from modelmonitor.formats.processing_job_config import (
     processing_job_config,
     schedule_arn,
 )
+from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.contract import JobContract, execution_environment
 from modelmonitor.storage.objects import store_for
 
@@ -228,9 +230,9 @@ def prepare_custom_monitor(
         custom = replace(
             custom, output_message_file=MESSAGE_FILE, cloudwatch_metrics_directory=METRICS_DIRECTORY
         )
-    job_env = execution_environment(
-        custom, definition.environment, {} if in_container else inherited, custom=True
-    )
+    # The job's own variables (the config's Environment, a container's whole environment); a command
+    # also inherits the basics of running a program on this host.
+    job_env = execution_environment(custom, definition.environment, {}, custom=True)
     job_name = execution_job_name(execution_id)
     config = processing_job_config(
         job_name=job_name,
@@ -252,7 +254,8 @@ def prepare_custom_monitor(
     (config_file.parent / "resourceconfig.json").write_text(json.dumps(resources) + "\n", encoding="utf-8")
     if not in_container:
         assert definition.command is not None
-        return CustomLaunch([*definition.command, *definition.arguments], job_env)
+        process_env = execution_environment(custom, definition.environment, inherited, custom=True)
+        return CustomLaunch([*definition.command, *definition.arguments], process_env)
     return CustomLaunch(
         _container_argv(root, definition, runtime, job_env, inherited, execution_id),
         _runtime_environment(contract, inherited),
@@ -341,8 +344,26 @@ def collect_outputs(root: Path, message: Path, metrics: Path, *, exited_cleanly:
         for item in sorted(container_metrics.iterdir()):
             if item.is_file():
                 item.replace(metrics / item.name)
-    if exited_cleanly and not message.exists() and written.is_dir():
+    if exited_cleanly and written.is_dir():
+        _settle_message(message, written)
+    return written if written.is_dir() else None
+
+
+def _settle_message(message: Path, written: Path) -> None:
+    """The message the reports imply when the job wrote none; the count of ``constraint_violations.json``
+    added to a ``CompletedWithViolations`` sentence that gives none (SageMaker's containers write the
+    sentence only). A message that cannot be read is left for the worker to report."""
+    if not message.exists():
         implied = _message_from_reports(written)
         if implied is not None:
             implied.write(message)
-    return written if written.is_dir() else None
+        return
+    try:
+        said = ExitMessage.read(message)
+    except FormatError:
+        return
+    if said.status != ExecutionStatus.COMPLETED_WITH_VIOLATIONS or said.violation_count is not None:
+        return
+    implied = _message_from_reports(written)
+    if implied is not None and implied.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS:
+        ExitMessage(said.status, implied.violation_count, None, said.sentence).write(message)
