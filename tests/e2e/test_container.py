@@ -268,7 +268,12 @@ def test_past_its_max_runtime_the_container_is_stopped_too(image: str, home: Pat
     monitor = ModelMonitor(
         role="r",
         image_uri=image,
-        entrypoint=["/usr/bin/python3", "-c", "import time; time.sleep(120)"],
+        # it ignores the stop: the runtime's client is killed after the grace, the container removed
+        entrypoint=[
+            "/usr/bin/python3",
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+        ],
         max_runtime_in_seconds=2,
     )
     _schedule(monitor, home)

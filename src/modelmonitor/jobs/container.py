@@ -61,12 +61,16 @@ __all__ = [
     "collect_outputs",
     "container_runtime",
     "prepare_custom_monitor",
+    "remove_container",
 ]
 
 RUNTIME_VARIABLE = "MODELMONITOR_CONTAINER_RUNTIME"
 RUN_OPTIONS_VARIABLE = "MODELMONITOR_CONTAINER_RUN_OPTIONS"
 _RUNTIMES = (("podman",), ("docker",))
 _PROBE_TIMEOUT_SECONDS = 30
+# The command that removes an execution's container, beside its files (an adopting scheduler finds it too).
+STOP_FILE = "container-stop.json"
+_STOP_TIMEOUT_SECONDS = 60
 # Baselines and scripts are inputs of the processing job too; these are their folders in the container.
 _FILE_INPUTS = (
     ("baseline_statistics", "baseline", "/opt/ml/processing/baseline/stats"),
@@ -277,14 +281,9 @@ def _container_argv(
     destination = definition.input_destination or DEFAULT_INPUT_DESTINATION
     output_local = definition.output_source or DEFAULT_OUTPUT_SOURCE
     host_path(root, "/opt/ml/output/metrics/cloudwatch").mkdir(parents=True, exist_ok=True)
-    argv = [
-        *runtime,
-        "run",
-        "--rm",
-        "--init",
-        "--name",
-        f"modelmonitor-execution-{execution_id}-{os.getpid()}",
-    ]
+    name = f"modelmonitor-execution-{execution_id}-{os.getpid()}"
+    (root / STOP_FILE).write_text(json.dumps([*runtime, "rm", "--force", name]) + "\n", encoding="utf-8")
+    argv = [*runtime, "run", "--rm", "--init", "--name", name]
     argv += ["--env-file", str(env_file)]
     argv += _mount(host_path(root, destination), destination, read_only=True)
     for *_, folder in _FILE_INPUTS:
@@ -305,6 +304,29 @@ def _runtime_environment(contract: JobContract, inherited: Mapping[str, str]) ->
     host-side contract, which names the execution for a scheduler that adopts it; the container gets
     only its env file."""
     return execution_environment(contract, {}, inherited, custom=False)
+
+
+def remove_container(root: Path) -> str | None:
+    """Remove the execution's container, if it ran one: stopping the runtime's client does not always
+    stop the container (a stop that came while it was being created, or a client killed outright).
+    Returns what went wrong, for the log; None when done or there was nothing to do."""
+    try:
+        argv = json.loads((root / STOP_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        return f"{root / STOP_FILE}: cannot be read ({exc})"
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=_STOP_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{' '.join(argv)}: {exc}"
+    said = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0 and "no such container" not in said.lower():  # docker's answer when it is gone
+        lines = said.strip().splitlines()
+        return f"{' '.join(argv)}: exit {done.returncode} ({lines[-1] if lines else 'no message'})"
+    return None
 
 
 def _message_from_reports(folder: Path) -> ExitMessage | None:

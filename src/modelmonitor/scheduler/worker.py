@@ -31,7 +31,7 @@ from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import execution_output_prefix
 from modelmonitor.formats.statuses import ExecutionStatus
-from modelmonitor.jobs.container import collect_outputs, prepare_custom_monitor
+from modelmonitor.jobs.container import collect_outputs, prepare_custom_monitor, remove_container
 from modelmonitor.jobs.contract import (
     CAPTURE_DATASET_FORMAT,
     JobContract,
@@ -175,6 +175,10 @@ class RunningExecution:
             self.process.wait()
         elif self.pid > 0 and self._running():
             stop_group(self.pid, KILL_GRACE_SECONDS)
+        problem = remove_container(self.paths.root)
+        if problem is not None:
+            with self.paths.log.open("a", encoding="utf-8") as log:
+                log.write(f"could not remove the execution's container: {problem}\n")
 
     def stop(self, reason: str) -> Outcome:
         """Stop the process group now (a manual stop): Stopped with ``reason``."""
