@@ -7,6 +7,7 @@ modelmonitor import, no exit message); it runs unchanged as a command over captu
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -288,6 +289,29 @@ def test_batch_transform_capture_is_staged_at_its_destination(tmp_path: Path) ->
     assert outcome.status == ExecutionStatus.COMPLETED
     log = (tmp_path / "home" / "executions" / "10" / "log.txt").read_text()
     assert "staged ['part-0.csv', 'part-1.csv']" in log
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"input_destination": "/opt/ml/input/data"}, "expected an absolute path under /opt/ml/processing"),
+        ({"output_source": "/opt/ml/processing/../config"}, "expected an absolute path under /opt/ml"),
+        ({"output_source": "/opt/ml/processing"}, "expected a folder below /opt/ml/processing"),
+        ({"output_source": "/opt/ml/processing/input/endpoint/out"}, "overlap; expected separate folders"),
+        ({"image_uri": " "}, "image_uri: got an empty name"),
+    ],
+)
+def test_bad_local_paths_are_refused_naming_the_field(
+    tmp_path: Path, changes: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(problem)):
+        _definition(tmp_path, **changes)
+
+
+def test_a_local_path_without_its_leading_slash_is_taken_from_the_root(tmp_path: Path) -> None:
+    # SageMaker's own guide writes destination="opt/ml/processing/input"
+    definition = _definition(tmp_path, input_destination="opt/ml/processing/input")
+    assert definition.input_destination == "/opt/ml/processing/input"
 
 
 def test_no_container_runtime_is_one_clear_line(tmp_path: Path) -> None:

@@ -19,7 +19,12 @@ from typing import Any, Literal
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.model_quality import PROBLEM_TYPES, ProblemType
-from modelmonitor.formats.processing_job_config import check_container_path
+from modelmonitor.formats.processing_job_config import (
+    DEFAULT_INPUT_DESTINATION,
+    DEFAULT_OUTPUT_SOURCE,
+    check_container_path,
+    check_separate_paths,
+)
 from modelmonitor.formats.statuses import MonitoringType
 
 __all__ = [
@@ -242,6 +247,11 @@ class JobDefinition:
         if self.output_source is not None:
             path = check_container_path(self.output_source, "output source (LocalPath)")
             object.__setattr__(self, "output_source", path)
+        if self.is_custom:
+            check_separate_paths(
+                self.input_destination or DEFAULT_INPUT_DESTINATION,
+                self.output_source or DEFAULT_OUTPUT_SOURCE,
+            )
 
     @property
     def is_custom(self) -> bool:

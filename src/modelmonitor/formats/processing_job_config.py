@@ -30,6 +30,7 @@ __all__ = [
     "OUTPUT_NAME",
     "ProcessingInput",
     "check_container_path",
+    "check_separate_paths",
     "execution_job_name",
     "host_path",
     "output_source",
@@ -78,6 +79,16 @@ def check_container_path(path: str, what: str) -> str:
     if pure == _PROCESSING_ROOT:
         raise ConfigurationError(f"{what}: got {path!r}, expected a folder below /opt/ml/processing")
     return str(pure)
+
+
+def check_separate_paths(input_path: str, output_path: str) -> None:
+    """The input's and the output's local paths are separate folders (each is mounted on its own)."""
+    given, written = PurePosixPath(input_path), PurePosixPath(output_path)
+    if given.is_relative_to(written) or written.is_relative_to(given):
+        raise ConfigurationError(
+            f"output source (LocalPath) {output_path!r} and input destination (LocalPath) {input_path!r} "
+            "overlap; expected separate folders under /opt/ml/processing"
+        )
 
 
 def host_path(root: Path, container_path: str) -> Path:
