@@ -75,6 +75,7 @@ def _image_tar() -> bytes:
 def image() -> str:
     for program in ("podman", "runc"):
         assert shutil.which(program), f"{program} is needed (scripts/test-services.sh installs it)"
+    assert PYTHON.is_file(), f"{PYTHON} (Debian's python3) is needed: the image is built from it"
     entrypoint = 'ENTRYPOINT ["/usr/bin/python3", "/opt/program/contract_monitor.py"]'
     subprocess.run(
         [*RUNTIME.split(), "import", "--change", entrypoint, "-", IMAGE],
