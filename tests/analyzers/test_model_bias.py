@@ -224,3 +224,45 @@ def test_baseline_csv_with_a_header_and_predicted_scores(tmp_path: Path) -> None
     # the score column is the prediction, not a feature: the flip test uses age and income only
     ft = next(m for m in post.facets["sex"][0].metrics if m.name == "FT")
     assert ft.value is not None
+
+
+def _transform_output(line: int, data: str, label: str, encoding: str = "CSV") -> MergedRecord:
+    record = {
+        "groundTruthData": {"data": label, "encoding": "CSV"},
+        "captureData": {"batchTransformOutput": {"observedContentType": "text/csv", "mode": "OUTPUT",
+                                                 "data": data, "encoding": encoding}},
+        "eventMetadata": {"eventId": str(line), "inferenceTime": "2026-11-26T10:00:00Z"},
+    }  # fmt: skip
+    return MergedRecord("merge/batch-transform/part-0.jsonl", line, record)
+
+
+def test_batch_transform_outputs_joined_with_their_input_give_features_and_predictions() -> None:
+    records = [_transform_output(1, "0,21,40.5,0.9", "1"), _transform_output(2, "1,22,50.0,0.2", "0")]
+    records.append(_transform_output(3, "0.7", "1"))  # the output alone: no input joined
+    records.append(
+        _transform_output(4, json.dumps({"features": [1, 23, 60.0], "score": 0.95}), "1", encoding="JSON")
+    )
+    report = ReadReport()
+    attributes = InputAttributes(probability_threshold_attribute=0.5)
+    rows = rows_from_merged(records, _config(), attributes, report)
+    assert rows.names == ["sex", "age", "income", "target", PREDICTED_LABEL]
+    assert rows.cells == [["0", "21", "40.5", "1", "1"], ["1", "22", "50.0", "0", "0"]]
+    messages = [str(bad) for bad in report.bad_records]
+    assert "no model input beside the prediction" in messages[0]
+    assert messages[0].startswith("merge/batch-transform/part-0.jsonl:3")
+    assert "features_attribute" in messages[1]
+    json_rows = rows_from_merged(
+        records[3:],
+        _config(),
+        InputAttributes(features_attribute="features", probability_attribute="score"),
+        ReadReport(),
+    )
+    assert json_rows.cells == [["1", "23", "60.0", "1", "1"]]
+
+
+def test_a_window_of_bad_records_only_says_so() -> None:
+    report = ReadReport()
+    report.records = 1
+    rows = rows_from_merged([_merged(1, "1,21", "0.5", "1")], _config(), InputAttributes(), report)
+    with pytest.raises(ConfigurationError, match=r"no row to analyse: 1 bad record\(s\) of 1 \(first: merge"):
+        bias_analysis(rows, _config(), report, predicted_label=PREDICTED_LABEL)

@@ -63,9 +63,9 @@ def test_a_schedule_of_an_unimplemented_type_is_refused_at_creation(tmp_path: Pa
     service.close()
 
 
-def test_a_bias_schedule_needs_endpoint_input_ground_truth_and_an_analysis_config(tmp_path: Path) -> None:
+def test_a_bias_schedule_needs_ground_truth_and_an_analysis_config(tmp_path: Path) -> None:
     bias = MonitoringType.MODEL_BIAS
-    with pytest.raises(ConfigurationError, match="a ModelBias monitoring job reads endpoint input"):
+    with pytest.raises(ConfigurationError, match="a ModelBias monitoring job needs analysis config"):
         check_inputs(_definition(tmp_path, monitoring_type=bias))
     endpoint = {"input_kind": "endpoint", "endpoint_name": "ep", "output_uri": str(tmp_path / "out")}
     with pytest.raises(

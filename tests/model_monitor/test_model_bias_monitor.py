@@ -11,14 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from modelmonitor.capture.batch import run_batch
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.pipeline import CapturePipeline
 from modelmonitor.clarify import BiasConfig, DataConfig, ModelConfig, ModelPredictedLabelConfig
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.model_monitor import (
+    BatchTransformInput,
     BiasAnalysisConfig,
     EndpointInput,
     ModelBiasMonitor,
+    MonitoringDatasetFormat,
     upload_ground_truth,
 )
 from modelmonitor.model_monitor.session import LocalSession
@@ -200,4 +203,67 @@ def test_a_schedule_without_analysis_config_or_baseline_is_refused(
         ModelBiasMonitor(sagemaker_session=session).create_monitoring_schedule(
             endpoint_input="ep", ground_truth_input=str(tmp_path / "gt")
         )
+    session.close()
+
+
+def test_a_batch_transform_schedule_reads_features_joined_to_the_outputs(
+    tmp_path: Path, session: LocalSession
+) -> None:
+    """The documentation's batch-transform cell: the transform joined its input to each output line
+    (join_source="Input"), so the merged output holds the features and the score (its last column)."""
+    monitor = ModelBiasMonitor(sagemaker_session=session)
+    _baseline(monitor, tmp_path)
+    rng = random.Random(9)
+    inputs = tmp_path / "transform-input"
+    inputs.mkdir()
+    people = [_person(rng) for _ in range(300)]
+    (inputs / "part-0.csv").write_text("".join(f"{s},{a},{i}\n" for s, a, i, _ in people))
+    targets = {f"{s},{a},{i}": t for s, a, i, t in people}
+
+    def unfair_model(record: str) -> str:
+        sex = int(record.split(",")[0])
+        return f"{record},{_score(rng, sex, targets[record], unfair=True)}"
+
+    batch = run_batch(
+        unfair_model,
+        [str(inputs / "part-0.csv")],
+        str(tmp_path / "transform-output"),
+        str(tmp_path / "batch"),
+        job_start=T0 - timedelta(minutes=30),
+    )
+    lines = Path(batch.output_files[0]).read_text().splitlines()
+    labels = ["inference_id,label"]
+    for line in lines:
+        *record, _score_text, inference_id, _time = line.split(",")
+        labels.append(f"{inference_id},{targets[','.join(record)]}")
+    (tmp_path / "labels.csv").write_text("\n".join(labels) + "\n")
+    upload_ground_truth(
+        str(tmp_path / "labels.csv"), str(tmp_path / "gt"), collected_at=T0 - timedelta(minutes=5)
+    )
+    monitor.create_monitoring_schedule(
+        monitor_schedule_name="batch-bias",
+        output_s3_uri=str(tmp_path / "results"),
+        constraints=monitor.suggested_constraints(),
+        schedule_cron_expression="cron(0 * ? * * *)",
+        enable_cloudwatch_metrics=True,
+        batch_transform_input=BatchTransformInput(
+            destination="opt/ml/processing/input",
+            data_captured_destination_s3_uri=str(tmp_path / "batch"),
+            dataset_format=MonitoringDatasetFormat.csv(header=False),  # required by the SDK too
+            start_time_offset="-PT1H",
+            end_time_offset="-PT0H",
+            probability_threshold_attribute=0.8,
+        ),
+        ground_truth_input=str(tmp_path / "gt"),
+    )
+    execution = session.service.run_now("batch-bias")
+    assert execution.status == "CompletedWithViolations", execution.failure_reason
+    _, text = session.service.read_execution_output(execution.id, "analysis.json")
+    post = json.loads(text)["post_training_bias_metrics"]
+    names = [m["name"] for m in post["facets"]["sex"][0]["metrics"]]
+    assert "DI" in names
+    violations = monitor.latest_monitoring_constraint_violations()
+    assert violations is not None
+    found = {(v["facet"], v["metric_name"]) for v in violations.body_dict["violations"]}
+    assert ("sex", "DI") in found
     session.close()

@@ -6,7 +6,9 @@ Two inputs, one table rule (docs/clarify.md#the-bias-monitor):
   CSV row, or the list ``features_attribute`` points at in a JSON payload), named by the config's
   ``headers`` without the label; the predicted label out of ``captureData.endpointOutput`` (by
   ``inference_attribute``, or a score by ``probability_attribute`` or the payload's one value, which
-  becomes label 1 when above the probability threshold); the label is ``groundTruthData.data``;
+  becomes label 1 when above the probability threshold); the label is ``groundTruthData.data``. A batch
+  transform's merged output (``captureData.batchTransformOutput``) holds both when the transform joined
+  its input (``join_source="Input"``): the prediction is the attribute's column, else the last one;
 - a baseline data set (CSV; headerless when the config names ``headers``, as Clarify reads it) whose
   ``label`` column holds the labels and, for post-training metrics, whose ``predicted_label`` column holds
   the model's predicted labels (or scores, with ``probability_threshold``); without such a column the model
@@ -122,10 +124,7 @@ def _features(section: dict[str, Any], attribute: str | None) -> list[str]:
     return [cell.strip() for cell in rows[0]]
 
 
-def _predicted_label(section: dict[str, Any], attributes: InputAttributes, threshold: float) -> str:
-    if attributes.inference_attribute is not None:
-        return payload_value(section, attributes.inference_attribute)
-    score = payload_value(section, attributes.probability_attribute)
+def _label_of_score(score: str, threshold: float) -> str:
     try:
         value = float(score)
     except ValueError:
@@ -133,11 +132,56 @@ def _predicted_label(section: dict[str, Any], attributes: InputAttributes, thres
     return "1" if value > threshold else "0"
 
 
+def _predicted_label(section: dict[str, Any], attributes: InputAttributes, threshold: float) -> str:
+    if attributes.inference_attribute is not None:
+        return payload_value(section, attributes.inference_attribute)
+    return _label_of_score(payload_value(section, attributes.probability_attribute), threshold)
+
+
+def _joined_output(
+    section: dict[str, Any], attributes: InputAttributes, threshold: float
+) -> tuple[list[str], str]:
+    """(features, predicted label) of a batch transform's output joined with its input
+    (``join_source="Input"``): a CSV row of the features and the prediction (by ``inference_attribute``
+    or ``probability_attribute``, else the last column), or a JSON document whose features
+    ``features_attribute`` points at."""
+    if str(section.get("encoding", "CSV")).upper() == "JSON":
+        if attributes.features_attribute is None:
+            raise _RowError(
+                "captureData.batchTransformOutput.data",
+                "a JSON output holds the features only with features_attribute (a JMESPath expression)",
+            )
+        try:
+            return _features(section, attributes.features_attribute), _predicted_label(
+                section, attributes, threshold
+            )
+        except AttributeValueError as exc:
+            raise _RowError("captureData.batchTransformOutput.data", str(exc)) from exc
+    cells = _features(section, None)
+    given = attributes.inference_attribute or attributes.probability_attribute
+    try:
+        index = len(cells) - 1 if given is None else int(given)
+    except ValueError:
+        raise _RowError(
+            "captureData.batchTransformOutput.data",
+            f"attribute {given!r} must be a column index for a CSV output",
+        ) from None
+    if len(cells) < 2 or not 0 <= index < len(cells):
+        raise _RowError(
+            "captureData.batchTransformOutput.data",
+            f"{len(cells)} column(s): no model input beside the prediction (run the transform with "
+            "join_source='Input', or capture the endpoint's input)",
+        )
+    value = cells.pop(index)
+    return cells, value if attributes.inference_attribute is not None else _label_of_score(value, threshold)
+
+
 def _feature_names(config: AnalysisConfig, label: str, count: int) -> list[str]:
     headers = config.headers
     if headers is None:
         return [f"_c{i}" for i in range(count)]
-    features = [name for name in headers if name != label]
+    # A baseline's config may name a predicted-label column of its data set: not a model input.
+    features = [name for name in headers if name not in (label, config.predicted_label)]
     if len(features) == count:
         return features
     if len(headers) == count:
@@ -172,20 +216,23 @@ def rows_from_merged(
                 raise _RowError("captureData", "the captured call is missing")
             model_input = capture.get("endpointInput") or capture.get("batchTransformInput")
             output = capture.get("endpointOutput") or capture.get("batchTransformOutput")
-            if not isinstance(model_input, dict):
-                raise _RowError("captureData.endpointInput", "the model input is missing")
             if not isinstance(output, dict):
                 raise _RowError("captureData.endpointOutput", "the model output is missing")
-            features = _features(model_input, attributes.features_attribute)
+            if isinstance(model_input, dict):
+                features = _features(model_input, attributes.features_attribute)
+                try:
+                    predicted = _predicted_label(output, attributes, threshold)
+                except AttributeValueError as exc:
+                    raise _RowError("captureData.endpointOutput.data", str(exc)) from exc
+            elif "batchTransformOutput" in capture:
+                features, predicted = _joined_output(output, attributes, threshold)
+            else:
+                raise _RowError("captureData.endpointInput", "the model input is missing")
             names = _feature_names(config, label, len(features))
             try:
                 label_value = payload_value(truth, None)
             except AttributeValueError as exc:
                 raise _RowError("groundTruthData.data", str(exc)) from exc
-            try:
-                predicted = _predicted_label(output, attributes, threshold)
-            except AttributeValueError as exc:
-                raise _RowError("captureData.endpointOutput.data", str(exc)) from exc
         except _RowError as exc:
             report.bad(BadRecord(merged.uri, merged.line, exc.field_name, str(exc)))
             continue
@@ -312,6 +359,11 @@ def bias_analysis(
         raise ConfigurationError(
             "analysis_config.json needs label_values_or_threshold and facet for bias metrics"
         )
+    if not rows.cells:
+        raise ConfigurationError(
+            f"no row to analyse: {report.bad_record_count} bad record(s) of {report.records} "
+            f"(first: {report.bad_records[0] if report.bad_records else 'none'})"
+        )
     label = _label_name(config)
     if label not in rows.names:
         raise ConfigurationError(
@@ -330,9 +382,7 @@ def bias_analysis(
             f"columns: {', '.join(rows.names)}"
         )
     needed = [label, *facets, *([group] if group else []), *([predicted_label] if predicted_label else [])]
-    table = _typed_table(rows) if rows.cells else None
-    if table is None:
-        raise ConfigurationError("no row to analyse: every record was bad or the data set is empty")
+    table = _typed_table(rows)
     keep = np.ones(table.num_rows, dtype=np.bool_)
     for name in dict.fromkeys(needed):
         nulls = np.asarray(table.column(rows.names.index(name)).is_null().to_numpy(zero_copy_only=False))

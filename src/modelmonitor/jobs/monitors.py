@@ -418,8 +418,8 @@ MODEL_BIAS: Monitor[AnalysisFile, AnalysisFile, AnalysisFile, BiasViolationsFile
         statistics_file=AnalysisFile,
         constraints_file=AnalysisFile,
         required_inputs=frozenset({JobInput.GROUND_TRUTH, JobInput.ANALYSIS_CONFIG}),
-        # The merge joins an endpoint's capture (dataset.merge); batch-transform output is not merged yet.
-        input_kinds=frozenset({"endpoint"}),
+        # The merge joins an endpoint's capture or a batch transform's output (its input joined) to labels.
+        input_kinds=frozenset({"endpoint", "batch_transform"}),
         statistics_name=ANALYSIS_FILE,
         constraints_name=ANALYSIS_FILE,
     )

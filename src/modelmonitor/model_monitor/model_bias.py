@@ -136,8 +136,8 @@ class ModelBiasMonitor(ModelMonitor):
     ) -> BaseliningJob:
         """The baseline ``analysis.json`` (pre- and post-training metrics) of ``data_config``'s CSV.
 
-        The predictions come from the data set's ``predicted_label`` column; the model (``model_config``)
-        is not called (docs/compatibility.md).
+        The predictions come from the data set's ``predicted_label`` column, else from the model at
+        ``model_config``'s ``endpoint_url`` (docs/clarify.md#the-bias-monitor).
         """
         name, _ = self._baselining_target(job_name, None)
         output = data_config.s3_output_path
@@ -151,8 +151,11 @@ class ModelBiasMonitor(ModelMonitor):
         )
         result = run_model_bias_baseline(data_config.s3_data_input_path, config, output)
         label = model_predicted_label_config
+        # The data set's predicted-label column (ours to read predictions from) is no model input.
+        predicted = data_config.get_config().get("predicted_label")
+        headers = None if data_config.headers is None else [h for h in data_config.headers if h != predicted]
         self.latest_baselining_job_config = _BaseliningJobConfig(
-            BiasAnalysisConfig(bias_config, headers=data_config.headers, label=data_config.label),
+            BiasAnalysisConfig(bias_config, headers=headers, label=data_config.label),
             features_attribute=data_config.features,
             inference_attribute=None if label is None or label.label is None else str(label.label),
             probability_attribute=None
