@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -80,7 +79,21 @@ def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def daemon(notebook_folder: Path) -> Iterator[subprocess.Popen[bytes]]:
+def proxy_port(notebook_folder: Path, model_port: int) -> Iterator[int]:
+    """The endpoint: the capture proxy in front of the model, started before the daemon (both take
+    seconds to start on a loaded machine)."""
+    port = free_port()
+    proxy = start_proxy(
+        model_port, port, str(notebook_folder / "capture"), ["--flush-interval-seconds", "0.2"]
+    )
+    try:
+        yield port
+    finally:
+        stop(proxy)
+
+
+@pytest.fixture
+def daemon(notebook_folder: Path, proxy_port: int) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("modelmonitor")), "scheduler", "--metrics-port", "0",
          "--poll-seconds", "0.2"],
@@ -92,7 +105,13 @@ def daemon(notebook_folder: Path) -> Iterator[subprocess.Popen[bytes]]:
     process.wait(timeout=30)
 
 
-def test_bias_drift_notebook_cells(notebook_folder: Path, model_port: int, daemon: object) -> None:
+def _captured(folder: Path) -> int:
+    return sum(len(path.read_text().splitlines()) for path in folder.rglob("*.jsonl"))
+
+
+def test_bias_drift_notebook_cells(
+    notebook_folder: Path, model_port: int, proxy_port: int, daemon: object
+) -> None:
     model_url = f"http://127.0.0.1:{model_port}/invocations"
     # --- the notebook's cells, ported: imports changed, s3:// URIs become local folders ---
     role, sagemaker_session = "", None
@@ -149,21 +168,19 @@ def test_bias_drift_notebook_cells(notebook_folder: Path, model_port: int, daemo
 
     # the model is updated and turns against Sex 0; the notebook's traffic goes through the endpoint
     httpx.post(model_url.replace("/invocations", "/shift")).raise_for_status()
-    proxy_port = free_port()
-    proxy = start_proxy(
-        model_port, proxy_port, str(notebook_folder / "capture"), ["--flush-interval-seconds", "0.2"]
-    )
     features, labels = applicants(TEST_ROWS, seed=3)
-    try:
-        with httpx.Client(timeout=10) as client:
-            for index, row in enumerate(features.tolist()):
-                client.post(
-                    f"http://127.0.0.1:{proxy_port}/invocations",
-                    content=f"{int(row[0])},{int(row[1])},{row[2]}",
-                    headers={"Content-Type": dataset_type, "X-Amzn-SageMaker-Inference-Id": str(index)},
-                ).raise_for_status()
-    finally:
-        assert stop(proxy) in (0, -signal.SIGTERM)
+    with httpx.Client(timeout=10) as client:
+        for index, row in enumerate(features.tolist()):
+            client.post(
+                f"http://127.0.0.1:{proxy_port}/invocations",
+                content=f"{int(row[0])},{int(row[1])},{row[2]}",
+                headers={"Content-Type": dataset_type, "X-Amzn-SageMaker-Inference-Id": str(index)},
+            ).raise_for_status()
+        # the proxy writes its batch every 0.2 s: wait until every call is in a capture file
+        deadline = time.monotonic() + 30
+        while _captured(notebook_folder / "capture") < TEST_ROWS and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert _captured(notebook_folder / "capture") == TEST_ROWS
 
     def ground_truth_with_id(inference_id: int) -> dict[str, object]:
         return {
