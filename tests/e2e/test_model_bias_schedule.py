@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from modelmonitor.formats.job_definition import InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import MonitoringType
@@ -178,7 +180,27 @@ def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
     assert di["description"].endswith(
         f"doesn't meet the baseline constraint requirement {_metric(baseline, 'DI')!r}"
     )
-    assert _metric(json.loads((shifted_run / "analysis.json").read_text()), "DI") < _metric(baseline, "DI")
+    shifted_di = _metric(json.loads((shifted_run / "analysis.json").read_text()), "DI")
+    assert shifted_di < _metric(baseline, "DI")
+    # the latest execution's metrics as Prometheus gauges, labelled by SageMaker's dimensions
+    families = {
+        f.name: f
+        for f in text_string_to_metric_families(generate_latest(scheduler.exporter.registry).decode())
+    }
+    di_gauge = [s for s in families["bias_metric_DI"].samples if s.labels["bias_stage"] == "Post-Training"]
+    assert len(di_gauge) == 1
+    assert di_gauge[0].value == shifted_di
+    assert di_gauge[0].labels == {
+        "endpoint": "churn",
+        "monitoring_schedule": "churn-bias",
+        "bias_stage": "Post-Training",
+        "label": "approved",
+        "label_value": "1",
+        "facet": "sex",
+        "facet_value": "0",
+    }
+    violations_gauge = families["modelmonitor_execution_violations"].samples
+    assert [s.value for s in violations_gauge] == [len(violations)]
     service.close()
 
 
