@@ -164,7 +164,7 @@ def test_why_nothing_matched_is_said_with_the_window_and_prefix(tmp_path: Path) 
     assert str(caught.value) == (
         "no ground truth yet for the 4 prediction(s) captured between 2026-11-26T10:00:00Z and "
         f"2026-11-26T11:00:00Z; labels collected up to 2026-11-26T11:00:00Z read from {gt}; "
-        "model quality needs predictions with labels"
+        "model quality and bias monitoring need predictions with labels"
     )
     empty = AnalysisWindow(T0.replace(hour=5), T0.replace(hour=6))
     nothing = merge_ground_truth(str(capture), "ep", empty, str(gt), T0, str(tmp_path / "o2"))

@@ -94,7 +94,7 @@ class MergeReport:
                 f"{', '.join(self.unmatched_ids[:3])}; first labels without a prediction: "
                 f"{', '.join(self.orphan_ids[:3])})"
             )
-        raise DatasetError(f"{reason}; model quality needs predictions with labels")
+        raise DatasetError(f"{reason}; model quality and bias monitoring need predictions with labels")
 
     def summary(self) -> str:
         return (
