@@ -28,6 +28,7 @@ class CsvStart:
 
     records: list[list[str]]
     not_text: str | None = None
+    first_line: list[str] | None = None  # the record of line 1 when it is one whole line that parses
 
     @property
     def width(self) -> int | None:
@@ -40,6 +41,7 @@ def start_of(uri: str) -> CsvStart:
     """The records among the file's first lines that parse; a line too long or not text is skipped."""
     records: list[list[str]] = []
     problem: str | None = None
+    first_line: list[str] | None = None
     read = 0
     with store_for(uri).open(uri, "rb") as handle:
         for number in range(1, _LINES + 1):
@@ -61,10 +63,13 @@ def start_of(uri: str) -> CsvStart:
                 problem = problem or f"not CSV text: byte {exc.start} of line {number} is not UTF-8"
                 continue
             try:  # a byte-order mark is not part of the first name
-                records += csv.reader([text.removeprefix("\ufeff") if number == 1 else text])
+                parsed = list(csv.reader([text.removeprefix("\ufeff") if number == 1 else text]))
             except csv.Error:
                 continue
-    return CsvStart(records, None if records else problem)
+            records += parsed
+            if number == 1 and len(parsed) == 1:
+                first_line = parsed[0]
+    return CsvStart(records, None if records else problem, first_line)
 
 
 def spark_header_names(header: list[str]) -> tuple[list[str], list[str]]:

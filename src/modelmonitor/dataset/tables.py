@@ -108,15 +108,22 @@ def _csv_reader(
         start = start_of(uri)
         width = CsvStart(start.records[1:] if header else start.records).width or start.width
         if start.not_text is not None or width is None:
-            reason = start.not_text or f"no comma-separated rows found ({str(exc).splitlines()[0]})"
+            reason = start.not_text or f"no comma-separated rows found ({_first_line(exc)})"
             raise DatasetError(f"{uri}: cannot read as CSV: {reason}") from exc
-        reader = con.sql(_csv_query(uri, header, width)).to_arrow_reader(_READER_ROWS)
-        return reader, start.records[0] if header and start.records else None
+        try:
+            reader = con.sql(_csv_query(uri, header, width)).to_arrow_reader(_READER_ROWS)
+        except duckdb.Error as again:
+            raise DatasetError(f"{uri}: cannot read as CSV: {_first_line(again)}") from again
+        return reader, start.first_line if header else None
     renamed = any(_DUCKDB_RENAMED.fullmatch(name) for name in reader.schema.names)
     if header and renamed:
-        start = start_of(uri)
-        return reader, start.records[0] if start.records else None
+        return reader, start_of(uri).first_line
     return reader, None
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's error without the reader settings it lists below it."""
+    return str(exc).splitlines()[0]
 
 
 def _csv(
@@ -137,9 +144,12 @@ def _csv(
                     + ", ".join(n for n, w in zip(names, written, strict=True) if w in repeated),
                 )
         rows = 0
-        for batch in sized_batches(reader, batch_bytes):
-            rows += batch.num_rows
-            yield batch.rename_columns(names)
+        try:
+            for batch in sized_batches(reader, batch_bytes):
+                rows += batch.num_rows
+                yield batch.rename_columns(names)
+        except (duckdb.Error, pa.ArrowException) as exc:  # what ignore_errors does not turn into rejects
+            raise DatasetError(f"{uri}: cannot read as CSV after row {rows}: {_first_line(exc)}") from exc
         report.records += rows
         rejects = con.execute(
             "SELECT e.line, e.column_name, e.error_type, e.error_message FROM reject_errors e ORDER BY e.line"
