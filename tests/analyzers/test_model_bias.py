@@ -266,3 +266,13 @@ def test_a_window_of_bad_records_only_says_so() -> None:
     rows = rows_from_merged([_merged(1, "1,21", "0.5", "1")], _config(), InputAttributes(), report)
     with pytest.raises(ConfigurationError, match=r"no row to analyse: 1 bad record\(s\) of 1 \(first: merge"):
         bias_analysis(rows, _config(), report, predicted_label=PREDICTED_LABEL)
+
+
+def test_a_header_line_in_a_file_whose_headers_the_config_names_is_skipped(tmp_path: Path) -> None:
+    data = tmp_path / "validation.csv"
+    data.write_text("target,sex,age,income\n1,0,21,40.5\n0,1,22,50.0\n")
+    report = ReadReport()
+    rows = rows_from_dataset(str(data), _config(), report)
+    assert rows.cells == [["1", "0", "21", "40.5"], ["0", "1", "22", "50.0"]]
+    assert [w.message for w in report.warnings] == [f"{data}:1: the header line, skipped (headers given)"]
+    assert report.bad_record_count == 0

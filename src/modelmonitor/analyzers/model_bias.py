@@ -272,6 +272,10 @@ def rows_from_dataset(uri: str, config: AnalysisConfig, report: ReadReport) -> B
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
+        if not rows.cells and not report.records and [cell.strip() for cell in row] == names:
+            # a header line although the config names the headers: not a row of the data
+            report.warn("column_name", f"{uri}:{reader.line_num}: the header line, skipped (headers given)")
+            continue
         report.records += 1
         if len(row) != len(names):
             report.bad(
