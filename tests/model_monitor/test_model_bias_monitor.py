@@ -267,3 +267,34 @@ def test_a_batch_transform_schedule_reads_features_joined_to_the_outputs(
     found = {(v["facet"], v["metric_name"]) for v in violations.body_dict["violations"]}
     assert ("sex", "DI") in found
     session.close()
+
+
+def test_update_changes_the_analysis_config_and_the_labels_location(
+    tmp_path: Path, session: LocalSession
+) -> None:
+    monitor = ModelBiasMonitor(sagemaker_session=session)
+    _baseline(monitor, tmp_path)
+    session.service.register_endpoint("ep", str(tmp_path / "capture"))
+    monitor.create_monitoring_schedule(
+        endpoint_input="ep", ground_truth_input=str(tmp_path / "gt"), monitor_schedule_name="bias"
+    )
+    first = session.service.schedule_definition("bias")
+    assert first.analysis_config_uri is not None
+    kept = json.loads(Path(first.analysis_config_uri).read_text())
+    assert kept["headers"] == HEADERS  # the baseline's predicted-label column is no model input
+    monitor.update_monitoring_schedule(
+        ground_truth_input=str(tmp_path / "labels-v2"),
+        analysis_config=BiasAnalysisConfig(
+            BiasConfig([1], facet_name="age", facet_values_or_threshold=[21]), headers=HEADERS, label="target"
+        ),
+        max_runtime_in_seconds=900,
+    )
+    updated = session.service.schedule_definition("bias")
+    assert updated.ground_truth_uri == str(tmp_path / "labels-v2")
+    assert updated.max_runtime_seconds == 900
+    assert updated.analysis_config_uri is not None
+    assert updated.analysis_config_uri != first.analysis_config_uri
+    assert json.loads(Path(updated.analysis_config_uri).read_text())["facet"] == [
+        {"name_or_index": "age", "value_or_threshold": [21]}
+    ]
+    session.close()

@@ -25,6 +25,7 @@ from modelmonitor.clarify import (
 )
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import ANALYSIS_CONFIG_FILE, ANALYSIS_FILE, AnalysisConfig
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput
@@ -254,3 +255,55 @@ class ModelBiasMonitor(ModelMonitor):
             data_analysis_start_time=data_analysis_start_time,
             data_analysis_end_time=data_analysis_end_time,
         )
+
+    def update_monitoring_schedule(  # type: ignore[override]  # SageMaker's ModelBiasMonitor signature
+        self,
+        endpoint_input: EndpointInput | str | None = None,
+        ground_truth_input: str | None = None,
+        analysis_config: BiasAnalysisConfig | str | None = None,
+        output_s3_uri: str | None = None,
+        constraints: Any = None,
+        schedule_cron_expression: str | None = None,
+        enable_cloudwatch_metrics: bool | None = None,
+        role: str | None = None,
+        instance_count: int | None = None,
+        instance_type: str | None = None,
+        volume_size_in_gb: int | None = None,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        env: dict[str, str] | None = None,
+        network_config: Any = None,
+        batch_transform_input: BatchTransformInput | None = None,
+    ) -> None:
+        """Change the schedule; arguments left None keep their values (a new ``analysis_config`` is
+        written beside the results, as at creation)."""
+        super().update_monitoring_schedule(
+            endpoint_input=endpoint_input,
+            output_s3_uri=output_s3_uri,
+            constraints=constraints,
+            schedule_cron_expression=schedule_cron_expression,
+            enable_cloudwatch_metrics=enable_cloudwatch_metrics,
+            role=role,
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            volume_kms_key=volume_kms_key,
+            output_kms_key=output_kms_key,
+            max_runtime_in_seconds=max_runtime_in_seconds,
+            env=env,
+            network_config=network_config,
+            batch_transform_input=batch_transform_input,
+        )
+        if ground_truth_input is None and analysis_config is None:
+            return
+        service, name = self._service(), self._schedule_name()
+        values = service.schedule_definition(name).to_dict()
+        if ground_truth_input is not None:
+            values["ground_truth_uri"] = ground_truth_input
+        if analysis_config is not None:
+            job_definition = timestamped_name("model-bias-job-definition")
+            values["analysis_config_uri"] = self._analysis_config_uri(
+                analysis_config, values["output_uri"], job_definition
+            )
+        service.update_schedule(name, definition=JobDefinition.from_dict(values))
