@@ -156,6 +156,8 @@ def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
             max_runtime_seconds=1800,
         ),
     )
+    # an alert as for data quality: violations in 1 of the last 1 executions
+    service.put_alert("bias-drift", "churn-bias", 1, 1, None)
     scheduler = service.scheduler(poll_seconds=0.1, max_idle_seconds=3600)
     _upload(healthy, tmp_path / "healthy.csv", gt, first - timedelta(minutes=30))
     scheduler.run(until=first + timedelta(minutes=1))
@@ -199,6 +201,9 @@ def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
         "facet": "sex",
         "facet_value": "0",
     }
+    assert [(e.status, e.execution_id) for e in service.alert_history("bias-drift")] == [
+        ("InAlert", runs[1].id)
+    ]
     violations_gauge = families["modelmonitor_execution_violations"].samples
     assert [s.value for s in violations_gauge] == [len(violations)]
     service.close()
