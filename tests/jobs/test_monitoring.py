@@ -127,14 +127,16 @@ def test_metrics_are_not_written_when_publishing_is_disabled(data: Path, tmp_pat
     assert not (tmp_path / "metrics").exists()
 
 
-def test_a_monitoring_type_without_a_monitor_fails_saying_so(data: Path, tmp_path: Path) -> None:
+def test_an_explainability_job_without_its_analysis_config_fails_saying_so(
+    data: Path, tmp_path: Path
+) -> None:
     code, _, _ = _run(data, tmp_path, MODELMONITOR_MONITORING_TYPE="ModelExplainability")
     assert code == 1
     message = (tmp_path / "message").read_text()
     assert message.startswith(
-        "Failed: monitoring type ModelExplainability is not implemented yet (implemented: "
+        "Failed: a ModelExplainability job needs MODELMONITOR_ANALYSIS_CONFIG (the analysis_config.json)"
     )
-    assert not (tmp_path / "out" / "statistics.json").exists()
+    assert not (tmp_path / "out" / "analysis.json").exists()
 
 
 def test_a_model_quality_job_without_ground_truth_fails_saying_so(data: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The monitor registry: one entry per implemented MonitoringType, a clear error for the others."""
+"""The monitor registry: one entry per MonitoringType, and the inputs each needs at creation."""
 
 from __future__ import annotations
 
@@ -15,24 +15,10 @@ from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
 
 
-def test_data_quality_model_quality_and_bias_are_the_implemented_monitors() -> None:
-    assert set(MONITORS) == {
-        MonitoringType.DATA_QUALITY,
-        MonitoringType.MODEL_QUALITY,
-        MonitoringType.MODEL_BIAS,
-    }
-    for kind in MONITORS:
+def test_every_monitoring_type_has_its_monitor() -> None:
+    assert set(MONITORS) == set(MonitoringType)
+    for kind in MonitoringType:
         assert monitor_for(kind).monitoring_type == kind
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [MonitoringType.MODEL_EXPLAINABILITY],
-    ids=lambda kind: kind.value,
-)
-def test_the_others_are_not_implemented_yet(kind: MonitoringType) -> None:
-    with pytest.raises(ConfigurationError, match=f"monitoring type {kind.value} is not implemented yet"):
-        monitor_for(kind)
 
 
 def _definition(tmp_path: Path, **values: object) -> JobDefinition:
@@ -48,19 +34,23 @@ def test_a_custom_monitor_may_carry_any_type(tmp_path: Path) -> None:
     check_inputs(_definition(tmp_path, monitoring_type=MonitoringType.MODEL_BIAS, command=("true",)))
 
 
-def test_a_schedule_of_an_unimplemented_type_is_refused_at_creation(tmp_path: Path) -> None:
-    service = MonitoringService(
-        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
-    )
+def test_an_explainability_schedule_needs_an_analysis_config_and_reads_either_input(tmp_path: Path) -> None:
     kind = MonitoringType.MODEL_EXPLAINABILITY
-    with pytest.raises(ConfigurationError, match="ModelExplainability is not implemented yet"):
-        service.create_schedule("attribution", None, _definition(tmp_path, monitoring_type=kind))
-    assert service.list_schedules() == []
-    created = service.create_schedule(
-        "attribution-custom", None, _definition(tmp_path, monitoring_type=kind, command=("true",))
+    with pytest.raises(
+        ConfigurationError, match="a ModelExplainability monitoring job needs analysis config; "
+    ):
+        check_inputs(_definition(tmp_path, monitoring_type=kind))
+    config = str(tmp_path / "analysis_config.json")
+    check_inputs(_definition(tmp_path, monitoring_type=kind, analysis_config_uri=config))
+    check_inputs(
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            monitoring_type=kind,
+            analysis_config_uri=config,
+        )
     )
-    assert created.monitoring_type == "ModelExplainability"
-    service.close()
 
 
 def test_a_bias_schedule_needs_ground_truth_and_an_analysis_config(tmp_path: Path) -> None:

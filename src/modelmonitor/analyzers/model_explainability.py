@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_MAX_ROWS",
     "MAX_NUM_SAMPLES",
     "ExplainabilityProfile",
+    "ExplainabilitySettings",
     "RowSample",
     "endpoint_predictor",
     "explain",
@@ -58,6 +59,16 @@ __all__ = [
 DEFAULT_MAX_ROWS = 100
 MAX_NUM_SAMPLES = 10_000
 _log = logging.getLogger("modelmonitor.explainability")
+
+
+@dataclass(frozen=True)
+class ExplainabilitySettings:
+    """How a job explains: the model as a Python callable (None: the HTTP server at the analysis config's
+    ``predictor.endpoint_url``), the seconds the analysis may take (None: no limit) and the sample size."""
+
+    predictor: Predictor | None = None
+    time_budget_seconds: float | None = None
+    max_rows: int = DEFAULT_MAX_ROWS
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,12 @@ from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
 if TYPE_CHECKING:
-    from modelmonitor.service.baselines import DataQualityResult, ModelBiasResult, ModelQualityResult
+    from modelmonitor.service.baselines import (
+        DataQualityResult,
+        ModelBiasResult,
+        ModelExplainabilityResult,
+        ModelQualityResult,
+    )
 
 __all__ = ["VIOLATIONS_EXIT_CODE", "baseline", "check", "print_violations", "register"]
 
@@ -57,6 +62,7 @@ class BaselineType(StrEnum):
     DataQuality = "DataQuality"
     ModelQuality = "ModelQuality"
     ModelBias = "ModelBias"
+    ModelExplainability = "ModelExplainability"
 
 
 class DriftMethodChoice(StrEnum):
@@ -108,7 +114,10 @@ def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
         yield ReadingProgress(on_start=on_start, on_rows=on_rows)
 
 
-def print_issues(console: Console, result: DataQualityResult | ModelQualityResult | ModelBiasResult) -> None:
+def print_issues(
+    console: Console,
+    result: DataQualityResult | ModelQualityResult | ModelBiasResult | ModelExplainabilityResult,
+) -> None:
     read = result.read
     issues = [warning.message for warning in read.warnings] + [str(bad) for bad in read.bad_records]
     shown = issues[:20]
@@ -183,12 +192,14 @@ def baseline(
     monitoring_type: BaselineType = typer.Option(
         BaselineType.DataQuality,
         "--monitoring-type",
-        help="DataQuality, ModelQuality (predictions+labels) or ModelBias (needs --analysis-config).",
+        help="DataQuality, ModelQuality (predictions+labels), ModelBias or ModelExplainability "
+        "(both need --analysis-config).",
     ),
     analysis_config: str | None = typer.Option(
         None,
         "--analysis-config",
-        help="ModelBias: Clarify analysis_config.json (label, facet, headers, predicted_label column).",
+        help="ModelBias: Clarify analysis_config.json (label, facet, headers, predicted_label column); "
+        "ModelExplainability: its methods.shap and predictor (with endpoint_url, the model server).",
     ),
     problem_type: str | None = typer.Option(
         None,
@@ -213,6 +224,9 @@ def baseline(
 
     if monitoring_type is BaselineType.ModelBias:
         _model_bias_baseline(data, out, analysis_config)
+        return
+    if monitoring_type is BaselineType.ModelExplainability:
+        _model_explainability_baseline(data, out, analysis_config)
         return
     if monitoring_type is BaselineType.ModelQuality:
         _model_quality_baseline(
@@ -322,6 +336,37 @@ def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> No
         output.print(table)
     output.print(
         f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
+        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
+        highlight=False,
+    )
+
+
+def _model_explainability_baseline(data: str, out: str, analysis_config: str | None) -> None:
+    from modelmonitor.service.baselines import run_model_explainability_baseline
+    from modelmonitor.service.files import read_text
+
+    if analysis_config is None:
+        raise ConfigurationError(
+            "--monitoring-type ModelExplainability needs --analysis-config (analysis_config.json)"
+        )
+    config = AnalysisConfig.from_json_text(read_text(analysis_config), source=analysis_config)
+    result = run_model_explainability_baseline(data, config, out)
+    print_issues(Console(stderr=True), result)
+    output = Console()
+    profile = result.profile
+    explanations = result.statistics.explanations
+    for label, explanation in (explanations.kernel_shap if explanations is not None else {}).items():
+        output.print(f"global SHAP values of {label}", highlight=False)
+        table = Table()
+        table.add_column("feature")
+        table.add_column("value", justify="right")
+        for feature, value in sorted(explanation.global_shap_values.items(), key=lambda kv: -abs(kv[1])):
+            table.add_row(feature, f"{value:.6g}")
+        output.print(table)
+    for skipped in profile.skipped[:10]:
+        output.print(f"row {skipped.row} not explained: {skipped.reason}", highlight=False)
+    output.print(
+        f"{profile.summary()}\nbad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
         + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
         highlight=False,
     )

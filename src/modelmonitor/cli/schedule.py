@@ -101,7 +101,7 @@ def create(
     monitoring_type: MonitoringType = typer.Option(
         MonitoringType.DATA_QUALITY,
         "--monitoring-type",
-        help="DataQuality, ModelQuality or ModelBias (or a custom's type).",
+        help="DataQuality, ModelQuality, ModelBias or ModelExplainability (or a custom's type).",
     ),
     ground_truth: str | None = typer.Option(
         None,
@@ -109,7 +109,9 @@ def create(
         help="ModelQuality, ModelBias: the labels' prefix (ground-truth upload's destination).",
     ),
     analysis_config: str | None = typer.Option(
-        None, "--analysis-config", help="ModelBias: the Clarify analysis_config.json (ConfigUri)."
+        None,
+        "--analysis-config",
+        help="ModelBias, ModelExplainability: the Clarify analysis_config.json (ConfigUri).",
     ),
     features_attribute: str | None = typer.Option(
         None, "--features-attribute", help="ModelBias: JMESPath of the features in a JSON model input."

@@ -12,8 +12,11 @@ The contract: docs/sagemaker.md#container-contract.
    counted, not fatal);
 3. turn them into rows: ``preprocess_handler`` when a script is given, else the default flattening;
 4. profile the rows and check them against the baseline: the analyzer and checker of the contract's
-   monitoring type (``jobs.monitors``), through the one pipeline (``jobs.pipeline``);
-5. write ``statistics.json``, ``constraints.json``, ``constraint_violations.json`` to ``output_path``, the
+   monitoring type (``jobs.monitors``), through the one pipeline (``jobs.pipeline``); explainability
+   explains a bounded sample with Kernel SHAP, calling the model within ``EXPLAIN_SHARE`` of the maximum
+   runtime;
+5. write ``statistics.json`` (Clarify monitors: ``analysis.json``), ``constraints.json``,
+   ``constraint_violations.json`` to ``output_path``, the
    CloudWatch-style metric file when publishing is enabled, and the exit message;
 6. run ``postprocess_handler()`` after a successful analysis.
 
@@ -31,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from modelmonitor.analyzers.model_explainability import ExplainabilitySettings
 from modelmonitor.analyzers.model_quality import ModelQualitySettings
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow, format_time
@@ -52,6 +56,9 @@ THRESHOLD_VARIABLE = "MODELMONITOR_PREPROCESS_ERROR_THRESHOLD"
 # The merge's share of the maximum runtime (SageMaker runs merge and analysis as two jobs, each with part of
 # MaxRuntimeInSeconds); the analysis gets the rest.
 MERGE_SHARE = 0.5
+# The explainability analysis's share of the maximum runtime: calling the model for SHAP is most of the job,
+# and the rest leaves time to start, write the outputs and exit before the worker stops the job.
+EXPLAIN_SHARE = 0.8
 
 
 def _merge(contract: JobContract) -> GroundTruthMerge:
@@ -92,8 +99,14 @@ def _job_data(contract: JobContract, source: DatasetSource) -> JobData:
             probability_attribute=attributes.probability_attribute,
             probability_threshold=attributes.probability_threshold_attribute,
         )
+    budget = None if contract.max_runtime_seconds is None else contract.max_runtime_seconds * EXPLAIN_SHARE
     return JobData(
-        source, merge=merge, model_quality=settings, analysis_config=analysis_config, attributes=attributes
+        source,
+        merge=merge,
+        model_quality=settings,
+        analysis_config=analysis_config,
+        attributes=attributes,
+        explainability=ExplainabilitySettings(time_budget_seconds=budget),
     )
 
 

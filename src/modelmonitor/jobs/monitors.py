@@ -7,9 +7,8 @@ and the service look monitors up here and nowhere else branch on the type, so a 
 modules (``analyzers/``, ``constraints/``, ``formats/``, ``outputs/metrics``) plus one entry.
 
 ``Monitor`` is generic in the monitor's own types: profile ``P``, statistics file ``S``, constraints file
-``C``, check report ``R`` and violations file ``V``. DataQuality, ModelQuality and ModelBias are
-implemented; the other types have no entry: asking for one raises ``ConfigurationError`` saying it is not
-implemented yet (a custom monitor, which computes for itself, may still carry any type).
+``C``, check report ``R`` and violations file ``V``. Each of SageMaker's four types has its entry:
+DataQuality, ModelQuality, ModelBias and ModelExplainability.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
 from modelmonitor.analyzers.merged_columns import observations_from_merged_files
+from modelmonitor.analyzers.endpoint_predictor import Deadline
 from modelmonitor.analyzers.model_bias import (
     DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
@@ -32,12 +32,18 @@ from modelmonitor.analyzers.model_bias import (
     rows_from_merged,
     with_model_scores,
 )
+from modelmonitor.analyzers.model_explainability import (
+    ExplainabilityProfile,
+    ExplainabilitySettings,
+    endpoint_predictor,
+    explain_source,
+)
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
     observations_from_csv,
     statistics_of,
 )
-from modelmonitor.constraints import data_quality, model_quality
+from modelmonitor.constraints import attribution, data_quality, model_quality
 from modelmonitor.constraints.bias import bias_drift_violations
 from modelmonitor.dataset.merge import read_merged
 from modelmonitor.dataset.report import ReadReport
@@ -45,7 +51,13 @@ from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional
 from modelmonitor.engine.base import Engine, Progress
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.base import SageMakerFile
-from modelmonitor.formats.clarify import ANALYSIS_FILE, AnalysisConfig, AnalysisFile, BiasViolationsFile
+from modelmonitor.formats.clarify import (
+    ANALYSIS_FILE,
+    AnalysisConfig,
+    AnalysisFile,
+    AttributionViolationsFile,
+    BiasViolationsFile,
+)
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.job_definition import InputAttributes, InputKind, JobDefinition
 from modelmonitor.formats.model_quality import (
@@ -61,6 +73,7 @@ from modelmonitor.outputs.files import CONSTRAINTS_FILE, STATISTICS_FILE
 from modelmonitor.outputs.metrics import (
     bias_metric_records,
     data_quality_metric_records,
+    explainability_metric_records,
     model_quality_metric_records,
 )
 from modelmonitor.storage.objects import store_for
@@ -68,6 +81,7 @@ from modelmonitor.storage.objects import store_for
 __all__ = [
     "DATA_QUALITY",
     "MODEL_BIAS",
+    "MODEL_EXPLAINABILITY",
     "MODEL_QUALITY",
     "MONITORS",
     "GroundTruthMerge",
@@ -109,7 +123,8 @@ class JobData:
     """What a job reads: the data set, the ground-truth merge before it (model quality and bias,
     monitoring), the merged files once merged, the model-quality settings (problem type and attributes),
     and for the Clarify monitors the analysis config and the input's attributes (where the prediction
-    and its probability are in the model's output)."""
+    and its probability are in the model's output); explainability also says how to reach the model,
+    the time budget and the sample size."""
 
     source: DatasetSource
     merge: GroundTruthMerge | None = None
@@ -117,6 +132,7 @@ class JobData:
     model_quality: ModelQualitySettings | None = None
     analysis_config: AnalysisConfig | None = None
     attributes: InputAttributes = field(default_factory=InputAttributes)
+    explainability: ExplainabilitySettings = field(default_factory=ExplainabilitySettings)
 
 
 class Violations(Protocol):
@@ -426,23 +442,99 @@ MODEL_BIAS: Monitor[AnalysisFile, AnalysisFile, AnalysisFile, BiasViolationsFile
 )
 
 
+# model explainability ----------------------------------------------------------------------------
+
+
+def _model_explainability_profile(
+    data: JobData,
+    engine: Engine | None,
+    *,
+    progress: Progress | None = None,
+    preprocess_error_threshold: float | None = None,
+) -> tuple[ExplainabilityProfile, ReadReport]:
+    """A bounded sample of the data set or window → Kernel SHAP against the model → ``analysis.json``.
+
+    The model is called for every explained row, so the sample is read here, not on an engine.
+    """
+    config = data.analysis_config
+    if config is None:
+        raise ConfigurationError("a ModelExplainability job needs an analysis config (analysis_config.json)")
+    settings = data.explainability
+    deadline = Deadline.after(settings.time_budget_seconds)
+    if settings.predictor is not None:
+        return explain_source(
+            data.source, config, settings.predictor, max_rows=settings.max_rows, deadline=deadline
+        )
+    with endpoint_predictor(config, deadline) as client:
+        return explain_source(
+            data.source, config, client, max_rows=settings.max_rows, deadline=deadline, calls=client.calls
+        )
+
+
+def _model_explainability_statistics(
+    profile: ExplainabilityProfile, baseline: AnalysisFile | None, logger: logging.Logger
+) -> tuple[ExplainabilityProfile, AnalysisFile]:
+    return profile, profile.analysis
+
+
+def _model_explainability_suggest(
+    analysis: AnalysisFile, method: CategoricalDriftMethod | None
+) -> AnalysisFile:
+    # SageMaker reads an explainability baseline's analysis.json as the monitor's constraints.
+    return analysis
+
+
+def _model_explainability_check(
+    profile: ExplainabilityProfile, baseline: AnalysisFile | None, constraints: AnalysisFile
+) -> attribution.CheckReport:
+    return attribution.evaluate(profile.analysis, constraints)
+
+
+def _model_explainability_metrics(
+    analysis: AnalysisFile,
+    report: attribution.CheckReport,
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    drift = {score.label: score.score for score in report.scores}
+    return explainability_metric_records(
+        analysis, drift, endpoint=endpoint, schedule=schedule, timestamp=timestamp
+    )
+
+
+MODEL_EXPLAINABILITY: Monitor[
+    ExplainabilityProfile, AnalysisFile, AnalysisFile, attribution.CheckReport, AttributionViolationsFile
+] = Monitor(
+    monitoring_type=MonitoringType.MODEL_EXPLAINABILITY,
+    profile=_model_explainability_profile,
+    statistics=_model_explainability_statistics,
+    suggest=_model_explainability_suggest,
+    check=_model_explainability_check,
+    unchecked=attribution.CheckReport,
+    violations=attribution.CheckReport.to_violations,
+    metric_records=_model_explainability_metrics,
+    emits_metrics=lambda constraints: True,
+    statistics_file=AnalysisFile,
+    constraints_file=AnalysisFile,
+    required_inputs=frozenset({JobInput.ANALYSIS_CONFIG}),
+    statistics_name=ANALYSIS_FILE,
+    constraints_name=ANALYSIS_FILE,
+)
+
+
 MONITORS: Mapping[MonitoringType, Monitor[Any, Any, Any, Any, Any]] = {
     MonitoringType.DATA_QUALITY: DATA_QUALITY,
     MonitoringType.MODEL_QUALITY: MODEL_QUALITY,
     MonitoringType.MODEL_BIAS: MODEL_BIAS,
+    MonitoringType.MODEL_EXPLAINABILITY: MODEL_EXPLAINABILITY,
 }
 
 
 def monitor_for(monitoring_type: MonitoringType) -> Monitor[Any, Any, Any, Any, Any]:
-    """The registry entry of ``monitoring_type``; ConfigurationError when it is not implemented yet."""
-    try:
-        return MONITORS[monitoring_type]
-    except KeyError:
-        implemented = ", ".join(sorted(t.value for t in MONITORS))
-        raise ConfigurationError(
-            f"monitoring type {monitoring_type.value} is not implemented yet (implemented: {implemented}); "
-            "a custom monitor (--command, ModelMonitor(entrypoint=[...])) can run it meanwhile"
-        ) from None
+    """The registry entry of ``monitoring_type`` (every SageMaker type has one)."""
+    return MONITORS[monitoring_type]
 
 
 def _given(definition: JobDefinition) -> set[JobInput]:

@@ -11,6 +11,10 @@ from modelmonitor.model_monitor.execution import MonitoringExecution
 from modelmonitor.model_monitor.ground_truth import upload_ground_truth
 from modelmonitor.model_monitor.inputs import BatchTransformInput, EndpointInput, MonitoringOutput
 from modelmonitor.model_monitor.model_bias import BiasAnalysisConfig, ModelBiasMonitor
+from modelmonitor.model_monitor.model_explainability import (
+    ExplainabilityAnalysisConfig,
+    ModelExplainabilityMonitor,
+)
 from modelmonitor.model_monitor.monitor import (
     BaseliningJob,
     DefaultModelMonitor,
@@ -32,7 +36,9 @@ __all__ = [
     "DatasetFormat",
     "DefaultModelMonitor",
     "EndpointInput",
+    "ExplainabilityAnalysisConfig",
     "ModelBiasMonitor",
+    "ModelExplainabilityMonitor",
     "ModelMonitor",
     "ModelQualityMonitor",
     "MonitoringDatasetFormat",

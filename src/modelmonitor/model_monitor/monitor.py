@@ -28,6 +28,7 @@ from modelmonitor.model_monitor.session import session_of
 from modelmonitor.service.baselines import (
     DataQualityResult,
     ModelBiasResult,
+    ModelExplainabilityResult,
     ModelQualityResult,
     run_baseline,
     run_model_quality_baseline,
@@ -36,6 +37,9 @@ from modelmonitor.service.baselines import (
 __all__ = ["BaseliningJob", "DefaultModelMonitor", "ModelMonitor"]
 
 _log = logging.getLogger(__name__)
+
+# What a baselining job of any built-in monitor returns.
+BaselineResult = DataQualityResult | ModelQualityResult | ModelBiasResult | ModelExplainabilityResult
 
 BASELINING_JOB_BASE_NAME = "baseline-suggestion-job"
 
@@ -47,9 +51,7 @@ class BaseliningJob:
     nothing to wait for, and ``describe`` reports the processing job as ``Completed``.
     """
 
-    def __init__(
-        self, job_name: str, output_uri: str, result: DataQualityResult | ModelQualityResult | ModelBiasResult
-    ) -> None:
+    def __init__(self, job_name: str, output_uri: str, result: BaselineResult) -> None:
         self.job_name = job_name
         self.output_uri = output_uri
         self.result = result
@@ -130,9 +132,7 @@ class ModelMonitor(MonitoringScheduleMixin):
             self.sagemaker_session.settings.home / "baselining" / name / "results"
         )
 
-    def _record_baselining_job(
-        self, name: str, output: str, result: DataQualityResult | ModelQualityResult | ModelBiasResult
-    ) -> BaseliningJob:
+    def _record_baselining_job(self, name: str, output: str, result: BaselineResult) -> BaseliningJob:
         job = BaseliningJob(name, output, result)
         self.baselining_jobs.append(job)
         self.latest_baselining_job = job

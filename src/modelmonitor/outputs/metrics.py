@@ -13,7 +13,9 @@ SampleCount/Sum/Minimum/Maximum as statistic values), ``feature_non_null_{featur
 the statistics keys of the scalar metrics (``accuracy``, ``f2``, ``auc``, ``mae``, ``r2``, ...). Bias
 names: ``bias_metric_{NAME}`` (``bias_metric_DPPL``), one record per stage, facet and facet value, with
 SageMaker's extra dimensions ``BiasStage``, ``Label``, ``LabelValue``, ``Facet``, ``FacetValue``, which
-become gauge labels (snake case: ``bias_stage``, ``label``, ...).
+become gauge labels (snake case: ``bias_stage``, ``label``, ...). Explainability names: ``feature_{name}``
+(global SHAP value) and ``ExpectedValue`` per model output, dimensions ``ExplainabilityMethod``
+(``KernelShap``), ``Label`` and ``ValueType``; and ours, ``feature_attribution_drift`` (the NDCG score).
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ from modelmonitor.formats.statuses import FINISHED_STATUSES
 __all__ = [
     "BIAS_NAMESPACE",
     "DATA_QUALITY_NAMESPACE",
+    "EXPLAINABILITY_NAMESPACE",
     "MODEL_QUALITY_NAMESPACE",
     "MetricPoint",
     "MetricsExporter",
     "bias_metric_records",
     "data_quality_metric_records",
+    "explainability_metric_records",
     "metric_record",
     "model_quality_metric_records",
     "read_cloudwatch_metrics",
@@ -51,6 +55,7 @@ __all__ = [
 DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
 BIAS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
+EXPLAINABILITY_NAMESPACE = "aws/sagemaker/Endpoints/explainability-metrics"
 # What SageMaker sends for an infinite bias metric (CloudWatch takes no infinity).
 CLOUDWATCH_INFINITY = 2.348543e108
 METRICS_FILE = "cloudwatch_metrics.jsonl"
@@ -202,6 +207,44 @@ def bias_metric_records(
             records += _bias_records(
                 section, stage, endpoint=endpoint, schedule=schedule, timestamp=timestamp
             )
+    return records
+
+
+def explainability_metric_records(
+    analysis: AnalysisFile,
+    drift: Mapping[str, float],
+    *,
+    endpoint: str | None,
+    schedule: str | None,
+    timestamp: datetime,
+) -> list[dict[str, Any]]:
+    """CloudWatch metric records of one explainability execution, per model output (``Label``):
+    ``feature_{name}`` (its global SHAP value, ``ValueType`` ``GlobalShapValues``) and ``ExpectedValue``
+    (``ValueType`` ``ExpectedValue``), with ``ExplainabilityMethod`` ``KernelShap``, as SageMaker names
+    them; and ours, ``feature_attribution_drift`` (the NDCG score of the label against the baseline, which
+    SageMaker only writes into the violation)."""
+    records: list[dict[str, Any]] = []
+    explanations = analysis.explanations.kernel_shap if analysis.explanations is not None else {}
+
+    def add(name: str, label: str, value: float, value_type: str | None) -> None:
+        if math.isnan(value):
+            return
+        record = metric_record(name, endpoint=endpoint, schedule=schedule, timestamp=timestamp, Value=value)
+        record["Dimensions"] += [
+            {"Name": "ExplainabilityMethod", "Value": "KernelShap"},
+            {"Name": "Label", "Value": label},
+        ]
+        if value_type is not None:
+            record["Dimensions"].append({"Name": "ValueType", "Value": value_type})
+        records.append(record)
+
+    for label, explanation in explanations.items():
+        for feature, value in explanation.global_shap_values.items():
+            add(f"feature_{feature}", label, float(value), "GlobalShapValues")
+        if explanation.expected_value is not None:
+            add("ExpectedValue", label, float(explanation.expected_value), "ExpectedValue")
+        if label in drift:
+            add("feature_attribution_drift", label, float(drift[label]), None)
     return records
 
 

@@ -14,8 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile
+from modelmonitor.analyzers.model_explainability import (
+    DEFAULT_MAX_ROWS,
+    ExplainabilityProfile,
+    ExplainabilitySettings,
+)
 from modelmonitor.analyzers.model_quality import ModelQualitySettings
-from modelmonitor.constraints import model_quality
+from modelmonitor.constraints import attribution, model_quality
 from modelmonitor.constraints.data_quality import CheckReport
 from modelmonitor.engine.base import Progress
 from modelmonitor.engine.choice import engine_for
@@ -24,6 +29,7 @@ from modelmonitor.formats.clarify import (
     ANALYSIS_CONFIG_FILE,
     AnalysisConfig,
     AnalysisFile,
+    AttributionViolationsFile,
     BiasViolationsFile,
 )
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
@@ -38,17 +44,19 @@ from modelmonitor.formats.model_quality import (
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.jobs.inputs import table_source
-from modelmonitor.jobs.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_QUALITY, JobData
+from modelmonitor.jobs.monitors import DATA_QUALITY, MODEL_BIAS, MODEL_EXPLAINABILITY, MODEL_QUALITY, JobData
 from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
 from modelmonitor.outputs.files import read_constraints, read_statistics, write_file
 
 __all__ = [
     "DataQualityResult",
     "ModelBiasResult",
+    "ModelExplainabilityResult",
     "ModelQualityResult",
     "run_baseline",
     "run_check",
     "run_model_bias_baseline",
+    "run_model_explainability_baseline",
     "run_model_quality_baseline",
 ]
 
@@ -64,6 +72,9 @@ ModelQualityResult = JobResult[
 ]
 
 ModelBiasResult = JobResult[AnalysisFile, AnalysisFile, AnalysisFile, BiasViolationsFile, BiasViolationsFile]
+ModelExplainabilityResult = JobResult[
+    ExplainabilityProfile, AnalysisFile, AnalysisFile, attribution.CheckReport, AttributionViolationsFile
+]
 
 logger = logging.getLogger("modelmonitor.service")
 
@@ -154,6 +165,29 @@ def run_model_bias_baseline(data_uri: str, config: AnalysisConfig, output_uri: s
         Outputs(output_uri),
         logger=logger,
     )
+    written = write_file(output_uri, ANALYSIS_CONFIG_FILE, config)
+    return replace(result, outputs={**result.outputs, ANALYSIS_CONFIG_FILE: written})
+
+
+def run_model_explainability_baseline(
+    data_uri: str,
+    config: AnalysisConfig,
+    output_uri: str,
+    *,
+    predictor: Callable[[Any], Any] | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> ModelExplainabilityResult:
+    """A model-explainability baselining job (SageMaker's ``ModelExplainabilityMonitor.suggest_baseline``):
+    Kernel SHAP over a sample of a CSV data set (at most ``max_rows`` rows) → ``analysis.json`` with the
+    global SHAP value of each feature, the monitor's constraints. The model is ``predictor`` (a Python
+    callable) or, without one, the server at the config's ``predictor.endpoint_url``. The analysis config
+    is written beside it as ``analysis_config.json``."""
+    data = JobData(
+        table_source(data_uri, {"csv": {"header": config.headers is None}}),
+        analysis_config=config,
+        explainability=ExplainabilitySettings(predictor=predictor, max_rows=max_rows),
+    )
+    result = run_pipeline(MODEL_EXPLAINABILITY, data, Suggest(), Outputs(output_uri), logger=logger)
     written = write_file(output_uri, ANALYSIS_CONFIG_FILE, config)
     return replace(result, outputs={**result.outputs, ANALYSIS_CONFIG_FILE: written})
 
