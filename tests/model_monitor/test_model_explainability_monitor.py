@@ -12,11 +12,18 @@ from typing import Any
 import numpy as np
 import pytest
 
+from modelmonitor.capture.batch import write_batch_manifests
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.pipeline import CapturePipeline
 from modelmonitor.clarify import DataConfig, ModelConfig, ModelPredictedLabelConfig, SHAPConfig
 from modelmonitor.errors import ConfigurationError
-from modelmonitor.model_monitor import EndpointInput, ExplainabilityAnalysisConfig, ModelExplainabilityMonitor
+from modelmonitor.model_monitor import (
+    BatchTransformInput,
+    EndpointInput,
+    ExplainabilityAnalysisConfig,
+    ModelExplainabilityMonitor,
+    MonitoringDatasetFormat,
+)
 from modelmonitor.model_monitor.session import LocalSession
 from modelmonitor.scheduler.clock import SteppingClock
 from modelmonitor.service import MonitoringService
@@ -156,6 +163,45 @@ def test_an_hourly_schedule_reports_feature_attribution_drift_from_the_model_ser
     assert "explained 40 of 40 rows" in log
     assert "0 failed request(s)" in log
     assert monitor.describe_schedule()["MonitoringType"] == "ModelExplainability"
+    session.close()
+
+
+def test_a_batch_transform_schedule_explains_the_jobs_input_files(
+    tmp_path: Path, session: LocalSession
+) -> None:
+    service = session.service
+    (tmp_path / "job").mkdir()
+    inputs = write_csv(tmp_path / "job" / "input.csv", features(30, shifted=True, seed=14))
+    (tmp_path / "job" / "output.csv").write_text("0.5\n" * 30)
+    write_batch_manifests(
+        [str(inputs)],
+        [str(tmp_path / "job" / "output.csv")],
+        str(tmp_path / "batch"),
+        job_start=T0 - timedelta(hours=2),
+        job_name="scoring",
+    )
+    with model_server(trained_model()) as server:
+        model_config = ModelConfig(model_name="m", content_type="text/csv", endpoint_url=server.url)
+        monitor = ModelExplainabilityMonitor(sagemaker_session=session)
+        monitor.suggest_baseline(
+            data_config=_validation(tmp_path), explainability_config=SHAP, model_config=model_config
+        )
+        monitor.create_monitoring_schedule(
+            monitor_schedule_name="attribution-batch",
+            batch_transform_input=BatchTransformInput(
+                data_captured_destination_s3_uri=str(tmp_path / "batch"),
+                destination="/opt/ml/processing/input",
+                dataset_format=MonitoringDatasetFormat.csv(header=False),
+                start_time_offset="-PT2H",
+                end_time_offset="-PT1H",
+            ),
+            output_s3_uri=str(tmp_path / "results"),
+            schedule_cron_expression="cron(0 * ? * * *)",
+        )
+        execution = service.run_now("attribution-batch")
+    assert execution.status == "CompletedWithViolations", execution.failure_reason
+    log = (Path(execution.output_uri or "") / "log.txt").read_text()
+    assert "explaining 30 row(s) sampled from 30" in log
     session.close()
 
 
