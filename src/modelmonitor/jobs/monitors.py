@@ -22,8 +22,8 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
-from modelmonitor.analyzers.merged_columns import observations_from_merged_files
 from modelmonitor.analyzers.endpoint_predictor import Deadline
+from modelmonitor.analyzers.merged_columns import observations_from_merged_files
 from modelmonitor.analyzers.model_bias import (
     DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
