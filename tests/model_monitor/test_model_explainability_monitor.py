@@ -205,6 +205,38 @@ def test_a_batch_transform_schedule_explains_the_jobs_input_files(
     session.close()
 
 
+@pytest.mark.e2e
+def test_a_slow_model_cannot_keep_an_execution_past_its_maximum_runtime(
+    tmp_path: Path, session: LocalSession
+) -> None:
+    service = session.service
+    model = trained_model()
+    with model_server(model) as fast, model_server(model, delay=2.0) as slow:
+        monitor = ModelExplainabilityMonitor(sagemaker_session=session, max_runtime_in_seconds=60)
+        monitor.suggest_baseline(
+            data_config=_validation(tmp_path),
+            explainability_config=SHAP,
+            model_config=ModelConfig(model_name="m", content_type="text/csv", endpoint_url=fast.url),
+        )
+        service.register_endpoint("ep", str(tmp_path / "capture"))
+        _capture(tmp_path / "capture", "ep", features(40, seed=5), T0 - timedelta(hours=2))
+        slow_model = ModelConfig(model_name="m", content_type="text/csv", endpoint_url=slow.url)
+        monitor.create_monitoring_schedule(
+            monitor_schedule_name="slow",
+            analysis_config=ExplainabilityAnalysisConfig(SHAP, slow_model, headers=FEATURES),
+            endpoint_input=EndpointInput("ep", "/opt/ml/processing/input/endpoint", start_time_offset="-PT2H",
+                                         end_time_offset="-PT1H"),
+            output_s3_uri=str(tmp_path / "results"),
+        )  # fmt: skip
+        execution = service.run_now("slow")
+    # 40 rows at two 2-second calls each need 160 s; the analysis stops at 80% of the 60 s and reports.
+    assert execution.status in ("Completed", "CompletedWithViolations"), execution.failure_reason
+    log = (Path(execution.output_uri or "") / "log.txt").read_text()
+    assert "the time budget ran out" in log
+    assert "stopped by the time budget" in log
+    session.close()
+
+
 def test_a_shap_baseline_with_the_wrong_number_of_columns_is_refused_at_baselining(
     tmp_path: Path, session: LocalSession
 ) -> None:
