@@ -35,3 +35,28 @@ def test_an_executions_report_over_http(api: Api) -> None:
     assert 'id="no-violations"' in page.text
     assert missing.status_code == 404
     assert "9999" in missing.json()["detail"]
+
+
+def test_an_execution_without_baseline_constraints_has_a_report_without_drift(api: Api) -> None:
+    statistics, _ = with_monitoring_data(api.tmp, api.service)
+    from modelmonitor.formats.job_definition import JobDefinition
+
+    api.service.create_schedule(
+        "stats-only",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(api.tmp / "out"),
+            baseline_statistics=str(statistics),
+        ),
+    )
+    execution = api.service.run_now("stats-only", "-PT3H", "-PT0H")
+    assert execution.status == "Completed", execution.failure_reason
+    assert execution.output_uri is not None
+    assert not (api.tmp / execution.output_uri / "constraints.json").exists()
+    with api.client("viewer") as viewer:
+        page = viewer.get(f"/api/v1/executions/{execution.id}/report")
+    assert page.status_code == 200, page.text
+    assert 'data-feature="f1"' in page.text
+    assert "No drift was computed" in page.text

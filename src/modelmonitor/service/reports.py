@@ -128,8 +128,12 @@ def execution_comparison(service: MonitoringService, execution_id: int) -> tuple
         )
     statistics_uri, text = service.read_execution_output(execution_id, STATISTICS_FILE)
     current = StatisticsFile.from_json_text(text, source=statistics_uri)
-    constraints_uri, text = service.read_execution_output(execution_id, CONSTRAINTS_FILE)
-    constraints = ConstraintsFile.from_json_text(text, source=constraints_uri)
+    # A schedule without baseline constraints writes no constraints.json: its report has no drift.
+    try:
+        constraints_uri, text = service.read_execution_output(execution_id, CONSTRAINTS_FILE)
+        constraints: ConstraintsFile | None = ConstraintsFile.from_json_text(text, source=constraints_uri)
+    except NotFoundError:
+        constraints_uri, constraints = statistics_uri, None
     try:
         violations_uri, text = service.read_execution_output(execution_id, VIOLATIONS_FILE)
         violations: ViolationsFile | None = ViolationsFile.from_json_text(text, source=violations_uri)
