@@ -20,7 +20,11 @@ from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.container import container_runtime
+from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.scheduler.worker import Outcome, RunningExecution, start_execution
+from modelmonitor.service import MonitoringService
+from modelmonitor.storage.catalog import Catalog
+from tests.e2e.test_s3_schedule import _upload, s3  # noqa: F401  # the moto S3 server fixture
 from tests.monitoring_data import write_capture
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contract_monitor.py"
@@ -334,3 +338,34 @@ def test_a_runtime_without_an_engine_is_named_with_its_error(tmp_path: Path) -> 
     with pytest.raises(ConfigurationError) as raised:
         container_runtime({"PATH": str(tmp_path), "MODELMONITOR_CONTAINER_RUNTIME": "docker"})
     assert "docker: 'info' failed (Cannot connect to the Docker daemon" in str(raised.value)
+
+
+def test_capture_in_an_object_store_is_staged_and_reports_go_back_to_it(s3: object, tmp_path: Path) -> None:  # noqa: F811
+    now = datetime.now(UTC)
+    write_capture(
+        tmp_path / "capture",
+        "ep",
+        now - timedelta(minutes=59),
+        hours=1,
+        per_hour=10,
+        drift_from=now - timedelta(hours=2),
+    )
+    _upload(s3, tmp_path / "capture", "data-capture")
+    service = MonitoringService(
+        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
+    )
+    service.register_endpoint("ep", "s3://bucket/data-capture")
+    # the monitor gets no object-store credentials: it reads the staged copies only
+    service.create_schedule(
+        "s3-byoc", "cron(0 * ? * * *)", _definition(tmp_path, output_uri="s3://bucket/reports")
+    )
+    execution = service.run_now("s3-byoc", "-PT1H", "-PT0H")
+    service.close()
+    assert (execution.status, execution.violation_count) == ("CompletedWithViolations", 1), (
+        execution.failure_reason
+    )
+    assert execution.output_uri is not None
+    key = execution.output_uri.removeprefix("s3://bucket/") + "/constraint_violations.json"
+    body = s3.get_object(Bucket="bucket", Key=key)["Body"].read()  # type: ignore[attr-defined]
+    (violation,) = json.loads(body)["violations"]
+    assert violation["description"] == "10 of 10 records have f1 above 20.0"
