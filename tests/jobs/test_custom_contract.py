@@ -7,6 +7,7 @@ modelmonitor import, no exit message); it runs unchanged as a command over captu
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -369,3 +370,49 @@ def test_capture_in_an_object_store_is_staged_and_reports_go_back_to_it(s3: obje
     body = s3.get_object(Bucket="bucket", Key=key)["Body"].read()  # type: ignore[attr-defined]
     (violation,) = json.loads(body)["violations"]
     assert violation["description"] == "10 of 10 records have f1 above 20.0"
+
+
+def test_the_exact_runtime_command_line_and_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in docker client records how it is called (the real run: tests/e2e/test_container.py)."""
+    fake = tmp_path / "docker"
+    fake.write_text('#!/bin/sh\n[ "$1" = info ] && exit 0\nprintf "%s\\n" "$@" > "$ARGV_FILE"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("MODELMONITOR_CONTAINER_RUNTIME", str(fake))
+    monkeypatch.setenv("MODELMONITOR_CONTAINER_RUN_OPTIONS", "--network none")
+    monkeypatch.setenv("ARGV_FILE", str(tmp_path / "argv.txt"))
+    (tmp_path / "capture").mkdir()
+    definition = _definition(
+        tmp_path,
+        image_uri="my-monitor:1",
+        command=("python3", "/opt/program/monitor.py"),
+        arguments=("--flag",),
+    )
+    running = start_execution(
+        execution_id=11,
+        definition=definition,
+        schedule_name="byoc",
+        scheduled_time=SCHEDULED,
+        capture_uri=str(tmp_path / "capture"),
+        home=tmp_path / "home",
+    )
+    outcome = _wait(running)
+    assert outcome.status == ExecutionStatus.FAILED  # the stand-in wrote no report
+    root = tmp_path / "home" / "executions" / "11"
+    assert (tmp_path / "argv.txt").read_text().splitlines() == [
+        "run", "--rm", "--init", "--name", f"modelmonitor-execution-11-{os.getpid()}",
+        "--env-file", f"{root}/container.env",
+        "-v", f"{root}/opt/ml/processing/input/endpoint:/opt/ml/processing/input/endpoint:ro",
+        "-v", f"{root}/opt/ml/processing/resultdata:/opt/ml/processing/resultdata",
+        "-v", f"{root}/opt/ml/config:/opt/ml/config:ro",
+        "-v", f"{root}/opt/ml/output:/opt/ml/output",
+        "--network", "none",
+        "--entrypoint", "python3", "my-monitor:1", "/opt/program/monitor.py", "--flag",
+    ]  # fmt: skip
+    env = dict(line.split("=", 1) for line in (root / "container.env").read_text().splitlines())
+    assert env["dataset_source"] == "/opt/ml/processing/input/endpoint"
+    assert env["output_path"] == "/opt/ml/processing/resultdata"
+    assert env["output_message_file"] == "/opt/ml/output/message"
+    assert env["cloudwatch_metrics_directory"] == "/opt/ml/output/metrics/cloudwatch"
+    assert env["F1_LIMIT"] == "20"
+    assert "PATH" not in env
+    assert "ARGV_FILE" not in env  # the scheduler's environment stays out of the container
