@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from modelmonitor.model_monitor import (
     DefaultModelMonitor,
     EndpointInput,
     MonitoringDatasetFormat,
+    MonitoringExecution,
 )
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
@@ -222,3 +224,28 @@ def test_input_rules(env: Path) -> None:
         monitor.create_monitoring_schedule(
             endpoint_input=EndpointInput("e", start_time_offset="-PT1H", end_time_offset="-PT2H")
         )
+
+
+def test_an_execution_listed_before_it_started_knows_its_output_once_waited_for(env: Path) -> None:
+    # A notebook lists the execution while it is Pending (no output yet), then waits for it.
+    now = datetime.now(UTC)
+    write_capture(env / "capture", "my-endpoint", now - timedelta(minutes=59), hours=1, per_hour=10)
+    _register("my-endpoint", env / "capture")
+    monitor = _baselined_monitor(env)
+    monitor.create_monitoring_schedule(
+        monitor_schedule_name="one-time",
+        endpoint_input="my-endpoint",
+        output_s3_uri=str(env / "reports"),
+        constraints=monitor.suggested_constraints(),
+        schedule_cron_expression=CronExpressionGenerator.now(),
+        data_analysis_start_time="-PT1H",
+        data_analysis_end_time="-PT0H",
+    )
+    _run_due_executions()
+    finished = monitor.list_executions()[-1]
+    assert finished.output.destination is not None
+    pending = MonitoringExecution(dataclasses.replace(finished.execution, output_uri=None))
+    assert pending.output.destination is None
+    pending.wait(logs=False)
+    assert pending.output.destination == finished.output.destination
+    assert pending.destination == finished.output.destination
