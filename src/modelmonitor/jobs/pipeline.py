@@ -40,6 +40,7 @@ from modelmonitor.outputs.metrics import write_cloudwatch_metrics
 from modelmonitor.outputs.postprocess import run_postprocess
 from modelmonitor.reports.document import REPORT_FILE, comparison_of, write_report
 from modelmonitor.reports.html import ReportContext, render_report
+from modelmonitor.storage.objects import check_folder_location
 
 __all__ = ["Check", "JobResult", "MetricsTarget", "Outputs", "Suggest", "run_pipeline"]
 
@@ -263,6 +264,8 @@ def run_pipeline(
     """Merge (when the job has ground truth), read and profile ``data`` with ``monitor``'s analyzer,
     suggest or check, then write the outputs."""
     started = time.perf_counter()
+    if outputs.uri is not None:  # said now, not after reading the whole data set
+        check_folder_location(outputs.uri, "output folder")
     merge = None
     if data.merge is not None:
         data, merge = _merge(data, logger)
