@@ -192,6 +192,7 @@ def test_transform_output_lines_without_an_inference_id_are_bad_records(tmp_path
     outputs = tmp_path / "transform-output"
     outputs.mkdir()
     (outputs / "part-0.csv.out").write_text(
+        "probability\n"  # a header: outputs have none, so it is a bad record, not a skipped line
         "0.9,id-1,2026-11-26T10:00:00Z\n"
         "0.2\n"  # the job ran without GenerateInferenceId
         "0.7,id-3,noon\n"
@@ -209,11 +210,12 @@ def test_transform_output_lines_without_an_inference_id_are_bad_records(tmp_path
                                           str(tmp_path / "gt"), until, str(tmp_path / "out"))  # fmt: skip
     assert (report.captured, report.matched) == (2, 2)
     bad = [str(b) for b in report.capture_read.bad_records]
-    assert len(bad) == 2
-    assert bad[0].startswith(f"{outputs}/part-0.csv.out:2")
-    assert "inference id and time columns that GenerateInferenceId appends" in bad[0]
+    assert len(bad) == 3
+    assert bad[0].startswith(f"{outputs}/part-0.csv.out:1")
     assert bad[1].startswith(f"{outputs}/part-0.csv.out:3")
-    assert "'noon' is not an ISO 8601 time" in bad[1]
+    assert "inference id and time columns that GenerateInferenceId appends" in bad[1]
+    assert bad[2].startswith(f"{outputs}/part-0.csv.out:4")
+    assert "'noon' is not an ISO 8601 time" in bad[2]
     with pytest.raises(
         ConfigurationError, match="reads batch-transform output as CSV or JSON Lines; got parquet"
     ):

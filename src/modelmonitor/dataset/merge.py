@@ -263,16 +263,14 @@ def _transform_output(line: bytes, data_format: DatasetFormat) -> _TransformOutp
     return _TransformOutput(inference_id.strip(), moment, data, encoding)
 
 
-def _transform_lines(store: ObjectStore, uri: str, header: bool) -> Iterator[tuple[int, bytes]]:
+def _transform_lines(store: ObjectStore, uri: str) -> Iterator[tuple[int, bytes]]:
     content = store.read_bytes(uri)
     if content.strip() and not content.endswith(b"\n"):
         content += b"\n"  # written by a user's job: the last line may lack its newline
-    for number, line in split_capture_lines(content).lines:
-        if not (header and number == 1):
-            yield number, line
+    yield from split_capture_lines(content).lines
 
 
-def _transform_predictions(destination: str, data_format: DatasetFormat, header: bool,
+def _transform_predictions(destination: str, data_format: DatasetFormat,
                            window: AnalysisWindow) -> _Predictions:  # fmt: skip
     if data_format not in (DatasetFormat.CSV, DatasetFormat.JSON_LINES):
         raise ConfigurationError(
@@ -285,7 +283,7 @@ def _transform_predictions(destination: str, data_format: DatasetFormat, header:
     def keys(uri: str, report: ReadReport) -> pa.Table:
         lines: list[int] = []
         ids: list[str] = []
-        for number, line in _transform_lines(store_for(uri), uri, header):
+        for number, line in _transform_lines(store_for(uri), uri):
             report.records += 1
             try:
                 output = _transform_output(line, data_format)
@@ -304,7 +302,7 @@ def _transform_predictions(destination: str, data_format: DatasetFormat, header:
     ) -> Iterator[tuple[str, list[bytes]]]:
         labels = zip(data.to_pylist(), encodings.to_pylist(), strict=True)
         by_line = dict(zip(wanted.tolist(), labels, strict=True))
-        for number, line in _transform_lines(store_for(uri), uri, header):
+        for number, line in _transform_lines(store_for(uri), uri):
             label = by_line.get(number)
             if label is None:
                 continue
@@ -415,7 +413,6 @@ def merge_transform_ground_truth(
     until: datetime,
     merge_output_uri: str,
     *,
-    header: bool = False,
     time_budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> MergeReport:
@@ -423,10 +420,11 @@ def merge_transform_ground_truth(
     by the inference id ``GenerateInferenceId`` appended to each record (CSV: the second-last column;
     JSON Lines: ``SageMakerInferenceId``). Merged records hold the output, without the id and time, as
     ``captureData.batchTransformOutput``, under ``{output}/batch-transform/yyyy/mm/dd/hh/`` of the job's
-    start. ``header``: every output file starts with a header line (skipped).
+    start. Output files have no header (the model writes one record per line): a header line, or any line
+    without the id, is a bad record, counted and named, not skipped silently.
     """
     return _merge(
-        _transform_predictions(destination, data_format, header, window),
+        _transform_predictions(destination, data_format, window),
         window,
         ground_truth_uri,
         until,

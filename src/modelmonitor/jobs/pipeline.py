@@ -220,7 +220,6 @@ def _merge(data: JobData, logger: logging.Logger) -> tuple[JobData, MergeReport]
             merge.ground_truth_uri,
             merge.until,
             output,
-            header=source.header,
             time_budget_seconds=merge.time_budget_seconds,
         )
     elif source.window is not None and len(source.uris) == 1 and source.endpoint is not None:
