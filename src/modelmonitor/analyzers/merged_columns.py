@@ -111,7 +111,8 @@ def _columnar(
         probability_text = None if probability is None else _column(fields, probability, width)
         plain &= width > max(i for i in (inference, probability) if i is not None)
     if problem == "Regression":
-        assert predicted_text is not None
+        if predicted_text is None:
+            return none  # a probability attribute alone gives no predicted value: said per record
         actual, actual_ok = _numbers(labels)
         predicted, predicted_ok = _numbers(predicted_text)
         taken = plain & actual_ok & predicted_ok
