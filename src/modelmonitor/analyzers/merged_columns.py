@@ -34,8 +34,9 @@ _MERGED = pa.schema(
 _PARSE = pajson.ParseOptions(explicit_schema=_MERGED, unexpected_field_behavior="ignore")
 _READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_TRUE = pa.array(["1", "1.0", "true"])
-_FALSE = pa.array(["0", "0.0", "false"])
+# Arrays are made when used: pa.array imports pandas, which a job that never analyses labels must not.
+_TRUE = ("1", "1.0", "true")
+_FALSE = ("0", "0.0", "false")
 
 
 def _index(attribute: str | None) -> int | None:
@@ -57,7 +58,8 @@ def _numbers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def _binary(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(0/1 labels, where the text is one of the binary label spellings)."""
     lowered = pc.utf8_lower(values)
-    ones, zeros = _bool(pc.is_in(lowered, _TRUE)), _bool(pc.is_in(lowered, _FALSE))
+    ones = _bool(pc.is_in(lowered, pa.array(_TRUE)))
+    zeros = _bool(pc.is_in(lowered, pa.array(_FALSE)))
     return ones.astype(np.int64), ones | zeros
 
 
