@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from prometheus_client import generate_latest
 
 from modelmonitor.formats.clarify import AnalysisFile
 from modelmonitor.outputs.metrics import (
+    MetricPoint,
     MetricsExporter,
     bias_metric_records,
     read_cloudwatch_metrics,
@@ -78,3 +80,16 @@ def test_bias_records_carry_the_facet_dimensions_and_become_labelled_gauges(tmp_
     assert exposition.count("bias_metric_DI{") == 2
     exporter.keep_schedules(set())
     assert "bias_metric_DI{" not in generate_latest(exporter.registry).decode()
+
+
+def test_a_metric_whose_dimensions_differ_from_its_gauge_is_logged_not_exported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    exporter = MetricsExporter()
+    plain = MetricPoint("bias_metric_DI", 0.5, (("Endpoint", "ep"), ("MonitoringSchedule", "bias")))
+    faceted = MetricPoint("bias_metric_DI", 0.7, (*plain.dimensions, ("Facet", "sex")))
+    exporter.record_points([plain, faceted], "ep", "bias")
+    exposition = generate_latest(exporter.registry).decode()
+    assert 'bias_metric_DI{endpoint="ep",monitoring_schedule="bias"} 0.5' in exposition
+    assert "0.7" not in exposition
+    assert "metric bias_metric_DI of schedule bias not exported: its dimensions facet differ" in caplog.text

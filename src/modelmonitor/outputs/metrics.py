@@ -21,6 +21,7 @@ become gauge labels (snake case: ``bias_stage``, ``label``, ...). Explainability
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -52,6 +53,7 @@ __all__ = [
     "write_cloudwatch_metrics",
 ]
 
+_log = logging.getLogger(__name__)
 DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
 BIAS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
@@ -396,6 +398,12 @@ class MetricsExporter:
             }
             gauge = self._gauge(point.name, tuple(extra))
             if gauge is None:
+                _log.warning(
+                    "metric %s of schedule %s not exported: its dimensions %s differ from the gauge's",
+                    point.name,
+                    schedule,
+                    ", ".join(extra) or "(none)",
+                )
                 continue
             self._series_of(
                 gauge,
