@@ -92,7 +92,11 @@ def start_proxy(
     env = {**os.environ, "MODELMONITOR_HOME": home}
     env.pop("MODELMONITOR_CATALOG_URL", None)
     process = subprocess.Popen(command, cwd=REPO_ROOT, stderr=stderr, env=env)
-    wait_http(ready_url or f"http://127.0.0.1:{port}/metrics", process)
+    try:
+        wait_http(ready_url or f"http://127.0.0.1:{port}/metrics", process)
+    except BaseException:
+        stop(process)  # a proxy too slow to answer was left running after the failed test
+        raise
     return process
 
 
