@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -217,5 +219,29 @@ def test_records_of_one_width_read_as_csv_equal_record_by_record(
     with monkeypatch.context() as patched:
         patched.setattr(captured, "select_block", lambda *args, **kwargs: None)
         expected_rows, expected = read_rows(_source(root))
+    assert rows == expected_rows
+    assert report == expected
+
+
+def test_the_blank_payload_class_is_pythons_whitespace() -> None:
+    # The per-record path drops a line that str.strip() empties: the columnar path must call the
+    # same payloads blank, character for character.
+    every = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    matched = pc.match_substring_regex(pa.array(every), capture_blocks.BLANK_PAYLOAD).to_pylist()
+    assert {c for c, m in zip(every, matched, strict=True) if m} == {c for c in every if c.isspace()}
+
+
+@pytest.mark.parametrize("payload", ["\xa0", "\u3000 ", "\x1f", " \t"])
+def test_a_payload_of_unicode_whitespace_reads_as_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, payload: str
+) -> None:
+    both = {"endpointInput": _section("INPUT", "1,2"), "endpointOutput": _section("OUTPUT", payload)}
+    folder = tmp_path / "ep" / "AllTraffic" / "2026" / "11" / "21" / "09"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text("\n".join(_line(both) for _ in range(3)) + "\n")
+    rows, report = read_rows(_source(tmp_path))
+    with monkeypatch.context() as patched:
+        patched.setattr(captured, "select_block", lambda *args, **kwargs: None)
+        expected_rows, expected = read_rows(_source(tmp_path))
     assert rows == expected_rows
     assert report == expected

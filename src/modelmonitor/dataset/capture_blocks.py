@@ -49,6 +49,13 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Characters that make str.splitlines() cut a payload, and the CSV quote: such payloads take the
 # per-record path, which splits lines and honours quotes.
 _NOT_ONE_PLAIN_LINE = '[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"]'
+# A payload of Python's whitespace only is a blank line, which the per-record path drops
+# (str.strip()); RE2's \s is ASCII only, so U+00A0 alone was read as one field. The class is
+# str.isspace()'s set, checked by tests/dataset/test_capture_blocks.py.
+BLANK_PAYLOAD = (
+    r"^[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]*$"
+)
 # Above this share of records needing Python, the whole block is read record by record.
 _MAX_PER_RECORD_SHARE = 0.25
 
@@ -160,7 +167,7 @@ def _plain_csv(section: pa.StructArray) -> tuple[pa.Array, np.ndarray]:
     simple = (
         _valid(data)
         & ~_true(odd)
-        & ~_true(pc.match_substring_regex(data, r"^\s*$"))
+        & ~_true(pc.match_substring_regex(data, BLANK_PAYLOAD))
         & ~_true(section.field("truncated"))
         & ~_true(pc.is_in(pc.utf8_upper(encoding), pa.array(["JSON", "BASE64"])))
     )
