@@ -116,17 +116,34 @@ def test_without_pyspark_the_error_names_the_extra(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _path_without_java(folder: Path) -> str:
+    """A PATH with every command of this one except ``java`` (Spark's launcher needs bash, uname, ...)."""
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not Path(directory).is_dir():
+            continue
+        for command in Path(directory).iterdir():
+            if command.name != "java" and not (folder / command.name).exists():
+                (folder / command.name).symlink_to(command)
+    return str(folder)
+
+
 @pytest.mark.spark
-def test_without_java_the_error_names_java(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["JAVA_HOME without java", "no JAVA_HOME, no java on the PATH"])
+def test_without_java_the_error_names_java(tmp_path: Path, where: str) -> None:
     (tmp_path / "d.csv").write_text(DATA)
-    result = _cli(
-        "baseline",
-        str(tmp_path / "d.csv"),
-        "--out",
-        str(tmp_path / "o"),
-        "--engine",
-        "spark",
-        env={"JAVA_HOME": str(tmp_path / "no-java")},
+    if where == "JAVA_HOME without java":
+        env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    else:
+        env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+        env["PATH"] = _path_without_java(tmp_path / "bin")
+    command = [sys.executable, "-m", "modelmonitor", "baseline", str(tmp_path / "d.csv")]
+    result = subprocess.run(
+        [*command, "--out", str(tmp_path / "o"), "--engine", "spark"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 2
     message = " ".join(result.stderr.split())

@@ -8,9 +8,10 @@ folds those states in partition order, so the result does not depend on which ta
 Rows never leave the executors. ``mapInArrow`` (rather than RDD ``mapPartitions``) because it also runs
 on Spark Connect sessions, which have no RDDs.
 
-The session is the active one when there is one (spark-submit, a notebook), else one built here with
-``master`` (default ``local[*]``) and ``conf``. For a local master the workers run this interpreter
-(``PYSPARK_PYTHON`` unless set), so they import the same modelmonitor.
+The session is the active one when there is one (a notebook, a spark-submit driver that made one), else
+one built here with ``master`` (default ``local[*]``) and ``conf``; under spark-submit without a
+``master`` here, with spark-submit's master, name and settings. For a local master built here the
+workers run this interpreter (``PYSPARK_PYTHON`` unless set), so they import the same modelmonitor.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ State = TypeVar("State")
 DEFAULT_MASTER = "local[*]"
 MISSING_SPARK = "--engine spark needs pyspark and Java 17: pip install 'modelmonitor[spark]'"
 _SCHEMA = "index long, state binary"
+# Set by spark-submit for the Python driver it starts: the JVM (with the submitted settings) is up.
+_SUBMITTED = "PYSPARK_GATEWAY_PORT"
 _log = logging.getLogger(__name__)
 
 
@@ -53,20 +56,28 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         if master is not None or conf:
             _log.warning("a Spark session is active: its master and settings are used, --spark-* ignored")
         return active
-    settings = dict(conf or {})
-    master = master or DEFAULT_MASTER
-    if master.startswith("local"):
-        # PySpark takes its workers' interpreter from PYSPARK_PYTHON (default: python3 on the PATH,
-        # which may lack modelmonitor); local workers run on this machine, so they run this one.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(master).appName("modelmonitor")
-    for key, value in settings.items():
+    builder = SparkSession.builder
+    if master is None and _SUBMITTED in os.environ:
+        # Under spark-submit the JVM already holds --master, --name and --conf; a master or name set
+        # here would override them (a job submitted to YARN would silently run locally).
+        described = "from spark-submit"
+    else:
+        master = master or DEFAULT_MASTER
+        described = master
+        builder = builder.master(master).appName("modelmonitor")
+        if master.startswith("local"):
+            # PySpark takes its workers' interpreter from PYSPARK_PYTHON (default: python3 on the PATH,
+            # which may lack modelmonitor); local workers run on this machine, so they run this one.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    for key, value in dict(conf or {}).items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises its own types (Java missing, gateway exited, bad conf)
-        raise ConfigurationError(f"{MISSING_SPARK}; Spark did not start (master {master}): {exc}") from exc
-    _log.info("started Spark %s session, master %s", session.version, master)
+        raise ConfigurationError(f"{MISSING_SPARK}; Spark did not start (master {described}): {exc}") from exc
+    _log.info(
+        "started Spark %s session, master %s", session.version, session.conf.get("spark.master", described)
+    )
     return session
 
 
