@@ -79,6 +79,21 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def tree_rss_by_command(root: int) -> dict[str, int]:
+    """Resident memory of `root` and its descendants right now, summed per command name (/proc comm)."""
+    totals: dict[str, int] = {}
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            name = "?"
+        totals[name] = totals.get(name, 0) + _rss_bytes(pid)
+        pending.extend(_children(pid))
+    return totals
+
+
 class _TreeSampler(threading.Thread):
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)

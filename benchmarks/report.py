@@ -150,6 +150,36 @@ def _capture_section(capture: dict[str, Any] | None) -> str:
     return "\n".join(lines).strip()
 
 
+def _spark_section(spark: dict[str, Any] | None) -> str:
+    """The figures benchmarks/spark_bench.py returned: one run per engine, same Parquet files."""
+    if spark is None:
+        return "Not run (`--skip-spark`)."
+    if not spark.get("ok"):
+        return f"FAILED: {spark.get('error')}"
+    figures = spark["figures"]
+    rows = [
+        [
+            name,
+            f"{values['wall_s']:.1f}",
+            f"{values['cpu_s']:.1f}",
+            f"{values['peak_rss_mib']:,}",
+            f"{values['others_cpu_s']:.1f}",
+        ]
+        for name, values in figures.items()
+        if isinstance(values, dict) and "wall_s" in values
+    ]
+    identical = ", ".join(
+        f"{name} {'identical' if same else 'differs'}" for name, same in figures["identical_files"].items()
+    )
+    return (
+        f"`modelmonitor baseline` on {figures['rows']:,} rows × 30 columns in {figures['files']} Parquet "
+        f"files, one run per engine (`python -m benchmarks.spark_bench --rows {figures['rows']}`):\n\n"
+        + _markdown_table(["engine", "wall s", "CPU s", "peak RSS MiB (tree)", "others' CPU s"], rows)
+        + f"\n\nThe JVM alone peaked at {figures['jvm_peak_rss_mib']:,} MiB (part of the Spark tree). "
+        f"Spark's files against the local engine's: {identical}."
+    )
+
+
 def _disturbance_s(run: dict[str, Any]) -> float:
     """CPU seconds taken from the machine by others during a run: other processes plus steal."""
     return float(run.get("others_cpu_s", 0.0)) + float(run.get("steal_s", 0.0))
@@ -240,6 +270,7 @@ def markdown(results: dict[str, Any], notes: str) -> str:
         "## Against the targets of issue #2\n\n" + _markdown_table(TARGET_HEADER, target_rows(results)),
         "## Peak memory, 10M rows\n\n" + _memory_section(results.get("memory_check")),
         "## Capture benchmark\n\n" + capture_text,
+        "## Spark engine against the local engine\n\n" + _spark_section(results.get("spark_bench")),
         "## Method\n\n"
         "- Wall time is the whole command as a user runs it, interpreter start and imports included, "
         "from process start to exit; the ratios are taken on it. Peers also report their own phases "

@@ -242,6 +242,16 @@ def _monitoring_bench(records: int) -> dict[str, Any]:
     return {"ok": "error" not in figures, "figures": figures}
 
 
+def _spark_bench(rows: int) -> dict[str, Any]:
+    """Run benchmarks/spark_bench.py (local engine against Spark local[2]); its failure is recorded."""
+    print(f"Spark engine benchmark (benchmarks/spark_bench.py), {rows:,} rows", flush=True)
+    try:
+        figures = importlib.import_module("benchmarks.spark_bench").main(["--rows", str(rows)])
+    except (Exception, SystemExit) as exc:  # a separate benchmark: its failure must not sink this run
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "figures": figures}
+
+
 def _dataset_info(path: Path, rows: int) -> dict[str, Any]:
     integer = sum(1 for c in data.NUMERIC_COLUMNS if str(c.arrow_type).startswith("int"))
     return {
@@ -272,6 +282,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model-quality-records", type=int, default=1_000_000)
     parser.add_argument("--skip-monitoring", action="store_true")
     parser.add_argument("--monitoring-records", type=int, default=1_000_000)
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--spark-rows", type=int, default=10_000_000)
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     return parser.parse_args(argv)
 
@@ -305,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     capture = None if args.skip_capture else _capture_bench()
     model_quality = None if args.skip_model_quality else _model_quality_bench(args.model_quality_records)
     monitoring = None if args.skip_monitoring else _monitoring_bench(args.monitoring_records)
+    spark = None if args.skip_spark else _spark_bench(args.spark_rows)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -325,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         "capture_bench": capture,
         "model_quality_bench": model_quality,
         "monitoring_bench": monitoring,
+        "spark_bench": spark,
     }
     if memory is not None:
         results["targets"].append(

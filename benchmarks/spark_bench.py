@@ -1,27 +1,30 @@
 """Spark engine benchmark: `modelmonitor baseline` on the local engine and on Spark local[2], same Parquet.
 
-    .venv/bin/python -m benchmarks.spark_bench [--rows 1000000] [--files 10] [--keep DIR]
+    .venv/bin/python -m benchmarks.spark_bench [--rows 10000000] [--files 10] [--keep DIR]
 
 Writes ``rows`` rows of the benchmark data set (benchmarks/data.py: 30 columns) as ``files`` Parquet
 files (Spark runs one task per file), then runs the command in its own process for each engine,
 measured by benchmarks/measure.py: wall time, CPU time and the peak RSS of the whole process tree (for
-Spark: the driver's Python, the JVM and the Python workers). Prints the figures and a JSON line.
+Spark: the driver's Python, the JVM and the Python workers), and for Spark the JVM's own peak RSS
+(sampled here from /proc). Prints the figures and a JSON line; `make bench` runs it (benchmarks/run.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from benchmarks import data
-from benchmarks.measure import RunResult, run_once
+from benchmarks.measure import SAMPLE_PERIOD_S, RunResult, run_once, tree_rss_by_command
 
 ENGINES: dict[str, list[str]] = {
     "local": [],
@@ -46,27 +49,51 @@ def generate(folder: Path, rows: int, files: int) -> None:
         pq.write_table(data.chunk(index, per_file), folder / f"part-{index:05d}.parquet")
 
 
-def measure(folder: Path, out: Path) -> dict[str, RunResult]:
-    results = {}
+class _JavaPeak(threading.Thread):
+    """The peak RSS of the ``java`` processes below this one while a command runs (the Spark JVM)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_bytes = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            java = tree_rss_by_command(os.getpid()).get("java", 0)
+            self.peak_bytes = max(self.peak_bytes, java)
+            self._done.wait(SAMPLE_PERIOD_S * 5)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak_bytes
+
+
+def measure(folder: Path, out: Path) -> tuple[dict[str, RunResult], int]:
+    """Each engine's run, and the JVM's peak RSS during the Spark run."""
+    results, jvm_peak = {}, 0
     for name, options in ENGINES.items():
         command = [str(Path(sys.executable).with_name("modelmonitor")), "baseline", str(folder), "--format"]
         command += ["parquet", "--out", str(out / name.split()[0]), *options]
+        java = _JavaPeak()
+        java.start()
         results[name] = run_once(command)
+        jvm_peak = max(jvm_peak, java.stop())
         if results[name].exit_code:
             raise SystemExit(f"{name} failed: {results[name].stderr_tail}")
-    return results
+    return results, jvm_peak
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--keep", type=Path, default=None, help="write the data here and keep it")
     args = parser.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="spark-bench-")) if args.keep is None else args.keep
     try:
         generate(scratch / "data", args.rows, args.files)
-        results = measure(scratch / "data", scratch / "out")
+        results, jvm_peak = measure(scratch / "data", scratch / "out")
         same = {  # statistics.json may differ in the last bits of mean/std_dev (docs/spark.md)
             name: (scratch / "out" / "spark" / name).read_bytes()
             == (scratch / "out" / "local" / name).read_bytes()
@@ -75,7 +102,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         if args.keep is None:
             shutil.rmtree(scratch, ignore_errors=True)
-    figures: dict[str, Any] = {"rows": args.rows, "files": args.files, "identical_files": same}
+    figures: dict[str, Any] = {
+        "rows": args.rows,
+        "files": args.files,
+        "identical_files": same,
+        "jvm_peak_rss_mib": round(jvm_peak / 2**20),
+    }
     for name, result in results.items():
         print(
             f"{name:>15}: wall {result.wall_s:7.2f} s  cpu {result.cpu_s:7.2f} s  "
@@ -87,6 +119,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "peak_rss_mib": round(result.peak_rss_bytes / 2**20),
             "others_cpu_s": round(result.others_cpu_s, 1),
         }
+    print(f"{'JVM alone':>15}: peak RSS {figures['jvm_peak_rss_mib']:7.0f} MiB (within the Spark run's tree)")
     print(json.dumps(figures))
     return figures
 
