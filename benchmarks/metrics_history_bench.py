@@ -11,7 +11,9 @@ Builds a SQLite catalog with one data-quality schedule, its baseline (statistics
   the numbers stored in the catalog) and the second time (catalog only);
 - one page of 500 of each, as the REST routes answer by default.
 
-This is why the numbers are kept: the first ``drift_over_time`` reads N files, every later one none.
+This is why the numbers are kept: the first ``drift_over_time`` reads N files, every later one none (the
+scheduler pays the per-execution share once, when each execution ends). Measured (docs/api.md): 500
+executions × 30 features, 39.8 s the first time, 0.13 s stored.
 Prints the figures as one JSON line; writes nothing else.
 """
 
@@ -60,6 +62,7 @@ def _build(folder: Path, executions: int, features: int) -> MonitoringService:
         Catalog(f"sqlite:///{folder / 'c.sqlite'}"), folder / "home", SteppingClock(NOW)
     )
     baseline = _statistics(features, 2000, 0.0, 1)
+    (folder / "baseline").mkdir()
     baseline.write(folder / "baseline" / "statistics.json")
     suggest(baseline).write(folder / "baseline" / "constraints.json")
     service.create_schedule(
@@ -74,8 +77,8 @@ def _build(folder: Path, executions: int, features: int) -> MonitoringService:
         ),
     )
     samples = [
-        _statistics(features, 2000, 0.0, 2).model_dump_json(),
-        _statistics(features, 2000, 3.0, 3).model_dump_json(),
+        _statistics(features, 2000, 0.0, 2).to_json_text(),
+        _statistics(features, 2000, 3.0, 3).to_json_text(),
     ]
     for index in range(executions):
         scheduled = NOW - timedelta(hours=executions - index)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelmonitor.errors import ConfigurationError, NotFoundError
-from modelmonitor.scheduler.clock import SteppingClock
+from modelmonitor.scheduler.clock import SteppingClock, SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.metrics_history import (
     TimeRange,
@@ -123,3 +123,22 @@ def test_bad_ranges_and_unknown_schedules_are_refused(service: MonitoringService
         executions_over_time(service, "nightly")
     with pytest.raises(NotFoundError, match="nightly"):
         drift_over_time(service, "nightly")
+
+
+def test_the_scheduler_records_the_numbers_when_an_execution_ends(tmp_path: Path) -> None:
+    # A real execution (run-now: the scheduler's start and finalize) over the captured hours.
+    service = MonitoringService(
+        Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}"), tmp_path / "home", SystemClock()
+    )
+    write_history(tmp_path, service, datetime.now(UTC), count=0)
+    execution = service.run_now(SCHEDULE)
+    assert execution.status == "Completed", execution.failure_reason
+    stored = service.catalog.execution_metrics([execution.id])
+    assert execution.id in stored  # before any request read its files
+    (drift,) = drift_over_time(service, SCHEDULE)
+    assert drift.execution_id == execution.id
+    assert {f.feature for f in drift.features} == {"label", "f1", "f2", "f3"}
+    f1 = drift.feature("f1")
+    assert f1 is not None
+    assert f1.threshold == 0.1
+    assert f1.method == "LInfinity"

@@ -44,6 +44,7 @@ from modelmonitor.formats.statuses import (
 )
 from modelmonitor.outputs.alerts import AlertDispatcher
 from modelmonitor.outputs.metrics import MetricsExporter, read_cloudwatch_metrics
+from modelmonitor.scheduler import feature_metrics
 from modelmonitor.scheduler.adoption import Adoption, ownerless
 from modelmonitor.scheduler.clock import Clock, SystemClock
 from modelmonitor.scheduler.cron import next_run, parse_expression, runs_between
@@ -274,7 +275,8 @@ class Scheduler:
         )
 
     def finalize(self, running: RunningExecution, outcome: Outcome) -> Execution:
-        """Record a process's outcome: catalog, metrics from its files, alerts."""
+        """Record a process's outcome: catalog, metrics from its files (the metric file's, and each
+        feature's drift for metrics over time), alerts."""
         if running.adopted_because is not None:
             reached = outcome.exit_message is not None and outcome.failure_reason is None
             logger.warning(
@@ -295,6 +297,8 @@ class Scheduler:
         for problem in problems:
             logger.warning("execution %s metrics: %s", execution.id, problem)
         self.exporter.record_points(points, execution.endpoint_name, execution.schedule_name)
+        # The per-feature numbers the dashboard draws over time, read from its files once, now.
+        feature_metrics.record(self.catalog, execution, self.clock.now())
         return self._finished(execution)
 
     def _finished(self, execution: Execution) -> Execution:

@@ -1,31 +1,32 @@
 """A monitor's metrics over time: its executions (status, violations, duration) and, per feature, the
 drift measured at each execution against the threshold it was held to, with the missing share.
 
-The execution timeline comes straight from the catalog. The per-feature numbers come from each finished
-execution's ``statistics.json`` checked against the schedule's baseline statistics and constraints (the
-data-quality check's own ``evaluate``); they are computed once per execution and kept in the catalog
-(``execution_metrics``), so a page of a thousand executions reads the catalog, not a thousand files.
-An execution whose files cannot be read gets its reason recorded (``ExecutionDrift.error``) instead of
-numbers; it never hides the others.
+The execution timeline comes straight from the catalog. The per-feature numbers
+(``scheduler.feature_metrics``) are recorded by the scheduler when an execution ends; one without them
+(ended before they were recorded) is measured here on first read and stored, so a page of a thousand
+executions reads the catalog, not a thousand files. An execution whose files cannot be read gets its
+reason (``ExecutionDrift.error``) instead of numbers; it never hides the others.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from modelmonitor.constraints.data_quality import evaluate
-from modelmonitor.errors import ConfigurationError, ModelMonitorError
-from modelmonitor.formats.constraints import ConstraintsFile
+from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import JobDefinition
-from modelmonitor.formats.statistics import FeatureStatistics, StatisticsFile
-from modelmonitor.formats.statuses import ExecutionStatus, MonitoringType, is_terminal
+from modelmonitor.formats.statuses import MonitoringType, is_terminal
+from modelmonitor.scheduler.feature_metrics import (
+    Baseline,
+    ExecutionDrift,
+    FeatureMetrics,
+    baseline_of,
+    measure,
+    parse,
+    store,
+)
 from modelmonitor.service import Execution, MonitoringService
-from modelmonitor.service.files import read_text
 
 __all__ = [
     "MAX_POINTS",
@@ -39,13 +40,8 @@ __all__ = [
     "feature_history",
 ]
 
-logger = logging.getLogger("modelmonitor.service")
-
 # Points one request may ask for: a year of hourly runs fits in two pages.
 MAX_POINTS = 5000
-_WITH_OUTPUTS = (ExecutionStatus.COMPLETED, ExecutionStatus.COMPLETED_WITH_VIOLATIONS)
-# Bumped when the stored shape changes: older rows are recomputed rather than misread.
-_STORED_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -78,34 +74,6 @@ class ExecutionPoint:
     violation_count: int | None
     duration_seconds: float | None
     failure_reason: str | None
-
-
-@dataclass(frozen=True)
-class FeatureMetrics:
-    """One feature at one execution. ``drift`` is the L-infinity distance (``method`` LInfinity) or the
-    chi-squared p-value (ChiSquared) against ``threshold``; None when no drift check ran on it."""
-
-    feature: str
-    inferred_type: str
-    missing_share: float | None
-    drift: float | None = None
-    threshold: float | None = None
-    method: str | None = None
-    drifted: bool = False
-
-
-@dataclass(frozen=True)
-class ExecutionDrift:
-    """The per-feature numbers of one finished execution, or why there are none (``error``)."""
-
-    execution_id: int
-    scheduled_time: datetime
-    status: str
-    features: tuple[FeatureMetrics, ...]
-    error: str | None = None
-
-    def feature(self, name: str) -> FeatureMetrics | None:
-        return next((f for f in self.features if f.feature == name), None)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -150,30 +118,6 @@ def _point(execution: Execution) -> ExecutionPoint:
     )
 
 
-@dataclass(frozen=True)
-class _Baseline:
-    statistics: StatisticsFile | None
-    constraints: ConstraintsFile | None
-    error: str | None = None
-
-
-def _baseline(definition: JobDefinition) -> _Baseline:
-    try:
-        statistics = (
-            StatisticsFile.from_json_text(read_text(uri), source=uri)
-            if (uri := definition.baseline_statistics)
-            else None
-        )
-        constraints = (
-            ConstraintsFile.from_json_text(read_text(uri), source=uri)
-            if (uri := definition.baseline_constraints)
-            else None
-        )
-    except (ModelMonitorError, OSError) as exc:
-        return _Baseline(None, None, f"the schedule's baseline cannot be read: {exc}")
-    return _Baseline(statistics, constraints)
-
-
 def drift_over_time(
     service: MonitoringService, schedule: str, window: TimeRange | None = None
 ) -> list[ExecutionDrift]:
@@ -189,94 +133,19 @@ def drift_over_time(
         return []
     finished = [e for e in _executions(service, schedule, window) if is_terminal(e.status)]
     stored = service.catalog.execution_metrics([e.id for e in finished])
-    baseline: _Baseline | None = None
+    baseline: Baseline | None = None
     result: list[ExecutionDrift] = []
     for execution in finished:
-        known = _parse(execution, stored.get(execution.id))
+        known = parse(execution, stored.get(execution.id))
         if known is None:
             if baseline is None:
-                baseline = _baseline(JobDefinition.from_dict(described.definition))
-            if baseline.error is not None:
-                # Not stored: the baseline may be fixed, and these executions read again.
-                result.append(_failed(execution, baseline.error))
-                continue
-            known = _measure(service, execution, baseline)
-            service.catalog.put_execution_metrics(execution.id, _dump(known), service.clock.now())
+                baseline = baseline_of(JobDefinition.from_dict(described.definition))
+            known = measure(execution, baseline)
+            if baseline.error is None:
+                # Not stored when the baseline is unreadable: once fixed, these are measured again.
+                store(service.catalog, known, service.clock.now())
         result.append(known)
     return result
-
-
-def _failed(execution: Execution, error: str) -> ExecutionDrift:
-    return ExecutionDrift(execution.id, execution.scheduled_time, execution.status, (), error)
-
-
-def _measure(service: MonitoringService, execution: Execution, baseline: _Baseline) -> ExecutionDrift:
-    if execution.status not in _WITH_OUTPUTS:
-        reason = execution.failure_reason or "it wrote no statistics"
-        return _failed(execution, f"{execution.status}: {reason}")
-    try:
-        source, text = service.read_execution_output(execution.id, "statistics.json")
-        current = StatisticsFile.from_json_text(text, source=source)
-    except (ModelMonitorError, OSError) as exc:
-        logger.warning("execution %d: no drift numbers: %s", execution.id, exc)
-        return _failed(execution, str(exc))
-    checks = (
-        evaluate(current, baseline.statistics, baseline.constraints).drift_checks
-        if baseline.constraints is not None
-        else {}
-    )
-    features = []
-    for feature in current.features:
-        check = checks.get(feature.name)
-        features.append(
-            FeatureMetrics(
-                feature=feature.name,
-                inferred_type=feature.inferred_type,
-                missing_share=_missing_share(feature),
-                drift=None if check is None else check.value,
-                threshold=None if check is None else check.threshold,
-                method=None if check is None else check.method,
-                drifted=check is not None and check.drifted,
-            )
-        )
-    return ExecutionDrift(execution.id, execution.scheduled_time, execution.status, tuple(features))
-
-
-def _missing_share(feature: FeatureStatistics) -> float | None:
-    common = feature.common
-    if common is None:
-        return None
-    total = common.num_present + common.num_missing
-    return common.num_missing / total if total else None
-
-
-def _dump(drift: ExecutionDrift) -> str:
-    return json.dumps(
-        {
-            "version": _STORED_VERSION,
-            "error": drift.error,
-            "features": [
-                [f.feature, f.inferred_type, f.missing_share, f.drift, f.threshold, f.method, f.drifted]
-                for f in drift.features
-            ],
-        },
-    )
-
-
-def _parse(execution: Execution, text: str | None) -> ExecutionDrift | None:
-    if text is None:
-        return None
-    try:
-        stored: dict[str, Any] = json.loads(text)
-        if stored.get("version") != _STORED_VERSION:
-            return None
-        features = tuple(FeatureMetrics(*values) for values in stored["features"])
-    except (ValueError, TypeError, KeyError):
-        logger.warning("execution %d: stored metrics unreadable, computing them again", execution.id)
-        return None
-    return ExecutionDrift(
-        execution.id, execution.scheduled_time, execution.status, features, stored.get("error")
-    )
 
 
 def feature_history(
