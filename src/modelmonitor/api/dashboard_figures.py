@@ -68,6 +68,7 @@ def executions_figure(points: Sequence[ExecutionPoint]) -> Figure | None:
                 "type": "scatter",
                 "mode": "markers",
                 "name": "status",
+                "cliponaxis": False,  # marks at 0 sit on the axis, whole
                 "x": [_time(p) for p in points],
                 "y": [p.violation_count or 0 for p in points],
                 "marker": {
