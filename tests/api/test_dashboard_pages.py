@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
+from modelmonitor.formats.job_definition import InputAttributes, JobDefinition
+from modelmonitor.formats.model_quality import ModelQualityViolation, ModelQualityViolationsFile
+from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.service.access import AccessControl
 from tests.api.conftest import Api
 from tests.monitor_history import SCHEDULE, History, write_history
@@ -126,3 +130,55 @@ def test_actions_need_the_operator_role_and_are_audited(api: Api) -> None:
     assert ("test-viewer", f"POST /monitors/{SCHEDULE}/actions/stop", 403) in entries
     assert ("test-operator", f"POST /monitors/{SCHEDULE}/actions/stop", 303) in entries
     assert ("test-operator", f"POST /monitors/{SCHEDULE}/actions/start", 303) in entries
+
+
+def test_a_model_quality_monitor_shows_its_violations_by_metric(api: Api) -> None:
+    api.service.register_endpoint("ep", str(api.tmp / "capture"))
+    constraints = api.tmp / "constraints.json"
+    constraints.write_text(
+        '{"version": 0.0, "binary_classification_constraints": '
+        '{"accuracy": {"threshold": 0.9, "comparison_operator": "LessThanThreshold"}}}',
+        "utf-8",
+    )
+    api.service.create_schedule(
+        "quality",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(api.tmp / "out"),
+            baseline_constraints=str(constraints),
+            monitoring_type=MonitoringType.MODEL_QUALITY,
+            problem_type="BinaryClassification",
+            ground_truth_uri=str(api.tmp / "gt"),
+            attributes=InputAttributes(inference_attribute="0"),
+        ),
+    )
+    now = api.service.clock.now()
+    row = api.service.catalog.add_execution(
+        schedule_name="quality",
+        endpoint_name="ep",
+        monitoring_type="ModelQuality",
+        scheduled_time=now - timedelta(hours=1),
+        status="InProgress",
+        now=now,
+    )
+    output = api.tmp / "out" / "run"
+    output.mkdir(parents=True)
+    ModelQualityViolationsFile(
+        violations=[
+            ModelQualityViolation(
+                metric_name="accuracy",
+                constraint_check_type="LessThanThreshold",
+                description="Metric accuracy with 0.75 was LessThanThreshold 0.9",
+            )
+        ]
+    ).write(output / "constraint_violations.json")
+    api.service.catalog.update_execution(
+        row.id, now, status="CompletedWithViolations", violation_count=1, output_uri=str(output)
+    )
+    with api.client("viewer") as viewer:
+        html = viewer.get("/monitors/quality").text
+    assert "<td>accuracy</td><td>LessThanThreshold</td>" in html
+    assert "Metric accuracy with 0.75 was LessThanThreshold 0.9" in html
+    assert "No drift distance measured in this range." in html

@@ -25,7 +25,9 @@ from modelmonitor.api.dashboard_layout import (
     time_text,
 )
 from modelmonitor.errors import ModelMonitorError
-from modelmonitor.formats.statuses import ScheduleStatus
+from modelmonitor.formats.clarify import AttributionViolationsFile, BiasViolationsFile
+from modelmonitor.formats.model_quality import ModelQualityViolationsFile
+from modelmonitor.formats.statuses import MonitoringType, ScheduleStatus
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.access import Caller, Role
@@ -128,25 +130,46 @@ def _features(name: str, drifts: list[ExecutionDrift]) -> str:
     )
 
 
-def _latest_violations(service: MonitoringService, points: list[ExecutionPoint]) -> str:
+def _violation_rows(monitoring_type: str, text: str, uri: str) -> list[tuple[str, str, str]]:
+    """(what, check, description) of each violation, read with the monitor type's own file format."""
+    if monitoring_type == MonitoringType.MODEL_QUALITY:
+        quality = ModelQualityViolationsFile.from_json_text(text, source=uri).violations
+        return [(v.metric_name, v.constraint_check_type, v.description) for v in quality]
+    if monitoring_type == MonitoringType.MODEL_BIAS:
+        bias = BiasViolationsFile.from_json_text(text, source=uri).violations
+        return [
+            (f"{v.facet}={v.facet_value} {v.metric_name}", v.constraint_check_type, v.description)
+            for v in bias
+        ]
+    if monitoring_type == MonitoringType.MODEL_EXPLAINABILITY:
+        attribution = AttributionViolationsFile.from_json_text(text, source=uri).violations
+        return [(v.label, v.constraint_check_type, v.description) for v in attribution]
+    data = ViolationsFile.from_json_text(text, source=uri).violations
+    return [(v.feature_name, v.constraint_check_type, v.description) for v in data]
+
+
+def _latest_violations(
+    service: MonitoringService, monitor: MonitorOverview, points: list[ExecutionPoint]
+) -> str:
     latest = next((p for p in reversed(points) if p.violation_count), None)
     if latest is None:
         return "<p>No violations in this range.</p>"
     try:
         uri, text = service.read_execution_output(latest.execution_id, "constraint_violations.json")
-        violations = ViolationsFile.from_json_text(text, source=uri).violations
+        violations = _violation_rows(monitor.monitoring_type, text, uri)
     except ModelMonitorError as exc:
         what = f"The violations of execution {latest.execution_id}"
         return f'<p class="notice refused">{what}: {escape(str(exc))}</p>'
     rows = "".join(
-        f"<tr><td>{escape(v.feature_name)}</td><td>{escape(v.constraint_check_type)}</td>"
-        f'<td class="wrap">{escape(v.description)}</td></tr>'
-        for v in violations
+        f"<tr><td>{escape(subject)}</td><td>{escape(check)}</td>"
+        f'<td class="wrap">{escape(description)}</td></tr>'
+        for subject, check, description in violations
     )
     return (
         f'<p>Execution <a href="/executions/{latest.execution_id}">{latest.execution_id}</a> '
         f"({time_text(latest.scheduled_time)}), {len(violations)} violation(s):</p>"
-        f'<table id="violations"><tr><th>feature</th><th>check</th><th>description</th></tr>{rows}</table>'
+        '<table id="violations"><tr><th>feature / metric</th><th>check</th><th>description</th></tr>'
+        f"{rows}</table>"
     )
 
 
@@ -195,7 +218,7 @@ def render_monitor(
         + "<h2>Drift over time</h2>"
         + figure_block("drift-plot", drift_figure(drifts), "No drift distance measured in this range.")
         + f"<h2>Features</h2>{_features(name, drifts)}"
-        + f"<h2>Latest violations</h2>{_latest_violations(service, points)}"
+        + f"<h2>Latest violations</h2>{_latest_violations(service, monitor, points)}"
         + f"<h2>Executions</h2>{_executions(points)}"
     )
     return page(f"{name} · modelmonitor", body, crumbs=[("modelmonitor", "/"), (name, None)], plots=True)
