@@ -125,6 +125,20 @@ def test_actions_need_the_operator_role_and_are_audited(api: Api) -> None:
         assert api.service.describe_schedule(SCHEDULE).status == "Scheduled"
         unknown = operator.post(f"/monitors/{SCHEDULE}/actions/delete", follow_redirects=False)
         assert unknown.status_code == 422
+        # An execution still running: run-now is refused and the page says why.
+        now = api.service.clock.now()
+        api.service.catalog.add_execution(
+            schedule_name=SCHEDULE,
+            endpoint_name="ep",
+            monitoring_type="DataQuality",
+            scheduled_time=now,
+            status="InProgress",
+            now=now,
+        )
+        busy = operator.post(f"/monitors/{SCHEDULE}/actions/run-now", follow_redirects=False)
+        assert busy.headers["location"] == f"/monitors/{SCHEDULE}?done=busy"
+        refused = operator.get(busy.headers["location"]).text
+        assert '<p class="notice refused" id="notice">Not started: an execution of this schedule' in refused
     audit = AccessControl(api.service).audit_log(limit=10)
     entries = [(e.actor.split(" ")[0], e.target, e.outcome) for e in reversed(audit)]
     assert ("test-viewer", f"POST /monitors/{SCHEDULE}/actions/stop", 403) in entries

@@ -3,7 +3,8 @@ execution. Plain HTML forms posting here; each answers with a redirect (303) bac
 
 The API's own rule decides who may: ``Depends(operator)``, so a viewer's POST — a forged form included —
 is refused with 403 and never reaches the service; the audit middleware records each one, allowed or
-refused, as it does every write. Run-now is the API's (``schedules.start_run``).
+refused, as it does every write. Run-now is the API's (``schedules.start_run``); while an execution of
+the schedule runs, the page says so instead. Other errors answer as the API's do (4xx, ``detail``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from modelmonitor.api.auth import operator, service_of, state_of
 from modelmonitor.api.dashboard_monitor import ActionName, monitor_link
 from modelmonitor.api.schedules import start_run
+from modelmonitor.errors import ConflictError
 
 __all__ = ["router"]
 
@@ -25,7 +27,10 @@ def monitor_action(request: Request, name: str, action: ActionName) -> RedirectR
     service = service_of(request)
     back = f"{monitor_link(name)}?done={action}"
     if action == "run-now":
-        execution = start_run(state_of(request), name, None, None)
+        try:
+            execution = start_run(state_of(request), name, None, None)
+        except ConflictError:
+            return RedirectResponse(f"{monitor_link(name)}?done=busy", status_code=303)
         back += f"&execution={execution.id}"
     elif action == "start":
         service.start_schedule(name)

@@ -41,7 +41,7 @@ from modelmonitor.service.metrics_history import (
 )
 from modelmonitor.service.overview import MonitorOverview, monitor_overview
 
-__all__ = ["RANGES", "ActionName", "monitor_link", "render_monitor", "router"]
+__all__ = ["RANGES", "ActionName", "Outcome", "monitor_link", "render_monitor", "router"]
 
 router = APIRouter(tags=["dashboard"])
 
@@ -88,15 +88,25 @@ def _actions(monitor: MonitorOverview, caller: Caller) -> str:
 
 
 ActionName = Literal["run-now", "start", "stop"]
+# What the page says after an action (fixed sentences: the link carries a code, never text).
+Outcome = Literal["run-now", "start", "stop", "busy"]
+_OUTCOMES = {
+    "start": "Schedule started.",
+    "stop": "Schedule stopped.",
+    "busy": "Not started: an execution of this schedule is still running (executions of one schedule "
+    "never overlap; stop it from its page or wait).",
+}
 
 
 def _notice(done: str | None, execution: int | None) -> str:
-    """What the action the page was sent back from did (fixed sentences: the link carries no text)."""
+    """What the action the page was sent back from did."""
     if done == "run-now" and execution is not None:
-        started = f'Execution <a href="/executions/{execution}">{execution}</a> started.'
-    else:
-        started = {"start": "Schedule started.", "stop": "Schedule stopped."}.get(done or "", "")
-    return f'<p class="notice" id="notice">{started}</p>' if started else ""
+        link = f'<a href="/executions/{execution}">{execution}</a>'
+        return f'<p class="notice" id="notice">Execution {link} started.</p>'
+    if done not in _OUTCOMES:
+        return ""
+    refused = " refused" if done == "busy" else ""
+    return f'<p class="notice{refused}" id="notice">{escape(_OUTCOMES[done])}</p>'
 
 
 def _ranges(name: str, chosen: str) -> str:
@@ -230,7 +240,7 @@ def monitor_page(
     name: str,
     caller: Caller = Depends(viewer),
     range_: RangeName = Query(default="7d", alias="range"),
-    done: ActionName | None = Query(default=None, description="The action the page comes back from"),
+    done: Outcome | None = Query(default=None, description="What the action the page comes back from did"),
     execution: int | None = Query(default=None, ge=1, le=2**62, description="The execution it started"),
 ) -> str:
     return render_monitor(service_of(request), name, caller, range_, done, execution)
