@@ -79,6 +79,16 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def descendants(root: int) -> list[int]:
+    """The processes below `root`, right now."""
+    found, pending = [], _children(root)
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(_children(pid))
+    return found
+
+
 def tree_rss_by_command(root: int) -> dict[str, int]:
     """Resident memory of `root` and its descendants right now, summed per command name (/proc comm)."""
     totals: dict[str, int] = {}

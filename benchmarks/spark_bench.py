@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from benchmarks import data
-from benchmarks.measure import SAMPLE_PERIOD_S, RunResult, run_once, tree_rss_by_command
+from benchmarks.measure import SAMPLE_PERIOD_S, RunResult, descendants, run_once, tree_rss_by_command
 
 ENGINES: dict[str, list[str]] = {
     "local": [],
@@ -49,39 +49,53 @@ def generate(folder: Path, rows: int, files: int) -> None:
         pq.write_table(data.chunk(index, per_file), folder / f"part-{index:05d}.parquet")
 
 
-class _JavaPeak(threading.Thread):
-    """The peak RSS of the ``java`` processes below this one while a command runs (the Spark JVM)."""
+class _TreeWatch(threading.Thread):
+    """While a command runs: the peak RSS of the ``java`` processes below this one (the Spark JVM) and
+    the CPU time of every process below this one, read from /proc (wait4 misses the JVM and its Python
+    workers, which the command does not wait for)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak_bytes = 0
+        self.java_peak_bytes = 0
+        self._cpu_ticks: dict[int, int] = {}
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
-            java = tree_rss_by_command(os.getpid()).get("java", 0)
-            self.peak_bytes = max(self.peak_bytes, java)
+            self._sample()
             self._done.wait(SAMPLE_PERIOD_S * 5)
 
-    def stop(self) -> int:
+    def _sample(self) -> None:
+        java = tree_rss_by_command(os.getpid()).get("java", 0)
+        self.java_peak_bytes = max(self.java_peak_bytes, java)
+        for pid in descendants(os.getpid()):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            self._cpu_ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+
+    def stop(self) -> tuple[int, float]:
+        """(peak RSS of the JVM in bytes, CPU seconds of the tree) up to the last sample."""
         self._done.set()
         self.join()
-        return self.peak_bytes
+        return self.java_peak_bytes, sum(self._cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(folder: Path, out: Path) -> tuple[dict[str, RunResult], int]:
-    """Each engine's run, and the JVM's peak RSS during the Spark run."""
-    results, jvm_peak = {}, 0
+def measure(folder: Path, out: Path) -> tuple[dict[str, RunResult], int, dict[str, float]]:
+    """Each engine's run, the JVM's peak RSS during the Spark run and each run's tree CPU seconds."""
+    results, jvm_peak, tree_cpu = {}, 0, {}
     for name, options in ENGINES.items():
         command = [str(Path(sys.executable).with_name("modelmonitor")), "baseline", str(folder), "--format"]
         command += ["parquet", "--out", str(out / name.split()[0]), *options]
-        java = _JavaPeak()
-        java.start()
+        watch = _TreeWatch()
+        watch.start()
         results[name] = run_once(command)
-        jvm_peak = max(jvm_peak, java.stop())
+        java, tree_cpu[name] = watch.stop()
+        jvm_peak = max(jvm_peak, java)
         if results[name].exit_code:
             raise SystemExit(f"{name} failed: {results[name].stderr_tail}")
-    return results, jvm_peak
+    return results, jvm_peak, tree_cpu
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -93,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="spark-bench-")) if args.keep is None else args.keep
     try:
         generate(scratch / "data", args.rows, args.files)
-        results, jvm_peak = measure(scratch / "data", scratch / "out")
+        results, jvm_peak, tree_cpu = measure(scratch / "data", scratch / "out")
         same = {  # statistics.json may differ in the last bits of mean/std_dev (docs/spark.md)
             name: (scratch / "out" / "spark" / name).read_bytes()
             == (scratch / "out" / "local" / name).read_bytes()
@@ -109,15 +123,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "jvm_peak_rss_mib": round(jvm_peak / 2**20),
     }
     for name, result in results.items():
+        # The JVM and the Python workers' CPU is in the /proc figure, not in wait4's, nor "others'".
+        cpu_s = max(result.cpu_s, tree_cpu[name])
+        others_s = max(0.0, result.others_cpu_s - (cpu_s - result.cpu_s))
         print(
-            f"{name:>15}: wall {result.wall_s:7.2f} s  cpu {result.cpu_s:7.2f} s  "
-            f"peak RSS {result.peak_rss_bytes / 2**20:7.0f} MiB  (others' CPU {result.others_cpu_s:.1f} s)"
+            f"{name:>15}: wall {result.wall_s:7.2f} s  cpu {cpu_s:7.2f} s  "
+            f"peak RSS {result.peak_rss_bytes / 2**20:7.0f} MiB  (others' CPU {others_s:.1f} s)"
         )
         figures[name] = {
             "wall_s": round(result.wall_s, 2),
-            "cpu_s": round(result.cpu_s, 2),
+            "cpu_s": round(cpu_s, 2),
             "peak_rss_mib": round(result.peak_rss_bytes / 2**20),
-            "others_cpu_s": round(result.others_cpu_s, 1),
+            "others_cpu_s": round(others_s, 1),
         }
     print(f"{'JVM alone':>15}: peak RSS {figures['jvm_peak_rss_mib']:7.0f} MiB (within the Spark run's tree)")
     print(json.dumps(figures))
