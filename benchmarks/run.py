@@ -252,6 +252,17 @@ def _spark_bench(rows: int) -> dict[str, Any]:
     return {"ok": True, "figures": figures}
 
 
+def _catalog_pages_bench(postgres_url: str | None) -> dict[str, Any]:
+    """Run benchmarks/catalog_pages_bench.py (the API's execution list, page by page); failure recorded."""
+    print("catalog pages benchmark (benchmarks/catalog_pages_bench.py), 10,000 executions", flush=True)
+    argv = ["--postgres-url", postgres_url] if postgres_url else []
+    try:
+        figures = importlib.import_module("benchmarks.catalog_pages_bench").main(argv)
+    except (Exception, SystemExit) as exc:  # a separate benchmark: its failure must not sink this run
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": all(f["met"] for f in figures), "figures": figures}
+
+
 def _dataset_info(path: Path, rows: int) -> dict[str, Any]:
     integer = sum(1 for c in data.NUMERIC_COLUMNS if str(c.arrow_type).startswith("int"))
     return {
@@ -284,6 +295,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--monitoring-records", type=int, default=1_000_000)
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--spark-rows", type=int, default=10_000_000)
+    parser.add_argument("--skip-catalog-pages", action="store_true")
+    parser.add_argument(
+        "--catalog-pages-postgres-url",
+        default=None,
+        help="an empty PostgreSQL database: the catalog pages benchmark measures it too (else SQLite only)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; write no results file")
     return parser.parse_args(argv)
 
@@ -318,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     model_quality = None if args.skip_model_quality else _model_quality_bench(args.model_quality_records)
     monitoring = None if args.skip_monitoring else _monitoring_bench(args.monitoring_records)
     spark = None if args.skip_spark else _spark_bench(args.spark_rows)
+    catalog_pages = None if args.skip_catalog_pages else _catalog_pages_bench(args.catalog_pages_postgres_url)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -339,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         "model_quality_bench": model_quality,
         "monitoring_bench": monitoring,
         "spark_bench": spark,
+        "catalog_pages_bench": catalog_pages,
     }
     if memory is not None:
         results["targets"].append(

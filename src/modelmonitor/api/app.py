@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from modelmonitor import __version__
 from modelmonitor.api import admin, baselines, dashboard, endpoints, executions, metrics_history, schedules
 from modelmonitor.api.auth import ApiState, audit_writes
-from modelmonitor.api.errors import install_error_handlers
+from modelmonitor.api.errors import ERROR_RESPONSES, install_error_handlers
 from modelmonitor.api.request_limits import limit_body_size
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.access import AccessControl
@@ -32,6 +32,7 @@ def create_app(service: MonitoringService, *, scheduler_running: bool = False) -
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
     app.state.api = ApiState(service, AccessControl(service), scheduler_running)
     app.state.baselines = baselines.BaselineJobs()

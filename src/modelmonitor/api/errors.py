@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelmonitor.errors import (
@@ -29,7 +31,7 @@ from modelmonitor.errors import (
     UserScriptError,
 )
 
-__all__ = ["STATUS_OF_ERROR", "install_error_handlers", "status_of"]
+__all__ = ["ERROR_RESPONSES", "STATUS_OF_ERROR", "ErrorAnswer", "install_error_handlers", "status_of"]
 
 logger = logging.getLogger("modelmonitor.api")
 
@@ -45,6 +47,32 @@ STATUS_OF_ERROR: tuple[tuple[type[ModelMonitorError], int], ...] = (
     (UserScriptError, 422),
     (CaptureError, 409),
 )
+
+
+class ErrorAnswer(BaseModel):
+    """What every error answer holds (validation answers, 422, add ``errors``: one per field)."""
+
+    detail: str
+    error: str | None = None
+
+
+# Documented on every route (OpenAPI), so clients and the schema fuzz test know each 4xx is expected.
+# The schema is inline: with ``model`` FastAPI would give an HTML page's errors its text/html type.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"schema": ErrorAnswer.model_json_schema()}},
+    }
+    for status, description in (
+        (400, "Bad request (a malformed header)"),
+        (401, "No bearer token, or an invalid or revoked one"),
+        (403, "The token's role is below what the route needs"),
+        (404, "No such endpoint, schedule, execution, baseline, file or token"),
+        (409, "Conflicts with the current state (exists already, not finished, no outputs)"),
+        (411, "A chunked body: send content-length"),
+        (413, "The body is over the size limit"),
+    )
+}
 
 
 def status_of(error: ModelMonitorError) -> int:
