@@ -198,8 +198,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         ExitMessage.failed(str(exc)).write(Path(contract.output_message_file))
         return 1
     window = (contract.start_time.isoformat(), contract.end_time.isoformat())
+    # run_pipeline has logged the outcome already: the message is only written here.
     message = replace(result.exit_message, window=window)
-    logger.info("%s", message.text)
     message.write(Path(contract.output_message_file))
     return 0
 
