@@ -32,6 +32,13 @@ from modelmonitor.cli.engine_options import (
     SparkMasterOption,
     engine_choice,
 )
+from modelmonitor.cli.model_options import (
+    AnalysisConfigOption,
+    InferenceAttributeOption,
+    ProbabilityAttributeOption,
+    ProbabilityThresholdOption,
+    ProblemTypeOption,
+)
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import AnalysisConfig
 from modelmonitor.formats.statistics import FeatureStatistics
@@ -112,6 +119,18 @@ def reading_progress(console: Console, label: str) -> Iterator[ReadingProgress]:
             bar.advance(task, rows)
 
         yield ReadingProgress(on_start=on_start, on_rows=on_rows)
+
+
+def _print_run_summary(
+    console: Console,
+    result: DataQualityResult | ModelQualityResult | ModelBiasResult | ModelExplainabilityResult,
+) -> None:
+    """The closing lines of every baseline: bad records, time, and each file written."""
+    console.print(
+        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
+        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
+        highlight=False,
+    )
 
 
 def print_issues(
@@ -195,29 +214,14 @@ def baseline(
         help="DataQuality, ModelQuality (predictions+labels), ModelBias or ModelExplainability "
         "(both need --analysis-config).",
     ),
-    analysis_config: str | None = typer.Option(
-        None,
-        "--analysis-config",
-        help="ModelBias: Clarify analysis_config.json (label, facet, headers, predicted_label column); "
-        "ModelExplainability: its methods.shap and predictor (with endpoint_url, the model server).",
-    ),
-    problem_type: str | None = typer.Option(
-        None,
-        "--problem-type",
-        help="ModelQuality: BinaryClassification, MulticlassClassification, Regression.",
-    ),
-    inference_attribute: str | None = typer.Option(
-        None, "--inference-attribute", help="ModelQuality: column (name or index) of the prediction."
-    ),
-    probability_attribute: str | None = typer.Option(
-        None, "--probability-attribute", help="ModelQuality: column of the probability (binary)."
-    ),
+    analysis_config: AnalysisConfigOption = None,
+    problem_type: ProblemTypeOption = None,
+    inference_attribute: InferenceAttributeOption = None,
+    probability_attribute: ProbabilityAttributeOption = None,
     ground_truth_attribute: str | None = typer.Option(
         None, "--ground-truth-attribute", help="ModelQuality: column of the label."
     ),
-    probability_threshold: float | None = typer.Option(
-        None, "--probability-threshold", help="ModelQuality: probability >= this predicts 1 (default 0.5)."
-    ),
+    probability_threshold: ProbabilityThresholdOption = None,
 ) -> None:
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
@@ -259,11 +263,7 @@ def baseline(
     print_features(
         output, result.statistics.features, f"Baseline of {result.statistics.dataset.item_count} rows"
     )
-    output.print(
-        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
-        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
-        highlight=False,
-    )
+    _print_run_summary(output, result)
 
 
 def _model_quality_baseline(
@@ -302,21 +302,24 @@ def _model_quality_baseline(
     for name, metric in statistics.metrics.scalar_metrics().items():
         table.add_row(name, f"{metric.value:.6g}", str(metric.standard_deviation))
     output.print(table)
-    output.print(
-        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
-        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
-        highlight=False,
-    )
+    _print_run_summary(output, result)
+
+
+def _analysis_config(uri: str | None, monitoring_type: BaselineType) -> AnalysisConfig:
+    """The analysis_config.json a bias or explainability baseline reads (--analysis-config is required)."""
+    from modelmonitor.service.files import read_text
+
+    if uri is None:
+        raise ConfigurationError(
+            f"--monitoring-type {monitoring_type.value} needs --analysis-config (analysis_config.json)"
+        )
+    return AnalysisConfig.from_json_text(read_text(uri), source=uri)
 
 
 def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> None:
     from modelmonitor.service.baselines import run_model_bias_baseline
-    from modelmonitor.service.files import read_text
 
-    if analysis_config is None:
-        raise ConfigurationError("--monitoring-type ModelBias needs --analysis-config (analysis_config.json)")
-    config = AnalysisConfig.from_json_text(read_text(analysis_config), source=analysis_config)
-    result = run_model_bias_baseline(data, config, out)
+    result = run_model_bias_baseline(data, _analysis_config(analysis_config, BaselineType.ModelBias), out)
     print_issues(Console(stderr=True), result)
     output = Console()
     for section, stage in (
@@ -334,22 +337,13 @@ def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> No
                     shown = str(metric.value) if metric.value is not None else f"({metric.error})"
                     table.add_row(facet, group.value_or_threshold, metric.name, shown)
         output.print(table)
-    output.print(
-        f"bad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
-        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
-        highlight=False,
-    )
+    _print_run_summary(output, result)
 
 
 def _model_explainability_baseline(data: str, out: str, analysis_config: str | None) -> None:
     from modelmonitor.service.baselines import run_model_explainability_baseline
-    from modelmonitor.service.files import read_text
 
-    if analysis_config is None:
-        raise ConfigurationError(
-            "--monitoring-type ModelExplainability needs --analysis-config (analysis_config.json)"
-        )
-    config = AnalysisConfig.from_json_text(read_text(analysis_config), source=analysis_config)
+    config = _analysis_config(analysis_config, BaselineType.ModelExplainability)
     result = run_model_explainability_baseline(data, config, out)
     print_issues(Console(stderr=True), result)
     output = Console()
@@ -365,11 +359,8 @@ def _model_explainability_baseline(data: str, out: str, analysis_config: str | N
         output.print(table)
     for skipped in profile.skipped[:10]:
         output.print(f"row {skipped.row} not explained: {skipped.reason}", highlight=False)
-    output.print(
-        f"{profile.summary()}\nbad_records: {result.bad_record_count}  time: {result.seconds:.2f} s\n"
-        + "\n".join(f"wrote {uri}" for uri in result.outputs.values()),
-        highlight=False,
-    )
+    output.print(profile.summary(), highlight=False)
+    _print_run_summary(output, result)
 
 
 def check(

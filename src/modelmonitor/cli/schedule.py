@@ -23,6 +23,13 @@ from modelmonitor.cli.engine_options import (
     SparkMasterOption,
     engine_choice,
 )
+from modelmonitor.cli.model_options import (
+    AnalysisConfigOption,
+    InferenceAttributeOption,
+    ProbabilityAttributeOption,
+    ProbabilityThresholdOption,
+    ProblemTypeOption,
+)
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import DEFAULT_MAX_RUNTIME_SECONDS, InputAttributes, JobDefinition
 from modelmonitor.formats.statuses import MonitoringType
@@ -108,30 +115,14 @@ def create(
         "--ground-truth",
         help="ModelQuality, ModelBias: the labels' prefix (ground-truth upload's destination).",
     ),
-    analysis_config: str | None = typer.Option(
-        None,
-        "--analysis-config",
-        help="ModelBias, ModelExplainability: the Clarify analysis_config.json (ConfigUri).",
-    ),
+    analysis_config: AnalysisConfigOption = None,
     features_attribute: str | None = typer.Option(
         None, "--features-attribute", help="ModelBias: JMESPath of the features in a JSON model input."
     ),
-    problem_type: str | None = typer.Option(
-        None,
-        "--problem-type",
-        help="ModelQuality: BinaryClassification, MulticlassClassification, Regression.",
-    ),
-    inference_attribute: str | None = typer.Option(
-        None, "--inference-attribute", help="Model output's prediction: CSV index or JMESPath."
-    ),
-    probability_attribute: str | None = typer.Option(
-        None, "--probability-attribute", help="Model output's probability: CSV index or JMESPath."
-    ),
-    probability_threshold: float | None = typer.Option(
-        None,
-        "--probability-threshold",
-        help="ModelQuality: probability >= this predicts 1; ModelBias: a score above it (default 0.5).",
-    ),
+    problem_type: ProblemTypeOption = None,
+    inference_attribute: InferenceAttributeOption = None,
+    probability_attribute: ProbabilityAttributeOption = None,
+    probability_threshold: ProbabilityThresholdOption = None,
     engine: EngineOption = EngineValue.local,
     spark_master: SparkMasterOption = None,
     spark_conf: SparkConfOption = None,
