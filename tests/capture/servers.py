@@ -38,24 +38,20 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_seconds: float
     raise RuntimeError(f"no answer from {url} within {timeout_seconds} s")
 
 
-def start_model_server(port: int) -> subprocess.Popen[bytes]:
+def start_model_server(
+    port: int, app: str = "tests.capture.model_server:app", timeout_seconds: float = 20.0
+) -> subprocess.Popen[bytes]:
+    """An ASGI model (``module:attribute``, default the capture tests' one) under uvicorn on loopback."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.capture.model_server:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
         cwd=REPO_ROOT,
-    )
-    wait_http(f"http://127.0.0.1:{port}/ping", process)
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/ping", process, timeout_seconds)
+    except BaseException:
+        stop(process)  # as start_proxy: a server too slow to answer is not left running
+        raise
     return process
 
 

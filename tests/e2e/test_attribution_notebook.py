@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,8 @@ from modelmonitor.model_monitor import (
 )
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
+from tests.capture.servers import free_port
+from tests.e2e.support import captured_records
 from tests.explain_data import FEATURES, features, trained_model, write_csv
 from tests.model_server import ModelServer, model_server
 
@@ -43,19 +44,13 @@ ENDPOINT = "attribution-ep"
 TRAFFIC = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModelServer, str]]:
     """The model server, and the capture proxy in front of it (its URL)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MODELMONITOR_HOME", "home")
     monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
-    port = _free_port()
+    port = free_port()
     with model_server(trained_model()) as server:
         proxy = subprocess.Popen(
             [
@@ -93,10 +88,6 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Mo
         finally:
             proxy.send_signal(signal.SIGTERM)
             proxy.wait(30)
-
-
-def _captured_records(folder: Path) -> int:
-    return sum(len(path.read_text().splitlines()) for path in folder.rglob("*.jsonl"))
 
 
 def test_attribution_notebook_cells_report_feature_attribution_drift(
@@ -178,5 +169,5 @@ def test_attribution_notebook_cells_report_feature_attribution_drift(
     assert current["c"] > current["a"]
     # SHAP called the model server directly; the capture holds the notebook's traffic only.
     assert server.requests > calls_before_monitoring
-    assert _captured_records(tmp_path / "capture") == TRAFFIC
+    assert captured_records(tmp_path / "capture") == TRAFFIC
     assert model_explainability_monitor.describe_schedule()["MonitoringType"] == "ModelExplainability"

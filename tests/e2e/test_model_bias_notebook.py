@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -36,10 +35,14 @@ from modelmonitor.model_monitor import (
     EndpointInput,
     ModelBiasMonitor,
 )
-from modelmonitor.service import MonitoringService
-from modelmonitor.settings import Settings
-from tests.capture.servers import REPO_ROOT, free_port, start_proxy, stop, wait_http
+from tests.capture.servers import free_port, start_proxy, stop
 from tests.e2e.bias_model import applicants
+from tests.e2e.support import (
+    captured_records,
+    enter_notebook_folder,
+    scheduler_daemon,
+    served_model,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,25 +53,13 @@ POSTPROCESSOR = "def postprocess_handler():\n    print('Hello from the post-proc
 
 @pytest.fixture
 def model_port() -> Iterator[int]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "tests.e2e.bias_model:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/ping", process, timeout_seconds=60)
+    with served_model("tests.e2e.bias_model:app") as port:
         yield port
-    finally:
-        stop(process)
 
 
 @pytest.fixture
 def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MODELMONITOR_HOME", "home")
-    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
-    service = MonitoringService.from_settings(Settings.from_env())
-    service.register_endpoint(ENDPOINT, "capture", source="proxy")
-    service.close()
+    enter_notebook_folder(tmp_path, monkeypatch, ENDPOINT)
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "postprocessor.py").write_text(POSTPROCESSOR)
     features, labels = applicants(TEST_ROWS, seed=3)
@@ -94,19 +85,8 @@ def proxy_port(notebook_folder: Path, model_port: int) -> Iterator[int]:
 
 @pytest.fixture
 def daemon(notebook_folder: Path, proxy_port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("modelmonitor")), "scheduler", "--metrics-port", "0",
-         "--poll-seconds", "0.2"],
-        cwd=notebook_folder,
-        env={**os.environ, "MODELMONITOR_HOME": str(notebook_folder / "home")},
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
-
-
-def _captured(folder: Path) -> int:
-    return sum(len(path.read_text().splitlines()) for path in folder.rglob("*.jsonl"))
+    with scheduler_daemon(notebook_folder) as process:
+        yield process
 
 
 def test_bias_drift_notebook_cells(
@@ -178,9 +158,9 @@ def test_bias_drift_notebook_cells(
             ).raise_for_status()
         # the proxy writes its batch every 0.2 s: wait until every call is in a capture file
         deadline = time.monotonic() + 30
-        while _captured(notebook_folder / "capture") < TEST_ROWS and time.monotonic() < deadline:
+        while captured_records(notebook_folder / "capture") < TEST_ROWS and time.monotonic() < deadline:
             time.sleep(0.2)
-    assert _captured(notebook_folder / "capture") == TEST_ROWS
+    assert captured_records(notebook_folder / "capture") == TEST_ROWS
 
     def ground_truth_with_id(inference_id: int) -> dict[str, object]:
         return {

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,8 +29,9 @@ from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.scheduler.clock import SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.capture.servers import MODELMONITOR, REPO_ROOT, free_port, start_proxy, stop, wait_http
+from tests.capture.servers import free_port, start_proxy, stop
 from tests.e2e.bias_model import applicants
+from tests.e2e.support import run_cli, served_model, upload_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -50,25 +49,12 @@ CONFIG = {
 
 @pytest.fixture
 def model_port() -> Iterator[int]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "tests.e2e.bias_model:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/ping", process, timeout_seconds=60)
+    with served_model("tests.e2e.bias_model:app") as port:
         yield port
-    finally:
-        stop(process)
 
 
 def _payload(row: list[float]) -> str:
     return f"{int(row[0])},{int(row[1])},{row[2]}"
-
-
-def _run(*args: str) -> str:
-    done = subprocess.run([MODELMONITOR, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _call(client: httpx.Client, port: int, phase: str) -> list[tuple[str, str]]:
@@ -97,23 +83,10 @@ def _baseline(client: httpx.Client, model_port: int, folder: Path) -> Path:
     (folder / "validation.csv").write_text("\n".join(lines) + "\n")
     (folder / "analysis_config.json").write_text(json.dumps(CONFIG))
     config = str(folder / "analysis_config.json")
-    out = _run("baseline", str(folder / "validation.csv"), "--out", str(folder / "out"),
+    out = run_cli("baseline", str(folder / "validation.csv"), "--out", str(folder / "out"),
                "--monitoring-type", "ModelBias", "--analysis-config", config)  # fmt: skip
     assert "post-training bias metrics of 300 rows" in out
     return folder / "out" / "analysis.json"
-
-
-def _upload(labels: list[tuple[str, str]], path: Path, gt: Path, collected_at: datetime) -> None:
-    path.write_text("inference_id,label\n" + "".join(f"{i},{label}\n" for i, label in labels))
-    _run(
-        "ground-truth",
-        "upload",
-        str(path),
-        "--destination",
-        str(gt),
-        "--collected-at",
-        collected_at.isoformat(),
-    )
 
 
 def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
@@ -159,9 +132,9 @@ def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
     # an alert as for data quality: violations in 1 of the last 1 executions
     service.put_alert("bias-drift", "churn-bias", 1, 1, None)
     scheduler = service.scheduler(poll_seconds=0.1, max_idle_seconds=3600)
-    _upload(healthy, tmp_path / "healthy.csv", gt, first - timedelta(minutes=30))
+    upload_labels(healthy, tmp_path / "healthy.csv", gt, first - timedelta(minutes=30))
     scheduler.run(until=first + timedelta(minutes=1))
-    _upload(shifted, tmp_path / "shifted.csv", gt, first + timedelta(minutes=30))
+    upload_labels(shifted, tmp_path / "shifted.csv", gt, first + timedelta(minutes=30))
     scheduler.run(until=first + timedelta(hours=1, minutes=1))
 
     runs = sorted(service.list_executions(schedule_name="churn-bias"), key=lambda r: r.scheduled_time)

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,8 +31,7 @@ from modelmonitor.model_monitor import (
     EndpointInput,
     ModelQualityMonitor,
 )
-from modelmonitor.service import MonitoringService
-from modelmonitor.settings import Settings
+from tests.e2e.support import enter_notebook_folder, scheduler_daemon
 from tests.monitoring_data import write_capture
 
 pytestmark = pytest.mark.e2e
@@ -44,17 +42,12 @@ TEST_DATASET_SIZE = 240
 
 @pytest.fixture
 def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MODELMONITOR_HOME", "home")
-    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
+    enter_notebook_folder(tmp_path, monkeypatch, ENDPOINT)
     # the notebook's traffic: one call per row of the test set, InferenceId=str(i), over the last hour
     start = datetime.now(UTC) - timedelta(minutes=75)
     write_capture(
         tmp_path / "capture", ENDPOINT, start, hours=1, per_hour=TEST_DATASET_SIZE, id_format="{index}"
     )
-    service = MonitoringService.from_settings(Settings.from_env())
-    service.register_endpoint(ENDPOINT, "capture", source="proxy")
-    service.close()
     rng = random.Random(5)
     with open("validation_with_predictions.csv", "w", encoding="utf-8") as handle:
         handle.write("probability,prediction,label\n")
@@ -67,15 +60,8 @@ def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def daemon(notebook_folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("modelmonitor")), "scheduler", "--metrics-port", "0",
-         "--poll-seconds", "0.2"],
-        cwd=notebook_folder,
-        env={**os.environ, "MODELMONITOR_HOME": str(notebook_folder / "home")},
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    with scheduler_daemon(notebook_folder) as process:
+        yield process
 
 
 def test_model_quality_notebook_cells(notebook_folder: Path, daemon: object) -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +29,8 @@ from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.scheduler.clock import SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.capture.servers import MODELMONITOR, REPO_ROOT, free_port, start_proxy, stop, wait_http
+from tests.capture.servers import free_port, start_proxy, stop
+from tests.e2e.support import run_cli, served_model, upload_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -40,15 +39,8 @@ CALLS = 100  # per phase: below 200 rows the metrics carry no standard deviation
 
 @pytest.fixture
 def model_port() -> Iterator[int]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "tests.e2e.quality_model:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO_ROOT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/ping", process)
+    with served_model("tests.e2e.quality_model:app") as port:
         yield port
-    finally:
-        stop(process)
 
 
 def _feature(index: int) -> float:
@@ -71,17 +63,8 @@ def _call(client: httpx.Client, port: int, phase: str) -> list[tuple[str, str]]:
     return labels
 
 
-def _run(*args: str) -> str:
-    done = subprocess.run([MODELMONITOR, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _upload(labels: list[tuple[str, str]], path: Path, gt: Path, collected_at: datetime) -> None:
-    path.write_text("inference_id,label\n" + "".join(f"{i},{label}\n" for i, label in labels))
-    out = _run("ground-truth", "upload", str(path), "--destination", str(gt),
-               "--collected-at", collected_at.isoformat())  # fmt: skip
-    assert f"wrote {len(labels)} label(s)" in out
+    assert f"wrote {len(labels)} label(s)" in upload_labels(labels, path, gt, collected_at)
 
 
 def _baseline(client: httpx.Client, model_port: int, folder: Path) -> Path:
@@ -94,7 +77,7 @@ def _baseline(client: httpx.Client, model_port: int, folder: Path) -> Path:
     folder.mkdir()
     validation = folder / "validation_with_predictions.csv"
     validation.write_text("\n".join(rows) + "\n")
-    _run("baseline", str(validation), "--out", str(folder), "--monitoring-type", "ModelQuality",
+    run_cli("baseline", str(validation), "--out", str(folder), "--monitoring-type", "ModelQuality",
          "--problem-type", "BinaryClassification", "--probability-attribute", "probability",
          "--ground-truth-attribute", "label")  # fmt: skip
     return folder / "constraints.json"

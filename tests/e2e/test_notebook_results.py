@@ -15,7 +15,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -36,9 +35,8 @@ from modelmonitor.model_monitor import (
     MonitoringDatasetFormat,
     Statistics,
 )
-from modelmonitor.service import MonitoringService
-from modelmonitor.settings import Settings
 from tests.conftest import CONFORMANCE_DIR
+from tests.e2e.support import enter_notebook_folder, scheduler_daemon
 from tests.monitoring_data import write_capture
 
 pytestmark = pytest.mark.e2e
@@ -48,30 +46,18 @@ POSTPROCESSOR = "def postprocess_handler():\n    print('Hello from the post-proc
 
 @pytest.fixture
 def notebook_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MODELMONITOR_HOME", "home")
-    monkeypatch.delenv("MODELMONITOR_CATALOG_URL", raising=False)
+    enter_notebook_folder(tmp_path, monkeypatch, "xgb-churn")
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     write_capture(tmp_path / "capture", "xgb-churn", start, hours=2, drift_from=start)
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "postprocessor.py").write_text(POSTPROCESSOR)
-    service = MonitoringService.from_settings(Settings.from_env())
-    service.register_endpoint("xgb-churn", "capture", source="proxy")
-    service.close()
     return tmp_path
 
 
 @pytest.fixture
 def daemon(notebook_folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("modelmonitor")), "scheduler", "--metrics-port", "0",
-         "--poll-seconds", "0.2"],
-        cwd=notebook_folder,
-        env={**os.environ, "MODELMONITOR_HOME": str(notebook_folder / "home")},
-    )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    with scheduler_daemon(notebook_folder) as process:
+        yield process
 
 
 def test_introduction_notebook_reads_its_results(notebook_folder: Path, daemon: object) -> None:
