@@ -167,7 +167,42 @@ class ModelMonitor(MonitoringScheduleMixin):
         return self.latest_baselining_job
 
 
-class DefaultModelMonitor(ModelMonitor):
+class BuiltInModelMonitor(ModelMonitor):
+    """What the built-in monitors share: the SDK's constructor without ``image_uri`` and ``entrypoint``
+    (the monitor's type picks the image)."""
+
+    def __init__(
+        self,
+        role: str | None = None,
+        instance_count: int = 1,
+        instance_type: str = "ml.m5.xlarge",
+        volume_size_in_gb: int = 30,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        max_runtime_in_seconds: int | None = None,
+        base_job_name: str | None = None,
+        sagemaker_session: Any = None,
+        env: dict[str, str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        network_config: Any = None,
+    ) -> None:
+        super().__init__(
+            role=role,
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_in_gb,
+            volume_kms_key=volume_kms_key,
+            output_kms_key=output_kms_key,
+            max_runtime_in_seconds=max_runtime_in_seconds,
+            base_job_name=base_job_name,
+            sagemaker_session=sagemaker_session,
+            env=env,
+            tags=tags,
+            network_config=network_config,
+        )
+
+
+class DefaultModelMonitor(BuiltInModelMonitor):
     """The built-in data-quality monitor (SageMaker's ``DefaultModelMonitor``)."""
 
     def __init__(
@@ -236,39 +271,9 @@ class DefaultModelMonitor(ModelMonitor):
         return self._record_baselining_job(name, output, result)
 
 
-class ModelQualityMonitor(ModelMonitor):
+class ModelQualityMonitor(BuiltInModelMonitor):
     """The built-in model-quality monitor (SageMaker's ``ModelQualityMonitor``): predictions merged with
     their ground-truth labels, every metric of the problem type checked against the baseline."""
-
-    def __init__(
-        self,
-        role: str | None = None,
-        instance_count: int = 1,
-        instance_type: str = "ml.m5.xlarge",
-        volume_size_in_gb: int = 30,
-        volume_kms_key: str | None = None,
-        output_kms_key: str | None = None,
-        max_runtime_in_seconds: int | None = None,
-        base_job_name: str | None = None,
-        sagemaker_session: Any = None,
-        env: dict[str, str] | None = None,
-        tags: list[dict[str, str]] | None = None,
-        network_config: Any = None,
-    ) -> None:
-        super().__init__(
-            role=role,
-            instance_count=instance_count,
-            instance_type=instance_type,
-            volume_size_in_gb=volume_size_in_gb,
-            volume_kms_key=volume_kms_key,
-            output_kms_key=output_kms_key,
-            max_runtime_in_seconds=max_runtime_in_seconds,
-            base_job_name=base_job_name,
-            sagemaker_session=sagemaker_session,
-            env=env,
-            tags=tags,
-            network_config=network_config,
-        )
 
     @staticmethod
     def monitoring_type() -> str:

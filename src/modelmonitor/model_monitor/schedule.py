@@ -88,6 +88,12 @@ class MonitoringScheduleMixin:
         kind = getattr(type(self), "monitoring_type", None)
         return MonitoringType(str(kind())) if callable(kind) else MonitoringType.DATA_QUALITY
 
+    def _new_job_definition_name(self) -> str:
+        """A timestamped job-definition name of this monitor's type (SageMaker's naming)."""
+        return timestamped_name(
+            _JOB_DEFINITION_BASES.get(self._monitoring_type(), "monitoring-job-definition")
+        )
+
     def _command(self) -> tuple[str, ...] | None:
         entrypoint = getattr(self, "entrypoint", None)
         if entrypoint:
@@ -230,9 +236,7 @@ class MonitoringScheduleMixin:
         )
         service.create_schedule(name, schedule_cron_expression, definition)
         self.monitoring_schedule_name = name
-        self.job_definition_name = timestamped_name(
-            _JOB_DEFINITION_BASES.get(self._monitoring_type(), "monitoring-job-definition")
-        )
+        self.job_definition_name = self._new_job_definition_name()
 
     def update_monitoring_schedule(
         self,
