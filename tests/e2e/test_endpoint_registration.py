@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,21 +17,16 @@ from modelmonitor.errors import NotFoundError
 from modelmonitor.service.registration import CatalogRegistration
 from modelmonitor.settings import Settings
 from modelmonitor.storage.catalog import Catalog
+from tests.capture.servers import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_capture_proxy_registers_its_endpoint(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "MODELMONITOR_HOME": str(home)}
     env.pop("MODELMONITOR_CATALOG_URL", None)
-    port = _free_port()
+    port = free_port()
     proxy = subprocess.Popen(
         [
             sys.executable,

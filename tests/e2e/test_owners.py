@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,8 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog, Execution
+from tests.capture.servers import free_port
+from tests.daemons import CLI_MAIN, alive, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -41,32 +42,6 @@ JOB = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
-
-
-_MAIN = "import sys; from modelmonitor.cli.main import main; sys.exit(main())"
-
-
 def _cli(home: Path, url: str, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -77,7 +52,7 @@ def _cli(home: Path, url: str, log: Path, *args: str) -> subprocess.Popen[bytes]
     # stdout (JSON records) to ``log``, stderr (the daemon's log lines) to ``log`` + ".err"
     with log.open("ab") as out, log.with_suffix(".err").open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-c", _MAIN, *args],
+            [sys.executable, "-c", CLI_MAIN, *args],
             env=env,
             stdout=out,
             stderr=err,
@@ -137,14 +112,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def test_two_daemons_with_different_homes_share_one_catalog(
     service: MonitoringService, catalog_url: str, tmp_path: Path
 ) -> None:
-    ports = {"a": _free_port(), "b": _free_port()}
+    ports = {"a": free_port(), "b": free_port()}
     logs = {name: tmp_path / f"daemon-{name}.log" for name in ports}
     stderr = {name: log.with_suffix(".err") for name, log in logs.items()}
     _schedule(service, tmp_path, "shared", seconds=4 * LEASE_SECONDS)
     home_a = tmp_path / "home-a"
     daemons = {"a": _cli(home_a, catalog_url, logs["a"], "scheduler", "--metrics-port", str(ports["a"]))}
     try:
-        _wait(lambda: _running(service, "shared") is not None, 60, "daemon a to start the run")
+        wait_until(lambda: _running(service, "shared") is not None, 60, "daemon a to start the run")
         daemons["b"] = _cli(
             tmp_path / "home-b", catalog_url, logs["b"], "scheduler", "--metrics-port", str(ports["b"])
         )
@@ -153,14 +128,16 @@ def test_two_daemons_with_different_homes_share_one_catalog(
         assert first.pid is not None
         assert _owner_pid(first) == daemons["a"].pid
         # Daemon b starts and passes (its start-up recovery included) while a's job runs: it leaves it.
-        _wait(lambda: service.describe_execution(first.id).status != "InProgress", 60, "the first run to end")
+        wait_until(
+            lambda: service.describe_execution(first.id).status != "InProgress", 60, "the first run to end"
+        )
         done = service.describe_execution(first.id)
         assert (done.status, done.failure_reason) == ("Completed", None)
         assert "adopted" not in stderr["b"].read_text()
 
         # Now the owner of a run dies with its job (the host went down): the survivor recovers it.
         _schedule(service, tmp_path, "long", seconds=120)
-        _wait(lambda: _running(service, "long") is not None, 60, "a daemon to start the long run")
+        wait_until(lambda: _running(service, "long") is not None, 60, "a daemon to start the long run")
         orphan = _running(service, "long")
         assert orphan is not None
         assert orphan.pid is not None
@@ -169,7 +146,9 @@ def test_two_daemons_with_different_homes_share_one_catalog(
         daemons[dead].send_signal(signal.SIGKILL)
         daemons[dead].wait()
         os.killpg(orphan.pid, signal.SIGKILL)
-        _wait(lambda: service.describe_execution(orphan.id).status == "Failed", 30, "the survivor to recover")
+        wait_until(
+            lambda: service.describe_execution(orphan.id).status == "Failed", 30, "the survivor to recover"
+        )
         failed = service.describe_execution(orphan.id)
         assert failed.failure_reason is not None
         assert f"its owner {orphan.owner} stopped renewing its lease" in failed.failure_reason
@@ -193,7 +172,7 @@ def test_a_daemon_started_while_run_now_runs_leaves_its_execution_alone(
     run_now = _cli(home, catalog_url, tmp_path / "run-now.log", "run-now", "job")
     daemon = None
     try:
-        _wait(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
+        wait_until(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
         daemon = _cli(home, catalog_url, tmp_path / "daemon.log", "scheduler", "--metrics-port", "0")
         assert run_now.wait(60) == 0, (tmp_path / "run-now.err").read_text()
     finally:
@@ -212,7 +191,7 @@ def test_ctrl_c_on_run_now_stops_its_job_and_marks_it_stopped(
     log = tmp_path / "run-now.log"
     run_now = _cli(tmp_path / "home", catalog_url, log, "run-now", "job")
     try:
-        _wait(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
+        wait_until(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
         execution = _running(service, "job")
         assert execution is not None
         assert execution.pid is not None
@@ -225,7 +204,7 @@ def test_ctrl_c_on_run_now_stops_its_job_and_marks_it_stopped(
     assert stopped.status == "Stopped", log.read_text()
     assert stopped.failure_reason is not None
     assert "interrupted (SIGINT)" in stopped.failure_reason
-    _wait(lambda: not _alive(execution.pid or 0), 10, "the job's process group to end")
+    wait_until(lambda: not alive(execution.pid or 0), 10, "the job's process group to end")
     # The schedule is free: the next run is accepted.
     again = service.start_execution("job")
     assert again.status == "InProgress"
@@ -239,19 +218,19 @@ def test_executions_stop_of_an_orphan_works_without_a_daemon(
     _schedule(service, tmp_path, "job", seconds=120)
     home = tmp_path / "home"
     run_now = _cli(home, catalog_url, tmp_path / "run-now.log", "run-now", "job")
-    _wait(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
+    wait_until(lambda: _running(service, "job") is not None, 60, "run-now to start its execution")
     run_now.send_signal(signal.SIGKILL)
     run_now.wait()
     orphan = _running(service, "job")
     assert orphan is not None
     assert orphan.pid is not None
-    assert _alive(orphan.pid)  # the job runs on without its owner
+    assert alive(orphan.pid)  # the job runs on without its owner
     time.sleep(LEASE_SECONDS + 0.2)
     stop_log = tmp_path / "stop.log"
     stop = _cli(home, catalog_url, stop_log, "executions", "stop", str(orphan.id))
     assert stop.wait(60) == 0, stop_log.with_suffix(".err").read_text()
     assert json.loads(stop_log.read_text())["status"] == "Stopped"
-    _wait(lambda: not _alive(orphan.pid or 0), 10, "the orphan's process group to be killed")
+    wait_until(lambda: not alive(orphan.pid or 0), 10, "the orphan's process group to be killed")
     stopped = service.describe_execution(orphan.id)
     assert stopped.status == "Stopped"
     assert stopped.failure_reason is not None

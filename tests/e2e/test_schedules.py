@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog, Execution
+from tests.capture.servers import free_port
+from tests.daemons import CLI_MAIN, alive, wait_until
 from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.e2e
@@ -51,30 +51,6 @@ CUSTOM_MONITOR = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split()[2] == "Z")
-
-
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
@@ -91,16 +67,12 @@ def service(home: Path, tmp_path: Path) -> Iterator[MonitoringService]:
 LEASE_SECONDS = "1"
 
 
-# main() returns the exit code of a command that ends with typer.Exit: pass it on, or wait() sees 0.
-_MAIN = "import sys; from modelmonitor.cli.main import main; sys.exit(main())"
-
-
 def _daemon(home: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODELMONITOR_HOME": str(home), "MODELMONITOR_LEASE_SECONDS": LEASE_SECONDS}
     env.pop("MODELMONITOR_CATALOG_URL", None)
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", _MAIN, "scheduler", *args],
+            [sys.executable, "-c", CLI_MAIN, "scheduler", *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -144,7 +116,7 @@ def test_daemon_killed_while_its_job_runs_on_keeps_the_result_the_job_reached(
         service.put_alert("drift", "hourly", datapoints_to_alert=1, evaluation_period=1, webhook_url=hook.url)
         first = _daemon(home, log, "--metrics-port", "0", "--virtual-start", "2026-11-21T00:59:00Z")
         try:
-            _wait(
+            wait_until(
                 lambda: any(e.status == "InProgress" and e.pid for e in service.list_executions("hourly")),
                 60,
                 "the first execution to start",
@@ -156,7 +128,7 @@ def test_daemon_killed_while_its_job_runs_on_keeps_the_result_the_job_reached(
         assert in_flight.status == "InProgress"
         assert in_flight.pid is not None
         # The job runs on without its scheduler and completes, finding a violation.
-        _wait(lambda: not _alive(in_flight.pid or 0), 30, "the orphaned job to complete")
+        wait_until(lambda: not alive(in_flight.pid or 0), 30, "the orphaned job to complete")
         assert service.describe_execution(in_flight.id).status == "InProgress"
 
         second = _daemon(
@@ -201,7 +173,7 @@ def test_max_runtime_and_custom_metrics_scraped_from_the_daemon(
         _custom(tmp_path, max_runtime_seconds=2, environment={"SLOW_WINDOW_START": window_start}, **one_time),
     )
     service.create_schedule("byoc", "NOW", _custom(tmp_path, **one_time))
-    port = _free_port()
+    port = free_port()
     daemon = _daemon(home, tmp_path / "daemon.log", "--metrics-port", str(port), "--poll-seconds", "0.2")
     try:
 
@@ -209,7 +181,7 @@ def test_max_runtime_and_custom_metrics_scraped_from_the_daemon(
             runs = service.list_executions()
             return len(runs) == 2 and all(r.status not in ("Pending", "InProgress") for r in runs)
 
-        _wait(finished, 60, "both executions to finish")
+        wait_until(finished, 60, "both executions to finish")
         (slow,) = service.list_executions("too-slow")
         assert slow.status == "Failed"
         assert slow.failure_reason is not None

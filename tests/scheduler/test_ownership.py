@@ -11,7 +11,7 @@ import os
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from modelmonitor.scheduler.clock import Clock, SteppingClock, SystemClock
 from modelmonitor.scheduler.loop import Scheduler
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
+from tests.daemons import alive, wait_until
 
 LEASE_SECONDS = 0.6
 T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
@@ -72,23 +73,6 @@ def _schedule(service: MonitoringService, tmp_path: Path, seconds: float, messag
     )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
-
-
-def _until(predicate: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def _die(owner: Scheduler) -> None:
     """The owner stops renewing (as after kill -9) and is never polled again; its job runs on."""
     owner.leases.close()
@@ -119,14 +103,19 @@ def test_a_live_owners_execution_is_left_alone_and_adopted_with_its_result_when_
         time.sleep(0.05)
     running = second.describe_execution(execution_id)
     assert (running.status, running.owner) == ("InProgress", owner.owner.id)
-    assert _alive(pid)
+    assert alive(pid)
 
     _die(owner)
     time.sleep(LEASE_SECONDS + 0.1)
     assert survivor.tick().recovered == [execution_id]
     assert second.describe_execution(execution_id).owner == survivor.owner.id
-    assert _alive(pid)  # adopted, not killed
-    _until(lambda: bool(survivor.tick().finished or survivor.running == {}), 20, "the adopted job to end")
+    assert alive(pid)  # adopted, not killed
+    wait_until(
+        lambda: bool(survivor.tick().finished or survivor.running == {}),
+        20,
+        "the adopted job to end",
+        poll_seconds=0.05,
+    )
     done = second.describe_execution(execution_id)
     assert (done.status, done.violation_count) == ("CompletedWithViolations", 2), done.failure_reason
     assert _recovered(survivor) == 1
@@ -180,7 +169,7 @@ def test_stop_of_an_orphan_kills_its_group_and_marks_it_stopped_without_a_daemon
     assert stopped.failure_reason is not None
     assert "stopped on request (modelmonitor executions stop)" in stopped.failure_reason
     assert f"its owner {owner.owner.id} stopped renewing its lease" in stopped.failure_reason
-    _until(lambda: not _alive(pid), 10, "the orphan's process group to be killed")
+    wait_until(lambda: not alive(pid), 10, "the orphan's process group to be killed", poll_seconds=0.05)
 
 
 class _InterruptingClock(SystemClock):
@@ -209,7 +198,7 @@ def test_an_interrupted_wait_stops_the_job_and_marks_it_stopped(catalog_url: str
     assert stopped.status == "Stopped"
     assert stopped.failure_reason is not None
     assert "interrupted (SIGINT)" in stopped.failure_reason
-    assert not _alive(pid)
+    assert not alive(pid)
     service.close()
 
 
