@@ -115,6 +115,7 @@ class Catalog:
             try:
                 Base.metadata.create_all(self._engine)
                 self._add_missing_columns()
+                self._add_missing_indexes()
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == attempts:
@@ -137,6 +138,16 @@ class Catalog:
                     ddl += f" DEFAULT {getattr(column.server_default, 'arg', '')}"
                 with self._engine.begin() as connection:
                     connection.execute(text(ddl))
+
+    def _add_missing_indexes(self) -> None:
+        """Create the indexes of our tables that an existing catalog lacks (``create_all`` skips them
+        on tables that exist)."""
+        inspector = inspect(self._engine)
+        for table in Base.metadata.sorted_tables:
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(self._engine, checkfirst=True)
 
     def close(self) -> None:
         self._engine.dispose()
