@@ -4,17 +4,22 @@ behind uvicorn, the scheduler daemon, the CLI and ground-truth uploads, counting
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from modelmonitor.service import MonitoringService
 from modelmonitor.settings import Settings
-from tests.capture.servers import MODELMONITOR, REPO_ROOT, free_port, start_model_server, stop
+from tests.capture.servers import MODELMONITOR, REPO_ROOT, free_port, start_model_server, start_proxy, stop
+
+# A phase's requests through the proxy on a port: (inference id, true label) of each.
+PhaseCalls = Callable[[httpx.Client, int, str], list[tuple[str, str]]]
 
 
 def enter_notebook_folder(folder: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
@@ -52,6 +57,23 @@ def scheduler_daemon(folder: Path) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def capture_two_phases(
+    client: httpx.Client, model_port: int, capture: Path, call: PhaseCalls, change: str, changed: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Traffic through a capture proxy (writing to ``capture``) in front of the model: ``call`` for phase
+    "healthy", then POST /``change`` to the model, then ``call`` for phase ``changed``; what each
+    phase's ``call`` returned."""
+    proxy_port = free_port()
+    proxy = start_proxy(model_port, proxy_port, str(capture), ["--flush-interval-seconds", "0.2"])
+    try:
+        healthy = call(client, proxy_port, "healthy")
+        client.post(f"http://127.0.0.1:{model_port}/{change}").raise_for_status()
+        after = call(client, proxy_port, changed)
+    finally:
+        assert stop(proxy) in (0, -signal.SIGTERM)  # SIGTERM drains the queue first
+    return healthy, after
 
 
 def run_cli(*args: str) -> str:

@@ -14,7 +14,6 @@ labels come before the second run, whose disparate impact against sex 0 falls: b
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,9 +28,8 @@ from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.scheduler.clock import SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.capture.servers import free_port, start_proxy, stop
 from tests.e2e.bias_model import applicants
-from tests.e2e.support import run_cli, served_model, upload_labels
+from tests.e2e.support import capture_two_phases, run_cli, served_model, upload_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +82,7 @@ def _baseline(client: httpx.Client, model_port: int, folder: Path) -> Path:
     (folder / "analysis_config.json").write_text(json.dumps(CONFIG))
     config = str(folder / "analysis_config.json")
     out = run_cli("baseline", str(folder / "validation.csv"), "--out", str(folder / "out"),
-               "--monitoring-type", "ModelBias", "--analysis-config", config)  # fmt: skip
+                  "--monitoring-type", "ModelBias", "--analysis-config", config)  # fmt: skip
     assert "post-training bias metrics of 300 rows" in out
     return folder / "out" / "analysis.json"
 
@@ -95,14 +93,7 @@ def test_a_model_turned_against_one_facet_value_fires_bias_drift_check(
     capture, gt, results = tmp_path / "capture", tmp_path / "gt", tmp_path / "results"
     with httpx.Client(timeout=10) as client:
         constraints = _baseline(client, model_port, tmp_path / "baseline")
-        proxy_port = free_port()
-        proxy = start_proxy(model_port, proxy_port, str(capture), ["--flush-interval-seconds", "0.2"])
-        try:
-            healthy = _call(client, proxy_port, "healthy")
-            client.post(f"http://127.0.0.1:{model_port}/shift").raise_for_status()
-            shifted = _call(client, proxy_port, "shifted")
-        finally:
-            assert stop(proxy) in (0, -signal.SIGTERM)
+        healthy, shifted = capture_two_phases(client, model_port, capture, _call, "shift", "shifted")
     first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     clock = SteppingClock(first - timedelta(seconds=30), real_pause_seconds=0.01)
     service = MonitoringService(Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}"), tmp_path / "home", clock)

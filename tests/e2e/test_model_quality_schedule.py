@@ -16,7 +16,6 @@ put the traffic in three hourly windows in a row:
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +28,7 @@ from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.scheduler.clock import SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.capture.servers import free_port, start_proxy, stop
-from tests.e2e.support import run_cli, served_model, upload_labels
+from tests.e2e.support import capture_two_phases, run_cli, served_model, upload_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -78,8 +76,8 @@ def _baseline(client: httpx.Client, model_port: int, folder: Path) -> Path:
     validation = folder / "validation_with_predictions.csv"
     validation.write_text("\n".join(rows) + "\n")
     run_cli("baseline", str(validation), "--out", str(folder), "--monitoring-type", "ModelQuality",
-         "--problem-type", "BinaryClassification", "--probability-attribute", "probability",
-         "--ground-truth-attribute", "label")  # fmt: skip
+            "--problem-type", "BinaryClassification", "--probability-attribute", "probability",
+            "--ground-truth-attribute", "label")  # fmt: skip
     return folder / "constraints.json"
 
 
@@ -89,14 +87,7 @@ def test_labels_uploaded_later_feed_an_hourly_schedule_that_catches_a_degraded_m
     capture, gt, results = tmp_path / "capture", tmp_path / "gt", tmp_path / "results"
     with httpx.Client(timeout=10) as client:
         constraints = _baseline(client, model_port, tmp_path / "baseline")
-        proxy_port = free_port()
-        proxy = start_proxy(model_port, proxy_port, str(capture), ["--flush-interval-seconds", "0.2"])
-        try:
-            healthy = _call(client, proxy_port, "healthy")
-            client.post(f"http://127.0.0.1:{model_port}/degrade").raise_for_status()
-            degraded = _call(client, proxy_port, "degraded")
-        finally:
-            assert stop(proxy) in (0, -signal.SIGTERM)  # SIGTERM drains the queue first
+        healthy, degraded = capture_two_phases(client, model_port, capture, _call, "degrade", "degraded")
     last_call = datetime.now(UTC)
     # The first run whose window [S-5h, S-1h) holds every call (the traffic took seconds, not an hour).
     first = last_call.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
