@@ -19,7 +19,7 @@ from modelmonitor.scheduler.clock import SteppingClock, SystemClock
 from modelmonitor.scheduler.loop import Scheduler
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.e2e.test_schedules import _free_port
+from tests.capture.servers import free_port
 from tests.monitoring_data import write_baseline, write_capture
 from tests.webhook_receiver import webhook_receiver
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     for key, value in {

@@ -20,7 +20,9 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import SystemClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import Catalog
-from tests.e2e.test_schedules import _daemon, _free_port, _wait
+from tests.capture.servers import free_port
+from tests.daemons import wait_until
+from tests.e2e.test_schedules import _daemon
 from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +72,7 @@ def test_poisoned_schedules_and_alerts_leave_the_others_running(tmp_path: Path) 
     _add(service, "b-not-cron", "cron(every hour)", definition)
     _add(service, "c-healthy", "cron(0 * ? * * *)", definition)
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "daemon.log"
     with webhook_receiver() as hook:
         for name, url in [("a-bad-port", "http://127.0.0.1:abc/"), ("b-file", "file:///etc/passwd")]:
@@ -106,7 +108,7 @@ def test_poisoned_schedules_and_alerts_leave_the_others_running(tmp_path: Path) 
                 runs = service.list_executions("c-healthy")
                 return len([r for r in runs if r.status == "CompletedWithViolations"]) >= 3
 
-            _wait(three_runs, 120, f"three runs of the healthy schedule; daemon log:\n{log.read_text()}")
+            wait_until(three_runs, 120, f"three runs of the healthy schedule; daemon log:\n{log.read_text()}")
             assert daemon.poll() is None, log.read_text()
             text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         finally:
