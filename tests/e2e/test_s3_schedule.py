@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 import s3fs
 from moto.server import ThreadedMotoServer
@@ -31,6 +32,9 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    # Moto's servers in one process share one in-memory backend: objects an earlier test put in
+    # "bucket" would still be listed (a later test read 10 of 20 records). Start from nothing.
+    httpx.post(f"http://127.0.0.1:{port}/moto-api/reset", timeout=10).raise_for_status()
     for key, value in {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "AWS_ACCESS_KEY_ID": "testing",
