@@ -109,3 +109,20 @@ def test_a_sagemaker_sentence_alone_completes_with_an_unknown_count(tmp_path: Pa
     assert outcome.status == ExecutionStatus.COMPLETED_WITH_VIOLATIONS
     assert outcome.exit_message == text
     assert outcome.violation_count is None
+
+
+def test_an_html_report_is_refused_for_a_custom_monitor_image(tmp_path: Path) -> None:
+    # Only the built-in job writes report.html: an image-only custom monitor (no command) was accepted
+    # with html_report and then never wrote one.
+    import pytest
+
+    from modelmonitor.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="custom monitor image 'my-monitor:1'"):
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            image_uri="my-monitor:1",
+            html_report=True,
+        )

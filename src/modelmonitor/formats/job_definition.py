@@ -226,14 +226,14 @@ class JobDefinition:
                 f"engine {self.engine.kind!r} with a custom monitor command: the engine is the built-in "
                 "job's; a custom monitor runs its own code (expected no engine with --command)"
             )
-        if self.html_report and (
-            self.command is not None or self.monitoring_type != MonitoringType.DATA_QUALITY
-        ):
+        if self.html_report and (self.is_custom or self.monitoring_type != MonitoringType.DATA_QUALITY):
             raise ConfigurationError(
                 "html_report: the built-in DataQuality job writes report.html; got "
                 + (
                     f"a custom monitor command {self.command[0]!r}"
                     if self.command
+                    else f"a custom monitor image {self.image_uri!r}"
+                    if self.image_uri
                     else self.monitoring_type.value
                 )
                 + " (expected no --html-report with it)"
