@@ -5,17 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.api.conftest import Api, with_monitoring_data
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import launch_chromium
 
 
 def _one_monitor_with_violations(api: Api) -> int:
@@ -72,12 +62,11 @@ def test_home_page_lists_every_endpoint_and_monitor(api: Api) -> None:
 def test_home_page_in_chromium(api: Api, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/test-services.sh (make test does)"
     _one_monitor_with_violations(api)
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(
                 extra_http_headers={"Authorization": f"Bearer {api.tokens['viewer']}"}

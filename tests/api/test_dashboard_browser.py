@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from modelmonitor.formats.statuses import is_terminal
 from tests.api.conftest import Api
-from tests.api.test_dashboard import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import launch_chromium
 from tests.monitor_history import SCHEDULE, write_history
 
 if TYPE_CHECKING:
@@ -58,13 +58,12 @@ def _wait_ended(api: Api, execution_id: int) -> str:
 def test_home_monitor_feature_execution_and_actions_in_chromium(api: Api, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/test-services.sh (make test does)"
     history = write_history(api.tmp, api.service, api.service.clock.now(), count=9)
     shots = tmp_path / "screenshots"
     shots.mkdir()
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = _page(browser, api, "operator", errors)
             page.goto(api.url + "/")

@@ -6,26 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelmonitor.cli.main import main
+from tests.browser import OFFLINE_ARGS, launch_chromium
 from tests.reports.conftest import CheckedFiles
-
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/api/test_dashboard.py launches it; --host-resolver-rules also makes any name lookup fail.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-]
 
 
 def test_report_opens_offline_and_draws_every_plot(drifted: CheckedFiles, tmp_path: Path) -> None:
     from playwright.sync_api import Route, sync_playwright
 
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/test-services.sh (make test does)"
     out = tmp_path / "report.html"
     code = main(
         [
@@ -52,7 +39,7 @@ def test_report_opens_offline_and_draws_every_plot(drifted: CheckedFiles, tmp_pa
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, OFFLINE_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.route("**/*", only_files)
