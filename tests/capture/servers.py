@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# A readiness wait, not a speed check: it returns at the first answer, and a full suite on a loaded 2-core
+# machine has taken over 20 s to start a Python server.
+STARTUP_TIMEOUT_SECONDS = 60.0
 MODELMONITOR = str(Path(sys.executable).parent / "modelmonitor")
 
 
@@ -25,7 +28,9 @@ def free_port() -> int:
         return port
 
 
-def wait_http(url: str, process: subprocess.Popen[bytes], timeout_seconds: float = 20.0) -> None:
+def wait_http(
+    url: str, process: subprocess.Popen[bytes], timeout_seconds: float = STARTUP_TIMEOUT_SECONDS
+) -> None:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -39,7 +44,7 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_seconds: float
 
 
 def start_model_server(
-    port: int, app: str = "tests.capture.model_server:app", timeout_seconds: float = 20.0
+    port: int, app: str = "tests.capture.model_server:app", timeout_seconds: float = STARTUP_TIMEOUT_SECONDS
 ) -> subprocess.Popen[bytes]:
     """An ASGI model (``module:attribute``, default the capture tests' one) under uvicorn on loopback."""
     process = subprocess.Popen(
