@@ -12,7 +12,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 
 from modelmonitor.storage.catalog import Catalog
 from modelmonitor.storage.catalog_records import Base
+from tests.capture.servers import free_port
 
 CONFORMANCE_DIR = Path(__file__).resolve().parent / "conformance" / "data"
 
@@ -35,12 +35,6 @@ def conformance_dir() -> Path:
 def _pg_bin() -> Path | None:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     return Path(candidates[0]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _unavailable(message: str) -> None:
@@ -65,7 +59,7 @@ def postgres_url() -> Iterator[str]:
     data = workdir / "data"
     if as_user:
         shutil.chown(workdir, user="postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "mm", "--auth=trust", "-E", "UTF8"],
         check=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,7 @@ from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.capture.servers import free_port
 
 
 def test_serve_process_answers_with_tokens_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -34,7 +29,7 @@ def test_serve_process_answers_with_tokens_and_stops_on_sigterm(tmp_path: Path) 
     token = created.stdout.strip()
     assert token.startswith("mm_")
     assert "shown once" in created.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*command, "serve", "--listen", f"127.0.0.1:{port}", "--scheduler"],
         env=env,
