@@ -14,14 +14,17 @@ from modelmonitor.stats.bootstrap import Indices, estimate_metrics, subsample_in
 
 def test_draws_are_five_distinct_80_percent_subsets() -> None:
     draws = subsample_indices(1000, seed=1)
-    assert len(draws) == 5
+    assert draws.shape == (5, 800)
     for draw in draws:
-        assert len(draw) == 800
         assert len(np.unique(draw)) == 800
         assert draw.min() >= 0
         assert draw.max() < 1000
+        # in increasing order: a draw keeps the order of the rows it takes (sorted data stays sorted)
+        assert (np.diff(draw) > 0).all()
     assert not np.array_equal(draws[0], draws[1])
-    assert subsample_indices(199, seed=1) == []
+    assert abs(draws.mean() - 499.5) < 20  # spread over all rows, not a block of them
+    assert np.array_equal(draws, subsample_indices(1000, seed=1))
+    assert len(subsample_indices(199, seed=1)) == 0
     assert len(subsample_indices(200, seed=1)) == 5
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -81,6 +82,43 @@ def test_binary_curves_are_scikit_learns_in_recall_order(seed: int) -> None:
     assert metrics.precision_recall_curve.precisions == precision[::-1].tolist()
     assert metrics.precision_recall_curve.recalls == recall[::-1].tolist()
     assert metrics.precision_recall_curve.recalls[0] == 0.0
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda s: f"seed{s}")
+def test_tied_scores_give_scikit_learns_auc_and_curves(seed: int) -> None:
+    # scores of one decimal: long runs of equal scores, which count as one point (half a trapezoid)
+    actual, predicted, scores = _binary_data(seed, 1000)
+    tied = np.round(scores, 1)
+    metrics = binary_classification_metrics(actual, predicted, tied)
+    assert metrics.auc.value == pytest.approx(roc_auc_score(actual, tied), rel=1e-12)
+    fpr, tpr, _ = roc_curve(actual, tied)
+    precision, recall, _ = precision_recall_curve(actual, tied)
+    assert metrics.receiver_operating_characteristic_curve.false_positive_rates == fpr.tolist()
+    assert metrics.receiver_operating_characteristic_curve.true_positive_rates == tpr.tolist()
+    assert metrics.precision_recall_curve.precisions == precision[::-1].tolist()
+    assert metrics.precision_recall_curve.recalls == recall[::-1].tolist()
+
+
+@pytest.mark.parametrize("label", [0, 1])
+def test_one_class_curves_are_scikit_learns(label: int) -> None:
+    # scikit-learn's NaN rates (no negatives, or no positives) and all-ones recall without positives
+    scores = np.random.default_rng(label).random(300)
+    actual = np.full(300, label)
+    metrics = binary_classification_metrics(actual, (scores >= 0.5).astype(int), scores)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fpr, tpr, _ = roc_curve(actual, scores)
+        precision, recall, _ = precision_recall_curve(actual, scores)
+    roc = metrics.receiver_operating_characteristic_curve
+    np.testing.assert_array_equal(roc.false_positive_rates, fpr)
+    np.testing.assert_array_equal(roc.true_positive_rates, tpr)
+    np.testing.assert_array_equal(metrics.precision_recall_curve.precisions, precision[::-1])
+    np.testing.assert_array_equal(metrics.precision_recall_curve.recalls, recall[::-1])
+
+
+def test_nan_scores_are_refused() -> None:
+    with pytest.raises(DatasetError, match="scores must be numbers"):
+        binary_classification_metrics([0, 1], [0, 1], [0.2, math.nan])
 
 
 def test_curves_are_thinned_to_the_point_limit_keeping_both_ends() -> None:

@@ -1,7 +1,7 @@
 """Binary and multiclass classification metrics of SageMaker's model-quality statistics (pure math).
 
-Counts come from ``sklearn.metrics.confusion_matrix``; every rate is the count ratio scikit-learn uses,
-with 0 where the denominator is 0 (scikit-learn's ``zero_division=0``):
+Counts are the confusion matrix's; every rate is the count ratio scikit-learn uses, with 0 where the
+denominator is 0 (scikit-learn's ``zero_division=0``):
 
 - recall = true positive rate = TP / (TP + FN); precision = TP / (TP + FP); accuracy = (TP + TN) / n
 - true negative rate = TN / (TN + FP); false positive rate = 1 - true negative rate;
@@ -12,25 +12,29 @@ with 0 where the denominator is 0 (scikit-learn's ``zero_division=0``):
 - multiclass ``weighted_*``: the per-class metric weighted by the class's share of the actual labels, so
   ``weighted_recall == accuracy``; the best constant classifier predicts the most frequent actual class
   (``variant="sagemaker"``: the least frequent one, matching SageMaker's documented example)
-- AUC: ``sklearn.metrics.roc_auc_score`` of the scores (NaN when only one class is present);
-  ROC and precision-recall curves from ``roc_curve`` and ``precision_recall_curve``, ordered by
-  increasing recall as SageMaker writes them, thinned to ``max_curve_points`` evenly spaced points.
+- AUC: the area under the ROC curve, by the trapezoid rule over one point per distinct score (ties
+  count half, as scikit-learn's ``roc_auc_score``; NaN when only one class is present); the ROC and
+  precision-recall curves are the points of scikit-learn's ``roc_curve`` (collinear points dropped)
+  and ``precision_recall_curve``, ordered by increasing recall as SageMaker writes them, thinned to
+  ``max_curve_points`` evenly spaced points.
 
 ``variant="sagemaker"`` reproduces SageMaker's curves: its analyzer counts every row as a positive when
 it builds them, so the ROC curve runs up the y axis (false positive rates all 0), precision is 1
 everywhere and AUC is 1.0 whatever the model (docs/compatibility.md). Standard deviations:
 ``stats.bootstrap``.
 
-scikit-learn is imported where it is used (here and in ``stats.regression``): with SciPy and pandas it
-takes longer to import than a data-quality execution over a million records takes to run, and every
-job imports this module through the monitor registry.
+Written in numpy, not with scikit-learn: scikit-learn (with SciPy) takes longer to import than a
+model-quality execution over a million records takes to run, and every job imports this module through
+the monitor registry (tests/jobs/test_job_imports.py). tests/stats compare every value with
+scikit-learn's. The binary metrics sort the rows by score once: the bootstrap's draws keep that order
+(``stats.bootstrap``), so each draw's AUC is a cumulative sum, not another sort.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -74,12 +78,37 @@ def _f_beta(beta: float, tp: float, fp: float, fn: float) -> float:
 # binary ----------------------------------------------------------------------------------------
 
 
-def _binary_scalars(
-    actual: IntArray, predicted: IntArray, scores: FloatArray, variant: MetricVariant
-) -> dict[str, float]:
-    from sklearn.metrics import confusion_matrix  # scikit-learn on first use: see the module's note
+@dataclass(frozen=True)
+class _Ranked:
+    """Rows ordered by decreasing score (equal scores side by side), or a subset of them in that order."""
 
-    (tn, fp), (fn, tp) = confusion_matrix(actual, predicted, labels=[0, 1]).tolist()
+    actual: IntArray
+    predicted: IntArray
+    scores: FloatArray
+
+    def take(self, rows: Indices) -> _Ranked:
+        return _Ranked(self.actual[rows], self.predicted[rows], self.scores[rows])
+
+    def confusion(self) -> tuple[int, int, int, int]:
+        """(TN, FP, FN, TP)."""
+        tn, fp, fn, tp = np.bincount(self.actual * 2 + self.predicted, minlength=4).tolist()
+        return tn, fp, fn, tp
+
+    def thresholds(self) -> tuple[FloatArray, FloatArray]:
+        """(false positives, true positives) counted down to each distinct score, highest first."""
+        last = np.flatnonzero(np.diff(self.scores))  # the last row of each run of equal scores
+        ends = np.append(last, len(self.scores) - 1)
+        tps = np.cumsum(self.actual, dtype=np.float64)[ends]
+        return 1.0 + ends.astype(np.float64) - tps, tps
+
+
+def _rank(actual: IntArray, predicted: IntArray, scores: FloatArray) -> _Ranked:
+    order = np.argsort(scores, kind="stable")[::-1]
+    return _Ranked(actual[order], predicted[order], scores[order])
+
+
+def _binary_scalars(rows: _Ranked, variant: MetricVariant) -> dict[str, float]:
+    tn, fp, fn, tp = rows.confusion()
     n = tn + fp + fn + tp
     positives, negatives = tp + fn, tn + fp
     metrics = {
@@ -94,7 +123,7 @@ def _binary_scalars(
         # complements, as SageMaker computes them (1 - 4/7 is not 3/7 in the last digit)
         "false_positive_rate": 1.0 - _ratio(tn, negatives) if negatives else 0.0,
         "false_negative_rate": 1.0 - _ratio(tp, positives) if positives else 0.0,
-        "auc": _auc(actual, scores, variant),
+        "auc": _auc(rows, variant),
     }
     for name, beta in _BETAS.items():
         metrics[name] = _f_beta(beta, tp, fp, fn)
@@ -104,29 +133,52 @@ def _binary_scalars(
     return metrics
 
 
-def _auc(actual: IntArray, scores: FloatArray, variant: MetricVariant) -> float:
-    from sklearn.metrics import auc as area_under_curve
-    from sklearn.metrics import roc_auc_score
-
+def _auc(rows: _Ranked, variant: MetricVariant) -> float:
     if variant == "sagemaker":
-        fpr, tpr = _sagemaker_roc(scores)
-        return float(area_under_curve(fpr, tpr))
-    if len(np.unique(actual)) < 2:
+        fpr, tpr = _sagemaker_roc(rows)
+        return float(np.trapezoid(tpr, fpr))
+    fps, tps = rows.thresholds()
+    negatives, positives = float(fps[-1]), float(tps[-1])
+    if not negatives or not positives:
         return math.nan
-    return float(roc_auc_score(actual, scores))
+    # trapezoids between consecutive points from (0, 0); the sums are of whole numbers below 2^53: exact
+    heights = tps + np.concatenate(([0.0], tps[:-1]))
+    widths = np.diff(fps, prepend=0.0)
+    return float(widths @ heights) / (2.0 * negatives * positives)
 
 
-def _sagemaker_roc(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _roc_curve(rows: _Ranked) -> tuple[FloatArray, FloatArray]:
+    fps, tps = rows.thresholds()
+    if len(fps) > 2:
+        # drop the points in the middle of a straight segment, as scikit-learn's roc_curve does
+        bends = np.logical_or(np.diff(fps, 2), np.diff(tps, 2))
+        keep = np.flatnonzero(np.concatenate(([True], bends, [True])))
+        fps, tps = fps[keep], tps[keep]
+    fps, tps = np.concatenate(([0.0], fps)), np.concatenate(([0.0], tps))
+    fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, math.nan)
+    tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, math.nan)
+    return fpr, tpr
+
+
+def _precision_recall_curve(rows: _Ranked) -> tuple[FloatArray, FloatArray]:
+    """(precisions, recalls) by increasing recall, from (1, 0)."""
+    fps, tps = rows.thresholds()
+    precision = tps / (tps + fps)  # every point counts at least one row
+    recall = tps / tps[-1] if tps[-1] else np.ones_like(tps)
+    return np.concatenate(([1.0], precision)), np.concatenate(([0.0], recall))
+
+
+def _sagemaker_roc(rows: _Ranked) -> tuple[FloatArray, FloatArray]:
     # One point per distinct score, highest first, every row counted as a positive.
-    _, counts = np.unique(-scores, return_counts=True)
-    tpr = np.cumsum(counts) / len(scores)
+    ends = np.append(np.flatnonzero(np.diff(rows.scores)), len(rows.scores) - 1)
+    tpr = (ends + 1) / len(rows.scores)
     fpr = np.zeros_like(tpr)
     return np.concatenate(([0.0], fpr, [1.0])), np.concatenate(([0.0], tpr, [1.0]))
 
 
-def _sagemaker_pr(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
-    _, counts = np.unique(-scores, return_counts=True)
-    recall = np.concatenate(([0.0], np.cumsum(counts) / len(scores)))
+def _sagemaker_pr(rows: _Ranked) -> tuple[FloatArray, FloatArray]:
+    ends = np.append(np.flatnonzero(np.diff(rows.scores)), len(rows.scores) - 1)
+    recall = np.concatenate(([0.0], (ends + 1) / len(rows.scores)))
     return np.ones_like(recall), recall
 
 
@@ -134,28 +186,20 @@ def _thin(first: FloatArray, second: FloatArray, limit: int) -> tuple[list[float
     if len(first) > limit:
         keep = np.unique(np.linspace(0, len(first) - 1, limit).round().astype(np.int64))
         first, second = first[keep], second[keep]
-    return [float(v) for v in first], [float(v) for v in second]
+    return first.tolist(), second.tolist()
 
 
 def _curves(
-    actual: IntArray, scores: FloatArray, variant: MetricVariant, limit: int
+    rows: _Ranked, variant: MetricVariant, limit: int
 ) -> tuple[ReceiverOperatingCharacteristicCurve, PrecisionRecallCurve]:
     if variant == "sagemaker":
-        fpr, tpr = _sagemaker_roc(scores)
-        precision, recall = _sagemaker_pr(scores)
+        fpr, tpr = _sagemaker_roc(rows)
+        precision, recall = _sagemaker_pr(rows)
     else:
-        from sklearn.metrics import precision_recall_curve, roc_curve
-
-        with warnings.catch_warnings():
-            # One class only: scikit-learn returns NaN rates and warns; the NaN is written as "NaN".
-            warnings.simplefilter("ignore")
-            fpr, tpr, _ = roc_curve(actual, scores, pos_label=1)
-            precision, recall, _ = precision_recall_curve(actual, scores, pos_label=1)
-        precision, recall = precision[::-1], recall[::-1]
-    fprs, tprs = _thin(np.asarray(fpr, dtype=np.float64), np.asarray(tpr, dtype=np.float64), limit)
-    precisions, recalls = _thin(
-        np.asarray(precision, dtype=np.float64), np.asarray(recall, dtype=np.float64), limit
-    )
+        fpr, tpr = _roc_curve(rows)
+        precision, recall = _precision_recall_curve(rows)
+    fprs, tprs = _thin(fpr, tpr, limit)
+    precisions, recalls = _thin(precision, recall, limit)
     return (
         ReceiverOperatingCharacteristicCurve(false_positive_rates=fprs, true_positive_rates=tprs),
         PrecisionRecallCurve(precisions=precisions, recalls=recalls),
@@ -191,18 +235,17 @@ def binary_classification_metrics(
     )
     if not len(actual_labels) == len(predicted_labels) == len(score_values):
         raise ValueError("actual, predicted and scores must have the same length")
+    if np.isnan(score_values).any():
+        raise DatasetError("binary classification scores must be numbers, got NaN")
+    ranked = _rank(actual_labels, predicted_labels, score_values)
 
     def compute(rows: Indices | None) -> Mapping[str, float]:
-        if rows is None:
-            return _binary_scalars(actual_labels, predicted_labels, score_values, variant)
-        return _binary_scalars(actual_labels[rows], predicted_labels[rows], score_values[rows], variant)
-
-    from sklearn.metrics import confusion_matrix
+        return _binary_scalars(ranked if rows is None else ranked.take(rows), variant)
 
     estimates = estimate_metrics(len(actual_labels), compute, seed=seed)
-    counts = confusion_matrix(actual_labels, predicted_labels, labels=[0, 1]).tolist()
-    matrix: ConfusionMatrix = {str(a): {str(p): int(counts[a][p]) for p in (0, 1)} for a in (0, 1)}
-    roc, pr = _curves(actual_labels, score_values, variant, max_curve_points)
+    tn, fp, fn, tp = ranked.confusion()
+    matrix: ConfusionMatrix = {"0": {"0": tn, "1": fp}, "1": {"0": fn, "1": tp}}
+    roc, pr = _curves(ranked, variant, max_curve_points)
     return BinaryClassificationMetrics.model_validate(
         {
             "confusion_matrix": matrix,
@@ -267,17 +310,24 @@ def multiclass_classification_metrics(
     seed: int = 0,
 ) -> MulticlassClassificationMetrics:
     """Every multiclass metric of SageMaker's statistics; labels are compared as text (``1`` is ``"1"``)."""
-    actual_text = np.asarray([str(v) for v in np.asarray(actual).tolist()], dtype=object)
-    predicted_text = np.asarray([str(v) for v in np.asarray(predicted).tolist()], dtype=object)
+    actual_text = np.asarray([str(v) for v in np.asarray(actual).tolist()], dtype=np.str_)
+    predicted_text = np.asarray([str(v) for v in np.asarray(predicted).tolist()], dtype=np.str_)
     if len(actual_text) != len(predicted_text):
         raise ValueError("actual and predicted must have the same length")
     labels = class_labels(actual_text, predicted_text)
-    from sklearn.metrics import confusion_matrix
+    # each row's (actual, predicted) pair as one number: the cell of the confusion matrix
+    position = np.asarray(labels, dtype=np.str_)
+    order = np.argsort(position)
+    size = len(labels)
+
+    def codes(text: npt.NDArray[np.str_]) -> IntArray:
+        return np.asarray(order[np.searchsorted(position[order], text)], dtype=np.int64)
+
+    cells = codes(actual_text) * size + codes(predicted_text)
 
     def counts_of(rows: Indices | None) -> IntArray:
-        chosen_actual = actual_text if rows is None else actual_text[rows]
-        chosen_predicted = predicted_text if rows is None else predicted_text[rows]
-        return np.asarray(confusion_matrix(chosen_actual, chosen_predicted, labels=labels), dtype=np.int64)
+        chosen = cells if rows is None else cells[rows]
+        return np.bincount(chosen, minlength=size * size).reshape(size, size)
 
     estimates = estimate_metrics(
         len(actual_text), lambda rows: _multiclass_scalars(counts_of(rows), variant), seed=seed

@@ -3,8 +3,9 @@
 - mae = mean |y - p|; mse = mean (y - p)^2; rmse = sqrt(mse). The sums run left to right, as Spark
   sums a partition, which reproduces SageMaker's values bit for bit; scikit-learn's
   ``mean_absolute_error``/``mean_squared_error`` sum pairwise and can differ in the last digit.
-- r2 = 1 - sum (y - p)^2 / sum (y - mean y)^2 (``sklearn.metrics.r2_score``: 1.0 for a perfect fit of
-  constant labels, 0.0 for an imperfect one, NaN below two rows)
+- r2 = 1 - sum (y - p)^2 / sum (y - mean y)^2, as ``sklearn.metrics.r2_score`` computes it, to the
+  last bit (numpy's sums over a column; 1.0 for a perfect fit of constant labels, 0.0 for an imperfect
+  one, NaN below two rows); numpy, not scikit-learn, for the reason in ``stats.classification``
 
 ``variant="sagemaker"`` gives SageMaker's r2 instead, which divides by the spread of the
 *predictions*: 1 - sum (y - p)^2 / sum (p - mean p)^2 (NaN when the predictions are constant). It is
@@ -17,7 +18,6 @@ constant that leaves the errors' spread unchanged (docs/compatibility.md). Stand
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -50,11 +50,15 @@ def _r2(actual: FloatArray, predicted: FloatArray, variant: MetricVariant) -> fl
         return _sagemaker_r2(actual, predicted)
     if len(actual) < 2:
         return math.nan
-    from sklearn.metrics import r2_score  # on first use: see stats.classification's note
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(r2_score(actual, predicted))
+    # summed as columns, as scikit-learn sums them: the same additions in the same order
+    labels = actual.reshape(-1, 1)
+    residual = float(np.sum((labels - predicted.reshape(-1, 1)) ** 2, axis=0)[0])
+    spread = float(np.sum((labels - labels.mean(axis=0)) ** 2, axis=0)[0])
+    if residual == 0.0:
+        return 1.0
+    if spread == 0.0:
+        return 0.0
+    return 1.0 - residual / spread
 
 
 def _scalars(actual: FloatArray, predicted: FloatArray, variant: MetricVariant) -> dict[str, float]:
