@@ -23,9 +23,8 @@ import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import numpy as np
 import orjson
 from numpy.typing import NDArray
@@ -33,6 +32,9 @@ from numpy.typing import NDArray
 from modelmonitor.dataset.attributes import compile_attribute
 from modelmonitor.errors import ConfigurationError, JobError
 from modelmonitor.formats.clarify import PredictorConfig
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["CallCounts", "Deadline", "EndpointPredictor", "ModelCallError", "OutOfTimeError"]
 
@@ -188,6 +190,10 @@ class EndpointPredictor:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            # Imported here, not with the module: httpx brings rich and click (its command line), about
+            # 50 ms that every monitoring job paid through the registry, though only this client uses it.
+            import httpx
+
             self._client = httpx.Client(headers={"Accept": self.accept_type})
         return self._client
 
@@ -201,6 +207,8 @@ class EndpointPredictor:
         return self.timeout_seconds if left is None else max(0.001, min(self.timeout_seconds, left))
 
     def _batch(self, rows: NDArray[np.float64], first_row: int) -> NDArray[np.float64]:
+        import httpx  # see _http
+
         body = self.body(rows)
         reason = ""
         for attempt in range(self.retries + 1):

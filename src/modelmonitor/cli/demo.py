@@ -15,14 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.console import Console
 
 from modelmonitor.cli.baseline import print_issues, print_violations
 from modelmonitor.errors import JobError
 from modelmonitor.formats.statuses import ExecutionStatus
-from modelmonitor.service.baselines import run_baseline, run_check
 
 __all__ = ["demo", "drifted_sample", "register", "write_baseline_data"]
 
@@ -56,6 +54,8 @@ def write_baseline_data(folder: Path) -> Path:
 
 def drifted_sample(folder: Path, size: int = 200) -> Path:
     """A sample with deliberate problems, as ``current.csv``."""
+    import numpy as np  # only the demo's own sample needs it (not `modelmonitor --help`)
+
     names, rows = _table()
     rng = np.random.default_rng(SEED)
     malignant = [row for row in rows if row[0] == "malignant"]
@@ -82,6 +82,10 @@ def demo(
     ),
 ) -> None:
     """Baseline a real data set shipped with scikit-learn, check a drifted sample, print the violations."""
+    # Imported when the demo runs: the service (SQLAlchemy, pyarrow, DuckDB) would otherwise load with every
+    # command, ``modelmonitor --help`` included.
+    from modelmonitor.service.baselines import run_baseline, run_check
+
     console = Console()
     with tempfile.TemporaryDirectory(prefix="modelmonitor-demo-") as temporary:
         folder = workdir or Path(temporary)
