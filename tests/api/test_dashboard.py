@@ -43,7 +43,8 @@ def test_home_page_lists_every_endpoint_and_monitor(api: Api) -> None:
     _one_monitor_with_violations(api)
     api.service.register_endpoint("idle", str(api.tmp / "idle"))
     with api.client(None) as anonymous:
-        assert anonymous.get("/").status_code == 401
+        sent_away = anonymous.get("/")  # to sign in (test_login.py), then back
+        assert (sent_away.status_code, sent_away.headers["location"]) == (303, "/login?next=%2F")
     with api.client("viewer") as viewer:
         page = viewer.get("/")
     assert page.status_code == 200

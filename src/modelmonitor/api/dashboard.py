@@ -2,7 +2,8 @@
 
 Pages (viewer): home ``/`` (dashboard_home), a monitor ``/monitors/{name}`` (dashboard_monitor), a
 feature ``/monitors/{name}/features/{feature}`` (dashboard_feature), an execution ``/executions/{id}``
-(dashboard_execution). Actions (operator, POST, dashboard_actions). ``/static/plotly.min.js`` is the
+(dashboard_execution). Actions (operator, POST, dashboard_actions). Signing in and out: ``/login``,
+``/logout`` (login). ``/static/plotly.min.js`` is the
 bundle of the installed ``plotly`` package (no CDN); it holds no data, so it needs no token.
 """
 
@@ -17,6 +18,7 @@ from modelmonitor.api import (
     dashboard_feature,
     dashboard_home,
     dashboard_monitor,
+    login,
 )
 from modelmonitor.api.dashboard_layout import PLOTLY_PATH
 from modelmonitor.service.reports import plotly_js_path
@@ -24,7 +26,14 @@ from modelmonitor.service.reports import plotly_js_path
 __all__ = ["router"]
 
 router = APIRouter()
-for module in (dashboard_home, dashboard_monitor, dashboard_feature, dashboard_execution, dashboard_actions):
+for module in (
+    dashboard_home,
+    dashboard_monitor,
+    dashboard_feature,
+    dashboard_execution,
+    dashboard_actions,
+    login,
+):
     router.include_router(module.router)
 
 

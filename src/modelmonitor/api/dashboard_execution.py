@@ -9,7 +9,7 @@ from html import escape
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
-from modelmonitor.api.auth import service_of, viewer
+from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_layout import page, path_part, seconds, time_text
 from modelmonitor.api.dashboard_monitor import monitor_link
 from modelmonitor.errors import ModelMonitorError
@@ -127,11 +127,11 @@ def render_execution(service: MonitoringService, execution_id: int, caller: Call
         (execution.schedule_name, monitor_link(execution.schedule_name)),
         (f"execution {execution.id}", None),
     ]
-    return page(f"execution {execution.id} · modelmonitor", body, crumbs=crumbs)
+    return page(f"execution {execution.id} · modelmonitor", body, crumbs=crumbs, caller=caller)
 
 
 @router.get("/executions/{execution_id}", response_class=HTMLResponse)
 def execution_page(
-    request: Request, execution_id: int = Path(ge=1, le=2**62), caller: Caller = Depends(viewer)
+    request: Request, execution_id: int = Path(ge=1, le=2**62), caller: Caller = Depends(page_viewer)
 ) -> str:
     return render_execution(service_of(request), execution_id, caller)

@@ -11,12 +11,13 @@ from html import escape
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from modelmonitor.api.auth import service_of, viewer
+from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_figures import feature_drift_figure
 from modelmonitor.api.dashboard_layout import figure_block, number, page, path_part, share, time_text
 from modelmonitor.api.dashboard_monitor import RANGES, RangeName, monitor_link
 from modelmonitor.errors import ModelMonitorError, NotFoundError
 from modelmonitor.service import MonitoringService
+from modelmonitor.service.access import Caller
 from modelmonitor.service.metrics_history import MAX_POINTS, TimeRange, drift_over_time, feature_history
 from modelmonitor.service.reports import (
     DatasetSide,
@@ -71,7 +72,12 @@ def _comparison(feature: FeatureComparison) -> str:
 
 
 def render_feature(
-    service: MonitoringService, name: str, feature: str, execution_id: int | None, chosen: str
+    service: MonitoringService,
+    name: str,
+    feature: str,
+    execution_id: int | None,
+    chosen: str,
+    caller: Caller | None = None,
 ) -> str:
     span = RANGES[chosen]
     start = None if span is None else service.clock.now() - span
@@ -118,17 +124,16 @@ def render_feature(
         + f"<th>missing</th></tr>{rows}</table>"
     )
     crumbs = [("modelmonitor", "/"), (name, monitor_link(name)), (feature, None)]
-    return page(f"{feature} · {name} · modelmonitor", body, crumbs=crumbs, plots=True)
+    return page(f"{feature} · {name} · modelmonitor", body, crumbs=crumbs, plots=True, caller=caller)
 
 
-@router.get(
-    "/monitors/{name}/features/{feature}", response_class=HTMLResponse, dependencies=[Depends(viewer)]
-)
+@router.get("/monitors/{name}/features/{feature}", response_class=HTMLResponse)
 def feature_page(
     request: Request,
     name: str,
     feature: str,
     execution: int | None = Query(default=None, ge=1, le=2**62),
     range_: RangeName = Query(default="30d", alias="range"),
+    caller: Caller = Depends(page_viewer),
 ) -> str:
-    return render_feature(service_of(request), name, feature, execution, range_)
+    return render_feature(service_of(request), name, feature, execution, range_, caller)

@@ -14,9 +14,10 @@ from html import escape
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from modelmonitor.api.auth import service_of, viewer
+from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_layout import page, status_cell, time_text
 from modelmonitor.api.dashboard_monitor import monitor_link
+from modelmonitor.service.access import Caller
 from modelmonitor.service.overview import MonitorOverview, TargetOverview, overview
 
 __all__ = ["render_home", "router"]
@@ -52,17 +53,17 @@ def _target(target: TargetOverview) -> str:
     )
 
 
-def render_home(targets: list[TargetOverview], now: datetime) -> str:
+def render_home(targets: list[TargetOverview], now: datetime, caller: Caller | None = None) -> str:
     broken = sum(1 for t in targets if t.broken)
     summary = (
         f'<p class="summary">{len(targets)} monitored target(s), '
         f'<span id="broken-count">{broken}</span> needing attention · {time_text(now)}</p>'
     )
     body = "".join(_target(t) for t in targets) or "<p>No endpoint is registered yet.</p>"
-    return page("modelmonitor", f"<h1>modelmonitor</h1>{summary}{body}")
+    return page("modelmonitor", f"<h1>modelmonitor</h1>{summary}{body}", caller=caller)
 
 
-@router.get("/", response_class=HTMLResponse, dependencies=[Depends(viewer)])
-def home(request: Request) -> str:
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, caller: Caller = Depends(page_viewer)) -> str:
     service = service_of(request)
-    return render_home(overview(service), service.clock.now())
+    return render_home(overview(service), service.clock.now(), caller)

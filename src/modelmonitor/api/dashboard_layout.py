@@ -4,7 +4,8 @@ draw the figures), and the formatting of times, numbers and figures.
 Pages are server-rendered; the only script is plotly.js, served by this server from the installed
 ``plotly`` package (``/static/plotly.min.js``), and one inline loop that draws each figure from the JSON
 in its ``<script type="application/json">`` element. Nothing is loaded from elsewhere. Every text from
-the catalog or the files is escaped.
+the catalog or the files is escaped. A page given its caller says who is signed in, with a sign-out
+button (``api/login.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
+from modelmonitor.service.access import ANONYMOUS_ADMIN, Caller
 from modelmonitor.service.reports import Figure, figure_json
 
 __all__ = [
@@ -53,6 +55,11 @@ table.facts th { background: none; color: #5b6475; font-weight: 400; }
 .actions form { display: inline-block; margin-right: .5rem; }
 .actions button { font: inherit; padding: .3rem .9rem; cursor: pointer; }
 .ranges a, .ranges strong { margin-right: .7rem; }
+form.who { float: right; font-size: .9rem; color: #5b6475; margin: 0 0 0 1rem; }
+form.who button { font: inherit; padding: .15rem .6rem; margin-left: .4rem; cursor: pointer; }
+form.login { display: flex; gap: .6rem; align-items: center; margin: 1rem 0; }
+form.login input[type=password] { font: inherit; width: 34rem; padding: .3rem .5rem; }
+form.login button { font: inherit; padding: .3rem .9rem; cursor: pointer; }
 pre.log { background: #f7f8fb; border: 1px solid #d6dae3; padding: .7rem; max-height: 30rem;
   overflow: auto; white-space: pre-wrap; }
 """
@@ -66,8 +73,26 @@ document.querySelectorAll("[data-figure]").forEach(function (element) {
 """
 
 
-def page(title: str, body: str, *, crumbs: Sequence[tuple[str, str | None]] = (), plots: bool = False) -> str:
-    """A whole page; ``crumbs`` are (label, link or None) above the title; ``plots`` adds plotly.js."""
+def _signed_in(caller: Caller | None) -> str:
+    if caller is None or caller == ANONYMOUS_ADMIN:
+        return ""
+    return (
+        f'<form class="who" method="post" action="/logout"><span id="signed-in-as">{escape(caller.name)}'
+        f"</span> ({escape(caller.role.label)})"
+        '<button type="submit" id="sign-out">Sign out</button></form>'
+    )
+
+
+def page(
+    title: str,
+    body: str,
+    *,
+    crumbs: Sequence[tuple[str, str | None]] = (),
+    plots: bool = False,
+    caller: Caller | None = None,
+) -> str:
+    """A whole page; ``crumbs`` are (label, link or None) above the title; ``plots`` adds plotly.js;
+    ``caller`` (who asked for it) adds who is signed in and the sign-out button."""
     trail = " › ".join(
         f'<a href="{escape(link)}">{escape(label)}</a>' if link else escape(label) for label, link in crumbs
     )
@@ -77,7 +102,7 @@ def page(title: str, body: str, *, crumbs: Sequence[tuple[str, str | None]] = ()
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         # No favicon request (a 404 in the browser's console): an empty inline icon.
         f'<link rel="icon" href="data:,"><title>{escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body>{nav}{body}{scripts}</body></html>"
+        f"<style>{_STYLE}</style></head><body>{_signed_in(caller)}{nav}{body}{scripts}</body></html>"
     )
 
 

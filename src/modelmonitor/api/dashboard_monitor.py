@@ -12,7 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from modelmonitor.api.auth import service_of, viewer
+from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_figures import drift_figure, executions_figure
 from modelmonitor.api.dashboard_layout import (
     figure_block,
@@ -231,14 +231,15 @@ def render_monitor(
         + f"<h2>Latest violations</h2>{_latest_violations(service, monitor, points)}"
         + f"<h2>Executions</h2>{_executions(points)}"
     )
-    return page(f"{name} · modelmonitor", body, crumbs=[("modelmonitor", "/"), (name, None)], plots=True)
+    crumbs = [("modelmonitor", "/"), (name, None)]
+    return page(f"{name} · modelmonitor", body, crumbs=crumbs, plots=True, caller=caller)
 
 
 @router.get("/monitors/{name}", response_class=HTMLResponse)
 def monitor_page(
     request: Request,
     name: str,
-    caller: Caller = Depends(viewer),
+    caller: Caller = Depends(page_viewer),
     range_: RangeName = Query(default="7d", alias="range"),
     done: Outcome | None = Query(default=None, description="What the action the page comes back from did"),
     execution: int | None = Query(default=None, ge=1, le=2**62, description="The execution it started"),

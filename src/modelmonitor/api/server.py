@@ -2,6 +2,10 @@
 
 Listening beyond loopback while the catalog holds no token would give every caller admin's powers
 (schedules run commands), so it is refused unless ``insecure`` is given.
+
+A reverse proxy's ``X-Forwarded-Proto``/``-For`` are believed only from the addresses given as
+``forwarded_allow_ips`` (none by default: any client could send them). They decide whether a request
+came over https, so whether the dashboard's session cookie is ``Secure``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -88,6 +93,17 @@ def _scheduler_thread(service: MonitoringService, stop: threading.Event, enabled
         thread.join(timeout=60)
 
 
+def _config(app: Any, forwarded_allow_ips: str | None, **options: Any) -> uvicorn.Config:
+    # uvicorn believes X-Forwarded-* from 127.0.0.1 unless told otherwise (and reads an environment
+    # variable for it): here only the addresses the operator names.
+    return uvicorn.Config(
+        app,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or "",
+        **options,
+    )
+
+
 @contextmanager
 def running_api(
     service: MonitoringService,
@@ -95,11 +111,12 @@ def running_api(
     *,
     scheduler: bool = False,
     stop: threading.Event | None = None,
+    forwarded_allow_ips: str | None = None,
 ) -> Iterator[str]:
     """The API served on ``sock`` from a thread until the block ends; yields its base URL."""
     stop = stop or threading.Event()
     app = create_app(service, scheduler_running=scheduler)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(_config(app, forwarded_allow_ips, log_level="warning", lifespan="on"))
     host, port = sock.getsockname()[:2]
     with _scheduler_thread(service, stop, scheduler):
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="api", daemon=True)
@@ -115,7 +132,14 @@ def running_api(
             thread.join(timeout=30)
 
 
-def serve(settings: Settings, listen: str, *, scheduler: bool, insecure: bool) -> None:
+def serve(
+    settings: Settings,
+    listen: str,
+    *,
+    scheduler: bool,
+    insecure: bool,
+    forwarded_allow_ips: str | None = None,
+) -> None:
     """Run the API in the foreground until SIGINT/SIGTERM (uvicorn handles them), then the scheduler."""
     host, port = parse_listen(listen)
     service = MonitoringService.from_settings(settings)
@@ -132,9 +156,8 @@ def serve(settings: Settings, listen: str, *, scheduler: bool, insecure: bool) -
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: stop.set())
         with _scheduler_thread(service, stop, scheduler):
-            server = uvicorn.Server(
-                uvicorn.Config(create_app(service, scheduler_running=scheduler), log_level="info")
-            )
+            app = create_app(service, scheduler_running=scheduler)
+            server = uvicorn.Server(_config(app, forwarded_allow_ips, log_level="info"))
             logger.info("API on http://%s:%d/api/v1 (OpenAPI at /docs)", host, port)
             server.run(sockets=[sock])
     finally:

@@ -28,12 +28,18 @@ def serve(
         "--insecure",
         help="Allow a non-loopback --listen while no API token exists (everyone is admin).",
     ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto/-For are believed "
+        "(e.g. 127.0.0.1 for a TLS proxy on this host); none by default.",
+    ),
 ) -> None:
     """Serve the REST API under /api/v1, /metrics, /healthz and OpenAPI at /docs."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from modelmonitor.api.server import serve as run  # on use: FastAPI and the whole service stack
 
-    run(settings(), listen, scheduler=scheduler, insecure=insecure)
+    run(settings(), listen, scheduler=scheduler, insecure=insecure, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @token_app.command("create")

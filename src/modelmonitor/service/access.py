@@ -5,6 +5,11 @@ checked against its stored SHA-256 in constant time. The secret itself is printe
 never stored. Roles are ordered: a viewer reads; an operator also runs executions now and starts/stops
 schedules; an admin also creates, changes and deletes, sets schedule scripts and commands (they run
 code on the server), manages tokens and reads the audit log.
+
+A browser signs in once with a token (the dashboard's /login) and gets a session instead: a random
+secret for its cookie, of which the catalog keeps the SHA-256, the token it was opened with and its end
+(``SESSION_LIFETIME``). A session acts with its token's role as it is now: revoking the token ends its
+sessions, and signing out deletes the session's row.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import IntEnum
 
 from modelmonitor.errors import ConfigurationError
@@ -20,11 +26,21 @@ from modelmonitor.formats.layout import check_name
 from modelmonitor.service import MonitoringService
 from modelmonitor.storage.catalog import AccessToken, AuditEntry
 
-__all__ = ["TOKEN_PREFIX", "AccessControl", "AccessToken", "AuditEntry", "Caller", "Role"]
+__all__ = [
+    "SESSION_LIFETIME",
+    "TOKEN_PREFIX",
+    "AccessControl",
+    "AccessToken",
+    "AuditEntry",
+    "Caller",
+    "Role",
+]
 
 TOKEN_PREFIX = "mm_"
 _ID_BYTES = 6
 _SECRET_BYTES = 32
+# A working day and then some: an operator signs in once a day; a stolen cookie is worth half a day.
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 class Role(IntEnum):
@@ -109,6 +125,33 @@ class AccessControl:
         if not hmac.compare_digest(_digest(secret), record.secret_sha256):
             return None
         return Caller(token_id=record.token_id, name=record.name, role=Role.parse(record.role))
+
+    def open_session(self, token: str) -> tuple[str, Caller] | None:
+        """Sign in with a token: ``(the session's secret for the cookie, its caller)``, or None when the
+        token is not valid."""
+        caller = self.authenticate(token)
+        if caller is None:
+            return None
+        secret = secrets.token_urlsafe(_SECRET_BYTES)
+        now = self.service.clock.now()
+        self.service.catalog.add_dashboard_session(
+            _digest(secret), caller.token_id, now, now + SESSION_LIFETIME
+        )
+        return secret, caller
+
+    def session_caller(self, secret: str) -> Caller | None:
+        """Who a session's secret signs in as, or None when it is unknown, expired or its token revoked."""
+        # Found by its digest: the secret is 256 random bits, so a lookup's timing tells nothing usable.
+        session = self.service.catalog.get_dashboard_session(_digest(secret), self.service.clock.now())
+        if session is None:
+            return None
+        record = self.service.catalog.get_access_token(session.token_id)
+        if record is None:
+            return None
+        return Caller(token_id=record.token_id, name=record.name, role=Role.parse(record.role))
+
+    def close_session(self, secret: str) -> None:
+        self.service.catalog.delete_dashboard_session(_digest(secret))
 
     def audit(self, caller: Caller, action: str, target: str, outcome: int) -> AuditEntry:
         """Record one write: who, what (action and target), the HTTP status it got, when."""

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect, or_, select, text, update
+from sqlalchemy import create_engine, delete, event, inspect, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +44,8 @@ from modelmonitor.storage.catalog_records import (
     AuditEntry,
     AuditRow,
     Base,
+    DashboardSession,
+    DashboardSessionRow,
     Endpoint,
     EndpointRow,
     Execution,
@@ -55,6 +57,7 @@ from modelmonitor.storage.catalog_records import (
     alert_event_record,
     alert_rule_record,
     audit_record,
+    dashboard_session_record,
     endpoint_record,
     execution_record,
     schedule_record,
@@ -67,6 +70,7 @@ __all__ = [
     "AlertRule",
     "AuditEntry",
     "Catalog",
+    "DashboardSession",
     "Endpoint",
     "Execution",
     "Schedule",
@@ -542,7 +546,36 @@ class Catalog:
             row = session.get(AccessTokenRow, token_id)
             if row is None:
                 raise NotFoundError(f"access token {token_id!r} does not exist")
+            # Its dashboard sessions end with it (not left to the foreign key: SQLite may run without them).
+            session.execute(delete(DashboardSessionRow).where(DashboardSessionRow.token_id == token_id))
             session.delete(row)
+
+    def add_dashboard_session(
+        self, secret_sha256: str, token_id: str, now: datetime, expires_at: datetime
+    ) -> DashboardSession:
+        """A browser's sign-in; the sessions that have expired by ``now`` are deleted on the way."""
+        with self._session() as session:
+            session.execute(delete(DashboardSessionRow).where(DashboardSessionRow.expires_at <= now))
+            row = DashboardSessionRow(
+                secret_sha256=secret_sha256, token_id=token_id, created_at=now, expires_at=expires_at
+            )
+            session.add(row)
+            session.flush()
+            return dashboard_session_record(row)
+
+    def get_dashboard_session(self, secret_sha256: str, now: datetime) -> DashboardSession | None:
+        """The session of that secret's digest unless it has expired by ``now`` (or never existed)."""
+        with self._session() as session:
+            row = session.get(DashboardSessionRow, secret_sha256)
+            record = None if row is None else dashboard_session_record(row)
+            return record if record is not None and record.expires_at > now else None
+
+    def delete_dashboard_session(self, secret_sha256: str) -> None:
+        """Sign-out: deleting a session that is already gone is not an error."""
+        with self._session() as session:
+            session.execute(
+                delete(DashboardSessionRow).where(DashboardSessionRow.secret_sha256 == secret_sha256)
+            )
 
     def add_audit_entry(
         self, *, actor: str, action: str, target: str, outcome: int, now: datetime

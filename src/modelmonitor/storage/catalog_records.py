@@ -25,6 +25,8 @@ __all__ = [
     "AuditEntry",
     "AuditRow",
     "Base",
+    "DashboardSession",
+    "DashboardSessionRow",
     "Endpoint",
     "EndpointRow",
     "Execution",
@@ -36,6 +38,7 @@ __all__ = [
     "alert_event_record",
     "alert_rule_record",
     "audit_record",
+    "dashboard_session_record",
     "endpoint_record",
     "execution_record",
     "schedule_record",
@@ -314,6 +317,18 @@ class AuditRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class DashboardSessionRow(Base):
+    """A browser's sign-in: the SHA-256 of the cookie's secret, the token it was opened with, its end."""
+
+    __tablename__ = "dashboard_sessions"
+    secret_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("access_tokens.token_id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 @dataclass(frozen=True)
 class AccessToken:
     token_id: str
@@ -331,6 +346,13 @@ class AuditEntry:
     target: str
     outcome: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DashboardSession:
+    token_id: str
+    created_at: datetime
+    expires_at: datetime
 
 
 def access_token_record(row: AccessTokenRow) -> AccessToken:
@@ -351,4 +373,10 @@ def audit_record(row: AuditRow) -> AuditEntry:
         target=row.target,
         outcome=row.outcome,
         created_at=_utc(row.created_at),
+    )
+
+
+def dashboard_session_record(row: DashboardSessionRow) -> DashboardSession:
+    return DashboardSession(
+        token_id=row.token_id, created_at=_utc(row.created_at), expires_at=_utc(row.expires_at)
     )
