@@ -323,3 +323,22 @@ def test_compaction_keeps_the_number_of_negative_zeros() -> None:
     assert [np.signbit(level).tolist() for level in sketch.compactor_items()] == [
         np.signbit(level).tolist() for level in oracle.levels
     ]
+
+
+def test_java_order_of_zeros_holds_beside_nan_and_for_sorted_runs() -> None:
+    # The zero check looks at the smallest and largest values; a NaN sorts last and must not hide the
+    # zeros before it. Runs (a level above 0) take numpy's stable sort, with the same result.
+    from modelmonitor.stats.kll import _sorted_like_java
+
+    values = np.array([0.0, np.nan, -0.0, 2.0, 0.0, -0.0, -1.0])
+    for runs in (False, True):
+        ordered = _sorted_like_java(values, runs=runs)
+        assert ordered[:6].tolist() == [-1.0, -0.0, -0.0, 0.0, 0.0, 2.0]
+        assert np.signbit(ordered[:6]).tolist() == [True, True, True, False, False, False]
+        assert np.isnan(ordered[6])
+    rng = np.random.default_rng(5)
+    runs_of = np.concatenate([np.sort(rng.integers(-3, 4, 300).astype(np.float64) * s) for s in (1, -1, 1)])
+    assert np.array_equal(_sorted_like_java(runs_of, runs=True), _sorted_like_java(runs_of))
+    assert np.array_equal(
+        np.signbit(_sorted_like_java(runs_of, runs=True)), np.signbit(_sorted_like_java(runs_of))
+    )
