@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from modelmonitor.dataset.captured import capture_files, flatten_record, transform_input_files
+from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.storage.objects import ObjectStore
@@ -91,6 +92,25 @@ def test_a_torn_line_after_a_block_boundary_keeps_its_line_number(tmp_path: Path
     assert [row["_c1"] for row in rows] == [str(i) for i in range(40)]
     assert report.torn_lines == 1
     assert report.warnings[0].message.startswith(f"{path}:42: torn line")
+
+
+def test_blocks_held_by_the_caller_are_not_overwritten_by_the_next_reads(tmp_path: Path) -> None:
+    # Lines longer than a block take several reads each: the buffers must only change turn when a
+    # block is handed out, or a block a parsing thread still reads is overwritten (a flaky
+    # failure of test_capture_blocks' hypothesis test found it).
+    from modelmonitor.dataset.captured import BlockBuffers, capture_blocks
+
+    lines = [json.dumps(_record(",".join(["7"] * (i % 9 + 1)))) for i in range(30)]
+    path = _write(tmp_path, "09", "a.jsonl", "\n".join(lines) + "\n")
+    buffers = BlockBuffers(3)
+    held: list[tuple[memoryview, bytes]] = []
+    read: list[bytes] = []
+    for block in capture_blocks(ObjectStore(), str(path), ReadReport(), block_bytes=50, buffers=buffers):
+        for view, copy in held:
+            assert view.tobytes() == copy
+        held = [*held[-1:], (block.data, block.to_bytes())]  # the caller holds two: 3 buffers
+        read.append(block.to_bytes())
+    assert b"".join(read).decode().splitlines() == lines
 
 
 @pytest.mark.parametrize(

@@ -99,18 +99,20 @@ def _true(array: pa.Array) -> np.ndarray:
 
 
 def select_block(
-    block: bytes, window: AnalysisWindow, *, outputs: bool, inputs: bool, report: ReadReport
+    block: memoryview, lines: int, window: AnalysisWindow, *, outputs: bool, inputs: bool, report: ReadReport
 ) -> BlockSelection | None:
-    """Check and select a block of complete lines columnar; None when it must be read line by line.
+    """Check and select a block of ``lines`` complete lines columnar; None when it must be read line by line.
 
     Counts the block's records, those outside the window, shadow records and the records in the window
     (for the records it hands back unchecked, the per-record reader counts them).
     """
     try:
-        table = pajson.read_json(pa.BufferReader(block), read_options=_READ, parse_options=_PARSE)
+        table = pajson.read_json(
+            pa.BufferReader(pa.py_buffer(block)), read_options=_READ, parse_options=_PARSE
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != block.count(b"\n"):
+    if table.num_rows != lines:
         return None  # blank lines were skipped: rows no longer match line numbers
     capture = table.column("captureData").combine_chunks()
     metadata = table.column("eventMetadata").combine_chunks()

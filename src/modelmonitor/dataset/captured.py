@@ -22,8 +22,8 @@ import io
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Protocol, cast
 
 import numpy as np
 import orjson
@@ -41,7 +41,10 @@ from modelmonitor.formats.layout import join_uri
 from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = [
+    "BlockBuffers",
+    "CaptureBlock",
     "capture_blocks",
+    "capture_buffers",
     "capture_files",
     "capture_lines",
     "flatten_record",
@@ -78,35 +81,115 @@ def capture_files(store: ObjectStore, destination: str, endpoint: str, window: A
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class CaptureBlock:
+    """Complete lines of a capture file: ``data`` ends after a newline; ``base`` lines came before it.
+
+    ``data`` is a view of one of the ``BlockBuffers`` the blocks were read into (see there how long
+    it stays valid).
+    """
+
+    base: int
+    lines: int
+    data: memoryview
+
+    def to_bytes(self) -> bytes:
+        return bytes(self.data)
+
+
+class BlockBuffers:
+    """Buffers capture blocks are read into, taken in turn and reused from block to block, file to file.
+
+    A fresh buffer of 32 MiB is mapped and zeroed by the kernel each time it is allocated (0.4 s of
+    system time per million records); a reused one is not. A reader of blocks into ``count`` buffers
+    may still hold ``count`` - 1 blocks when it asks for the next.
+    """
+
+    def __init__(self, count: int = 1) -> None:
+        self._ring = [bytearray() for _ in range(count)]
+        self._turn = 0
+
+    def current(self, size: int) -> bytearray:
+        """The buffer whose turn it is, at least ``size`` bytes long."""
+        if len(self._ring[self._turn]) < size:
+            self._ring[self._turn] = bytearray(size)
+        return self._ring[self._turn]
+
+    def advance(self) -> None:
+        """The current buffer holds a block handed out: the next one's turn."""
+        self._turn = (self._turn + 1) % len(self._ring)
+
+
+def capture_buffers() -> BlockBuffers:
+    """Buffers for ``read_capture_file``: one per block being parsed and one for the block being read.
+
+    When the next block is read, ``PARALLEL_BLOCKS`` - 1 blocks may still be parsed; one buffer more
+    than strictly needed, so that a block is never overwritten while a thread might read it.
+    """
+    return BlockBuffers(PARALLEL_BLOCKS + 1)
+
+
 def capture_blocks(
-    store: ObjectStore, uri: str, report: ReadReport, block_bytes: int = _CHUNK_BYTES
-) -> Iterator[tuple[int, bytes]]:
-    """(lines before it, block) of complete lines, streamed about ``block_bytes`` at a time.
+    store: ObjectStore,
+    uri: str,
+    report: ReadReport,
+    block_bytes: int = _CHUNK_BYTES,
+    buffers: BlockBuffers | None = None,
+) -> Iterator[CaptureBlock]:
+    """Blocks of complete lines, streamed about ``block_bytes`` at a time, read into ``buffers``.
 
     Each block ends after a newline; the bytes after the file's last newline are a torn line, counted
-    by ``formats.capture.split_capture_lines``, the torn-line rule every capture reader shares.
+    by ``formats.capture.split_capture_lines``, the torn-line rule every capture reader shares. A block
+    is valid until the caller asks for the next one, unless ``buffers`` says longer.
     """
+    buffers = buffers or BlockBuffers()
     base = 0
     carry = b""
     with store.open(uri, "rb") as handle:
-        while block := handle.read(block_bytes):
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            carry = data[cut:]
+        while True:
+            # The line cut off the last block comes first; a line longer than half a block grows it.
+            size = block_bytes if len(carry) <= block_bytes // 2 else len(carry) + block_bytes
+            buffer = buffers.current(size)
+            view = memoryview(buffer)
+            view[: len(carry)] = carry
+            # fsspec's files (local and remote) are io.IOBase objects with readinto.
+            got = _fill(cast(_ReadsInto, handle), view[len(carry) : size])
+            if not got:
+                break
+            filled = len(carry) + got
+            cut = buffer.rfind(b"\n", 0, filled) + 1
+            carry = bytes(view[cut:filled])
             if not cut:
                 continue
-            yield base, data[:cut]
-            base += data.count(b"\n", 0, cut)
+            lines = buffer.count(b"\n", 0, cut)
+            yield CaptureBlock(base, lines, view[:cut])
+            buffers.advance()
+            base += lines
     tail = split_capture_lines(carry)
     if tail.torn:
         report.torn(uri, base + tail.torn_line_number)
 
 
+class _ReadsInto(Protocol):
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
+def _fill(handle: _ReadsInto, view: memoryview) -> int:
+    """Bytes read into ``view``: as many as it holds, fewer only at the end of the file."""
+    filled = 0
+    while filled < len(view):
+        got = handle.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return filled
+
+
 def capture_lines(store: ObjectStore, uri: str, report: ReadReport) -> Iterator[tuple[int, bytes]]:
     """(line number, line) of every complete non-blank line, streamed; a torn last line is counted."""
-    for base, block in capture_blocks(store, uri, report):
-        for relative, line in split_capture_lines(block).lines:
-            yield base + relative, line
+    for block in capture_blocks(store, uri, report):
+        for relative, line in split_capture_lines(block.to_bytes()).lines:
+            yield block.base + relative, line
 
 
 def read_capture_file(
@@ -115,6 +198,7 @@ def read_capture_file(
     report: ReadReport,
     preprocessor: Preprocessor | None,
     batch_bytes: int = TARGET_BATCH_BYTES,
+    buffers: BlockBuffers | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Rows of one capture file's records in the window: preprocessed, or flattened output-first.
 
@@ -122,20 +206,22 @@ def read_capture_file(
     the records that need it are read one by one in their place, so rows keep their input order.
     ``PARALLEL_BLOCKS`` blocks are parsed at once, each into a report of its own, added to ``report``
     in the blocks' order (the same counts and the same bad records, in the same order, as one by one).
+    Blocks are read into ``buffers`` (``capture_buffers()``; pass the same ones for every file).
     """
     assert source.window is not None
     report.files += 1
     store = store_for(uri)
+    buffers = buffers or capture_buffers()
     if preprocessor is not None:
-        blocks = capture_blocks(store, uri, report, min(_CHUNK_BYTES, batch_bytes))
+        blocks = capture_blocks(store, uri, report, min(_CHUNK_BYTES, batch_bytes), buffers)
         yield from _preprocessed(blocks, uri, source, report, preprocessor, batch_bytes)
         return
     tail = ReadReport()  # the torn last line: counted after every block's records
-    blocks = capture_blocks(store, uri, tail, min(_CHUNK_BYTES, batch_bytes))
+    blocks = capture_blocks(store, uri, tail, min(_CHUNK_BYTES, batch_bytes), buffers)
     with ThreadPoolExecutor(PARALLEL_BLOCKS, thread_name_prefix="modelmonitor-capture") as pool:
         pending: deque[Future[tuple[pa.RecordBatch, ReadReport]]] = deque()
-        for base, block in blocks:
-            pending.append(pool.submit(_block_rows, block, base, uri, source))
+        for block in blocks:
+            pending.append(pool.submit(_block_rows, block, uri, source))
             if len(pending) == PARALLEL_BLOCKS:
                 yield from _added(pending.popleft().result(), report)
         while pending:
@@ -157,21 +243,25 @@ def _add(report: ReadReport, part: ReadReport) -> None:
         setattr(report, name, getattr(merged, name))
 
 
-def _block_rows(
-    block: bytes, base: int, uri: str, source: DatasetSource
-) -> tuple[pa.RecordBatch, ReadReport]:
+def _block_rows(block: CaptureBlock, uri: str, source: DatasetSource) -> tuple[pa.RecordBatch, ReadReport]:
     """One block's rows as text columns, and the report of its records."""
     assert source.window is not None
     report = ReadReport()
+    base = block.base
     selection = select_block(
-        block, source.window, outputs=source.capture_outputs, inputs=source.capture_inputs, report=report
+        block.data,
+        block.lines,
+        source.window,
+        outputs=source.capture_outputs,
+        inputs=source.capture_inputs,
+        report=report,
     )
     if selection is None:
-        rows = _record_rows(block, base, uri, source, report)
+        rows = _record_rows(block.to_bytes(), base, uri, source, report)
         return rows_to_columns(pa.array(rows, type=_ROW_TYPE)), report
     if not len(selection.slow):
         return selection.columns(), report
-    lines = block.split(b"\n")
+    lines = block.to_bytes().split(b"\n")
     rows = []
     keys: list[int] = []
     for index, checked in zip(selection.slow.tolist(), selection.checked.tolist(), strict=True):
@@ -211,7 +301,7 @@ def _record_rows(block: bytes, base: int, uri: str, source: DatasetSource, repor
 
 
 def _preprocessed(
-    blocks: Iterator[tuple[int, bytes]],
+    blocks: Iterator[CaptureBlock],
     uri: str,
     source: DatasetSource,
     report: ReadReport,
@@ -221,9 +311,9 @@ def _preprocessed(
     """Rows the preprocess_handler makes of each record (the record itself: the default flattening)."""
     assert source.window is not None
     buffer = RowBuffer(batch_bytes)
-    for base, block in blocks:
-        for relative, line in split_capture_lines(block).lines:
-            number = base + relative
+    for block in blocks:
+        for relative, line in split_capture_lines(block.to_bytes()).lines:
+            number = block.base + relative
             raw = record_in_window(line, uri, number, source.window, report)
             if raw is None:
                 continue

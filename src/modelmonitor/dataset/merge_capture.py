@@ -127,8 +127,8 @@ def capture_keys(store: ObjectStore, uri: str, window: AnalysisWindow, report: R
     """(line, key) of every record of ``uri`` in the window (``KEYS_SCHEMA``); the rest counted."""
     lines: list[np.ndarray] = []
     keys: list[pa.Array] = []
-    for base, block in capture_blocks(store, uri, report):
-        block_lines, block_keys = _block_keys(uri, base, block, window, report)
+    for block in capture_blocks(store, uri, report):
+        block_lines, block_keys = _block_keys(uri, block.base, block.to_bytes(), window, report)
         lines.append(block_lines)
         keys.append(block_keys)
     if not lines:
@@ -174,8 +174,8 @@ def merged_lines(
     prefixes = _label_prefixes(data, encodings)
     out: list[bytes] = []
     position = 0
-    for base, block in capture_blocks(store, uri, ReadReport()):
-        count = block.count(b"\n")
+    for captured in capture_blocks(store, uri, ReadReport()):
+        base, count, block = captured.base, captured.lines, captured.to_bytes()
         stop = int(np.searchsorted(wanted, base + count, side="right"))
         if stop == position:
             continue

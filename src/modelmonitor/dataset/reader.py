@@ -19,7 +19,13 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from modelmonitor.dataset.captured import capture_files, read_capture_file, transform_input_files
+from modelmonitor.dataset.captured import (
+    BlockBuffers,
+    capture_buffers,
+    capture_files,
+    read_capture_file,
+    transform_input_files,
+)
 from modelmonitor.dataset.preprocess import Preprocessor
 from modelmonitor.dataset.report import BadRecord, ReadReport, ReadWarning
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer
@@ -57,6 +63,8 @@ class DatasetReader:
     threads: int | None = None
     batch_bytes: int = TARGET_BATCH_BYTES
     _preprocessor: Preprocessor | None = field(default=None, init=False, repr=False)
+    # Capture blocks are read into the same buffers file after file (dataset.captured.BlockBuffers).
+    _capture_buffers: BlockBuffers = field(default_factory=capture_buffers, init=False, repr=False)
 
     def plan(self) -> ReadPlan:
         source = self.source
@@ -109,7 +117,7 @@ class DatasetReader:
         """The rows of one partition, in input order; what could not be read goes to ``report``."""
         if partition.format is DatasetFormat.CAPTURE_JSONL:
             yield from read_capture_file(
-                partition.uri, self.source, report, self.preprocessor, self.batch_bytes
+                partition.uri, self.source, report, self.preprocessor, self.batch_bytes, self._capture_buffers
             )
         elif self.preprocessor is not None:
             yield from _preprocessed_table_file(
