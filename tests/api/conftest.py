@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from modelmonitor.api.server import running_api
+from modelmonitor.scheduler.clock import Clock, SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.access import AccessControl, Role
 from modelmonitor.settings import Settings
+from tests.api.model_monitors import T0
 from tests.monitoring_data import write_baseline, write_capture
 
 
@@ -37,9 +39,10 @@ def loopback_socket() -> socket.socket:
     return sock
 
 
-def make_service(tmp_path: Path) -> MonitoringService:
+def make_service(tmp_path: Path, clock: Clock | None = None) -> MonitoringService:
     home = tmp_path / "home"
-    return MonitoringService.from_settings(Settings(home=home, catalog_url=f"sqlite:///{home / 'c.sqlite'}"))
+    settings = Settings(home=home, catalog_url=f"sqlite:///{home / 'c.sqlite'}")
+    return MonitoringService.from_settings(settings, clock)
 
 
 def with_monitoring_data(tmp_path: Path, service: MonitoringService) -> tuple[Path, Path]:
@@ -50,8 +53,8 @@ def with_monitoring_data(tmp_path: Path, service: MonitoringService) -> tuple[Pa
     return write_baseline(tmp_path / "baseline")
 
 
-def _api(tmp_path: Path, scheduler: bool) -> Iterator[Api]:
-    service = make_service(tmp_path)
+def _api(tmp_path: Path, scheduler: bool, clock: Clock | None = None) -> Iterator[Api]:
+    service = make_service(tmp_path, clock)
     access = AccessControl(service)
     tokens = {role.label: access.create_token(role, f"test-{role.label}")[0] for role in Role}
     try:
@@ -64,6 +67,13 @@ def _api(tmp_path: Path, scheduler: bool) -> Iterator[Api]:
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     yield from _api(tmp_path, scheduler=False)
+
+
+@pytest.fixture
+def api_from_t0(tmp_path: Path) -> Iterator[Api]:
+    """A server whose service's clock starts at ``model_monitors.T0`` and moves when slept through, so the
+    scheduler runs a day of hourly executions in seconds."""
+    yield from _api(tmp_path, scheduler=False, clock=SteppingClock(T0 + timedelta(seconds=30), 0.01))
 
 
 @pytest.fixture

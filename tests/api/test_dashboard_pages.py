@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
-from modelmonitor.formats.job_definition import InputAttributes, JobDefinition
-from modelmonitor.formats.model_quality import ModelQualityViolation, ModelQualityViolationsFile
-from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.service.access import AccessControl
 from tests.api.conftest import Api
+from tests.api.model_monitors import QUALITY, quality_history
 from tests.monitor_history import SCHEDULE, History, write_history
 
 
@@ -146,53 +143,91 @@ def test_actions_need_the_operator_role_and_are_audited(api: Api) -> None:
     assert ("test-operator", f"POST /monitors/{SCHEDULE}/actions/start", 303) in entries
 
 
-def test_a_model_quality_monitor_shows_its_violations_by_metric(api: Api) -> None:
-    api.service.register_endpoint("ep", str(api.tmp / "capture"))
-    constraints = api.tmp / "constraints.json"
-    constraints.write_text(
-        '{"version": 0.0, "binary_classification_constraints": '
-        '{"accuracy": {"threshold": 0.9, "comparison_operator": "LessThanThreshold"}}}',
-        "utf-8",
-    )
-    api.service.create_schedule(
-        "quality",
-        "cron(0 * ? * * *)",
-        JobDefinition(
-            input_kind="endpoint",
-            endpoint_name="ep",
-            output_uri=str(api.tmp / "out"),
-            baseline_constraints=str(constraints),
-            monitoring_type=MonitoringType.MODEL_QUALITY,
-            problem_type="BinaryClassification",
-            ground_truth_uri=str(api.tmp / "gt"),
-            attributes=InputAttributes(inference_attribute="0"),
-        ),
-    )
-    now = api.service.clock.now()
-    row = api.service.catalog.add_execution(
-        schedule_name="quality",
-        endpoint_name="ep",
-        monitoring_type="ModelQuality",
-        scheduled_time=now - timedelta(hours=1),
-        status="InProgress",
-        now=now,
-    )
-    output = api.tmp / "out" / "run"
-    output.mkdir(parents=True)
-    ModelQualityViolationsFile(
-        violations=[
-            ModelQualityViolation(
-                metric_name="accuracy",
-                constraint_check_type="LessThanThreshold",
-                description="Metric accuracy with 0.75 was LessThanThreshold 0.9",
-            )
-        ]
-    ).write(output / "constraint_violations.json")
-    api.service.catalog.update_execution(
-        row.id, now, status="CompletedWithViolations", violation_count=1, output_uri=str(output)
-    )
+def test_a_model_quality_monitor_page_shows_each_metric_against_its_constraint(api_from_t0: Api) -> None:
+    api = api_from_t0
+    runs = quality_history(api.tmp, api.service)
+    assert [r.status for r in runs] == ["Completed", "Completed", "CompletedWithViolations"], [
+        r.failure_reason for r in runs
+    ]
     with api.client("viewer") as viewer:
-        html = viewer.get("/monitors/quality").text
+        html = viewer.get(f"/monitors/{QUALITY}").text
+        drift = viewer.get(f"/api/v1/schedules/{QUALITY}/metrics/drift").json()
+    # Metrics over time: one line per metric, the constrained ones shown with their threshold.
+    traces = _figure(html, "metrics-plot")["data"]
+    assert isinstance(traces, list)
+    accuracy = next(t for t in traces if t["name"] == "accuracy")
+    assert accuracy["visible"] is True
+    assert accuracy["y"][0] == 1.0
+    assert accuracy["y"][2] < 0.8 < accuracy["y"][1]
+    assert accuracy["marker"]["symbol"] == ["circle", "circle", "x"]
+    threshold = next(t for t in traces if t["name"] == "accuracy threshold")
+    assert threshold["y"] == [0.8, 0.8, 0.8]
+    assert next(t for t in traces if t["name"] == "f1")["visible"] == "legendonly"  # no constraint
+    # The latest execution's metrics, breached first, each linking to its page.
+    assert re.search(
+        r'<tr data-metric="accuracy"><td><a href="/monitors/quality/metrics/accuracy">accuracy</a></td>'
+        r'<td class="num drifted">0\.\d+ ± 0\.\d+</td><td class="num">0\.8</td><td>LessThanThreshold</td>'
+        r"<td>breached</td>",
+        html,
+    )
+    assert "No drift distance measured" not in html
+    # The violation, from the execution's own file, names the metric as SageMaker does.
     assert "<td>accuracy</td><td>LessThanThreshold</td>" in html
-    assert "Metric accuracy with 0.75 was LessThanThreshold 0.9" in html
-    assert "No drift distance measured in this range." in html
+    assert "Metric accuracy with 0." in html
+    # The same numbers through the REST route, for every execution.
+    assert [d["execution_id"] for d in drift] == [r.id for r in runs]
+    latest = {m["metric"]: m for m in drift[-1]["metrics"]}
+    assert latest["accuracy"]["comparison"] == "LessThanThreshold"
+    assert latest["accuracy"]["threshold"] == 0.8
+    assert latest["accuracy"]["breached"] is True
+    assert latest["accuracy"]["value"] == accuracy["y"][2]
+    assert latest["accuracy"]["standard_deviation"] > 0
+    assert latest["false_positive_rate"]["breached"] is False
+    assert "accuracy_best_constant_classifier" not in latest
+    assert drift[-1]["features"] == []
+    stored = api.service.catalog.execution_metrics([r.id for r in runs])
+    assert set(stored) == {r.id for r in runs}  # recorded when each execution ended
+
+
+def test_a_model_quality_metric_page_shows_its_history_and_the_latest_results(api_from_t0: Api) -> None:
+    api = api_from_t0
+    runs = quality_history(api.tmp, api.service)
+    with api.client("viewer") as viewer:
+        answer = viewer.get(f"/monitors/{QUALITY}/metrics/accuracy")
+        first = viewer.get(f"/monitors/{QUALITY}/metrics/accuracy", params={"execution": runs[0].id})
+        unknown = viewer.get(f"/monitors/{QUALITY}/metrics/nope")
+    assert answer.status_code == 200
+    html = answer.text
+    assert f'At execution <a href="/executions/{runs[-1].id}">' in html
+    assert (
+        '<p id="constraint">Constraint: <strong>LessThanThreshold</strong> 0.8 (breached below 0.8).</p>'
+        in html
+    )
+    assert " — breached." in html
+    history = _figure(html, "metric-plot")["data"]
+    assert isinstance(history, list)
+    assert [t["name"] for t in history] == ["accuracy", "threshold (LessThanThreshold)"]
+    assert len(history[0]["x"]) == 3
+    deviations = history[0]["error_y"]["array"]
+    assert deviations[0] == 0.0  # every prediction right: every bootstrap draw is 1.0
+    assert all(sd > 0 for sd in deviations[1:])
+    # The latest execution's results: confusion matrix of its 210 merged records, ROC and PR curves.
+    assert "210 merged record(s) analysed (BinaryClassification)." in html
+    confusion = _figure(html, "confusion-plot")["data"]
+    assert isinstance(confusion, list)
+    assert confusion[0]["type"] == "heatmap"
+    assert sum(sum(row) for row in confusion[0]["z"]) == 210
+    assert confusion[0]["x"] == ["0", "1"]
+    roc = _figure(html, "roc-plot")["data"]
+    assert isinstance(roc, list)
+    assert roc[0]["name"].startswith("ROC (AUC 0.")
+    assert len(roc[0]["x"]) > 2
+    assert _figure(html, "pr-plot")["data"]
+    # The merge's counts: every prediction of the hour had its label.
+    assert '<td class="num" data-count="matched">210</td>' in html
+    assert '<td class="num" data-count="predictions without a label">0</td>' in html
+    assert '<td class="num" data-count="labels without a prediction">0</td>' in html
+    assert f'Results of execution <a href="/executions/{runs[0].id}">' in first.text
+    assert '<td class="num drifted">' not in first.text.split("<table>")[0]  # accuracy 1.0: not breached
+    assert unknown.status_code == 404
+    assert "metric 'nope'" in unknown.json()["detail"]

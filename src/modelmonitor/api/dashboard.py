@@ -1,7 +1,8 @@
 """The dashboard, served by ``serve`` beside the API: one router of its pages and actions, and plotly.js.
 
 Pages (viewer): home ``/`` (dashboard_home), a monitor ``/monitors/{name}`` (dashboard_monitor), a
-feature ``/monitors/{name}/features/{feature}`` (dashboard_feature), an execution ``/executions/{id}``
+feature ``/monitors/{name}/features/{feature}`` (dashboard_feature), a model monitor's metric
+``/monitors/{name}/metrics/{metric}`` (dashboard_metric), an execution ``/executions/{id}``
 (dashboard_execution). Actions (operator, POST, dashboard_actions). Signing in and out: ``/login``,
 ``/logout`` (login). ``/static/plotly.min.js`` is the
 bundle of the installed ``plotly`` package (no CDN); it holds no data, so it needs no token.
@@ -17,6 +18,7 @@ from modelmonitor.api import (
     dashboard_execution,
     dashboard_feature,
     dashboard_home,
+    dashboard_metric,
     dashboard_monitor,
     login,
 )
@@ -30,6 +32,7 @@ for module in (
     dashboard_home,
     dashboard_monitor,
     dashboard_feature,
+    dashboard_metric,
     dashboard_execution,
     dashboard_actions,
     login,

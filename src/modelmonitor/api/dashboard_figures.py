@@ -16,7 +16,14 @@ from typing import Any
 from modelmonitor.service.metrics_history import ExecutionDrift, ExecutionPoint, FeatureMetrics
 from modelmonitor.service.reports import Figure
 
-__all__ = ["drift_figure", "executions_figure", "feature_drift_figure"]
+__all__ = [
+    "DRIFTED_COLOR",
+    "LINE_COLOR",
+    "drift_figure",
+    "executions_figure",
+    "feature_drift_figure",
+    "figure_layout",
+]
 
 STATUS_COLORS = {
     "Completed": "#1b7f3b",
@@ -29,7 +36,8 @@ DRIFTED_COLOR = "#b3261e"
 LINE_COLOR = "#4c78a8"
 
 
-def _layout(title: str, **extra: Any) -> dict[str, Any]:
+def figure_layout(title: str, **extra: Any) -> dict[str, Any]:
+    """The dashboard's figure layout: time along x unless ``extra`` (layout keys) says otherwise."""
     layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": 14}},
         "height": 320,
@@ -91,7 +99,7 @@ def executions_figure(points: Sequence[ExecutionPoint]) -> Figure | None:
                 "marker": {"size": 4},
             },
         ],
-        "layout": _layout(
+        "layout": figure_layout(
             "Executions: status (marks), violations (bars) and duration (line)",
             yaxis={"title": {"text": "violations"}, "rangemode": "tozero"},
             yaxis2={"title": {"text": "seconds"}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
@@ -143,7 +151,7 @@ def drift_figure(drifts: Sequence[ExecutionDrift]) -> Figure | None:
         )
     return {
         "data": traces,
-        "layout": _layout(
+        "layout": figure_layout(
             "Drift distance per feature (× above its threshold)",
             yaxis={"title": {"text": "L-infinity distance"}, "rangemode": "tozero"},
         ),
@@ -199,7 +207,7 @@ def feature_drift_figure(
     )
     return {
         "data": traces,
-        "layout": _layout(
+        "layout": figure_layout(
             f"{feature}: drift and missing share over time",
             yaxis={"title": {"text": "drift"}, "rangemode": "tozero"},
             yaxis2={

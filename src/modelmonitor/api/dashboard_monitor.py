@@ -1,6 +1,7 @@
 """The monitor page (``GET /monitors/{name}``): one schedule's executions over time, each feature's drift
-over time against its threshold, its features at the latest execution, the latest violations with their
-descriptions, and the operator's actions (run now, start/stop) when the token's role allows them.
+over time against its threshold and its features at the latest execution (data quality) or each metric
+over time against its constraint (the model monitors: ``dashboard_model_monitor``), the latest violations
+with their descriptions, and the operator's actions (run now, start/stop) when the token's role allows them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from modelmonitor.api.dashboard_layout import (
     status_cell,
     time_text,
 )
+from modelmonitor.api.dashboard_model_monitor import model_sections
 from modelmonitor.errors import ModelMonitorError
 from modelmonitor.formats.clarify import AttributionViolationsFile, BiasViolationsFile
 from modelmonitor.formats.model_quality import ModelQualityViolationsFile
@@ -201,6 +203,17 @@ def _executions(points: list[ExecutionPoint]) -> str:
     )
 
 
+def _measured(service: MonitoringService, monitor: MonitorOverview, drifts: list[ExecutionDrift]) -> str:
+    """Per-feature drift (data quality), or each metric against its constraint (the other monitors)."""
+    if monitor.monitoring_type != MonitoringType.DATA_QUALITY:
+        return model_sections(service, monitor.schedule, monitor.monitoring_type, drifts)
+    return (
+        "<h2>Drift over time</h2>"
+        + figure_block("drift-plot", drift_figure(drifts), "No drift distance measured in this range.")
+        + f"<h2>Features</h2>{_features(monitor.schedule, drifts)}"
+    )
+
+
 def render_monitor(
     service: MonitoringService,
     name: str,
@@ -225,9 +238,7 @@ def render_monitor(
         f"{_facts(monitor)}{_actions(monitor, caller)}{_ranges(name, chosen)}{cut}"
         "<h2>Executions over time</h2>"
         + figure_block("executions-plot", executions_figure(points), "No execution in this range.")
-        + "<h2>Drift over time</h2>"
-        + figure_block("drift-plot", drift_figure(drifts), "No drift distance measured in this range.")
-        + f"<h2>Features</h2>{_features(name, drifts)}"
+        + _measured(service, monitor, drifts)
         + f"<h2>Latest violations</h2>{_latest_violations(service, monitor, points)}"
         + f"<h2>Executions</h2>{_executions(points)}"
     )

@@ -43,6 +43,7 @@ from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.dataset.window import AnalysisWindow, format_time, parse_time
 from modelmonitor.errors import ConfigurationError, DatasetError, JobError, ModelMonitorError
 from modelmonitor.formats.capture import split_capture_lines
+from modelmonitor.formats.exit_message import MergeCounts
 from modelmonitor.formats.layout import hour_path, join_uri
 from modelmonitor.storage.objects import ObjectStore, store_for
 
@@ -95,6 +96,17 @@ class MergeReport:
                 f"{', '.join(self.orphan_ids[:3])})"
             )
         raise DatasetError(f"{reason}; model quality and bias monitoring need predictions with labels")
+
+    def counts(self) -> MergeCounts:
+        """The counts the exit message carries (for the dashboard)."""
+        return MergeCounts(
+            captured=self.captured,
+            labels=self.labels,
+            matched=self.matched,
+            unmatched_predictions=self.unmatched_predictions,
+            orphan_labels=self.orphan_labels,
+            duplicate_labels=self.duplicate_labels,
+        )
 
     def summary(self) -> str:
         return (

@@ -7,10 +7,12 @@ back to decide the execution's status. This module is the only writer and the on
 SageMaker's sentence on its first line — all a SageMaker custom container writes — and, when written here,
 a second line with the data as JSON (``{"violation_count": 2}``), so the count is never read out of prose.
 The built-in job adds what it read — ``records`` and ``bad_records`` (the read report's counts) and the
-analysis ``window`` (ISO 8601 start and end) — for the dashboard's execution page; all are optional::
+analysis ``window`` (ISO 8601 start and end) — for the dashboard's execution page — and, after a
+ground-truth merge (model quality, bias), its counts (``merge``: ``MergeCounts``); all are optional::
 
     CompletedWithViolations: Job completed successfully with 2 violations.
-    {"violation_count": 2, "records": 1200, "bad_records": 3, "window": ["2026-11-21T09:00:00+00:00", ...]}
+    {"violation_count": 2, "records": 1200, "bad_records": 3, "window": ["2026-11-21T09:00:00+00:00", ...],
+     "merge": {"captured": 1200, "labels": 1180, "matched": 1150, "unmatched_predictions": 50, ...}}
 
 The sentence's first word (before ``:``) is the status: ``Completed``, ``CompletedWithViolations`` or
 ``Failed``; anything else, or a malformed data line, is unreadable (``FormatError``), which the scheduler
@@ -20,19 +22,43 @@ records as Failed — an execution never completes on a message it could not rea
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from modelmonitor.errors import FormatError
 from modelmonitor.formats.statuses import ExecutionStatus
 
-__all__ = ["ExitMessage"]
+__all__ = ["ExitMessage", "MergeCounts"]
 
 _OUTCOMES = (
     ExecutionStatus.COMPLETED,
     ExecutionStatus.COMPLETED_WITH_VIOLATIONS,
     ExecutionStatus.FAILED,
 )
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """What a ground-truth merge joined: predictions ``captured`` and ``labels`` read, those ``matched``,
+    predictions without a label, labels without a prediction, and duplicate labels superseded."""
+
+    captured: int
+    labels: int
+    matched: int
+    unmatched_predictions: int
+    orphan_labels: int
+    duplicate_labels: int
+
+    @classmethod
+    def parse(cls, value: object, source: str) -> MergeCounts:
+        names = [name for name in cls.__dataclass_fields__]
+        if not isinstance(value, dict) or not all(_is_count(value.get(name)) for name in names):
+            raise FormatError(
+                f"merge: got {value!r}, expected an object of counts >= 0: {', '.join(names)}",
+                path=source,
+                line=2,
+            )
+        return cls(*(int(value[name]) for name in names))
 
 
 @dataclass(frozen=True)
@@ -49,6 +75,7 @@ class ExitMessage:
     records: int | None = None
     bad_records: int | None = None
     window: tuple[str, str] | None = None
+    merge: MergeCounts | None = None
 
     @classmethod
     def completed(
@@ -58,13 +85,16 @@ class ExitMessage:
         records: int | None = None,
         bad_records: int | None = None,
         window: tuple[str, str] | None = None,
+        merge: MergeCounts | None = None,
     ) -> ExitMessage:
         """The outcome of an analysis that ran: Completed, or CompletedWithViolations when it found any;
         with what it read when known."""
         if violation_count < 0:
             raise ValueError(f"violation_count: got {violation_count}, expected 0 or more")
         status = ExecutionStatus.COMPLETED_WITH_VIOLATIONS if violation_count else ExecutionStatus.COMPLETED
-        return cls(status, violation_count, records=records, bad_records=bad_records, window=window)
+        return cls(
+            status, violation_count, records=records, bad_records=bad_records, window=window, merge=merge
+        )
 
     @classmethod
     def failed(cls, reason: str) -> ExitMessage:
@@ -91,6 +121,8 @@ class ExitMessage:
         for key in ("records", "bad_records", "window"):
             if (value := getattr(self, key)) is not None:
                 data[key] = list(value) if key == "window" else value
+        if self.merge is not None:
+            data["merge"] = asdict(self.merge)
         return self.text + "\n" + json.dumps(data) + "\n"
 
     def write(self, path: Path) -> None:
@@ -130,6 +162,7 @@ class ExitMessage:
             records=_optional_count(data, "records", source),
             bad_records=_optional_count(data, "bad_records", source),
             window=_window(data, source),
+            merge=None if data.get("merge") is None else MergeCounts.parse(data["merge"], source),
         )
 
     @staticmethod

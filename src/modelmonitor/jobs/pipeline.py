@@ -107,7 +107,10 @@ class JobResult(Generic[P, S, C, R, V]):
     @property
     def exit_message(self) -> ExitMessage:
         return ExitMessage.completed(
-            self.violation_count, records=self.read.records, bad_records=self.read.bad_record_count
+            self.violation_count,
+            records=self.read.records,
+            bad_records=self.read.bad_record_count,
+            merge=None if self.merge is None else self.merge.counts(),
         )
 
     @property

@@ -6,20 +6,24 @@ written in its Jackson text style.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from modelmonitor.errors import FormatError
+from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.constraints import ConstraintsFile
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statistics import StatisticsFile
 from modelmonitor.formats.violations import ViolationsFile
 from modelmonitor.storage.objects import store_for
 
+F = TypeVar("F", bound=SageMakerFile)
+
 __all__ = [
     "CONSTRAINTS_FILE",
     "STATISTICS_FILE",
     "VIOLATIONS_FILE",
     "read_constraints",
+    "read_document",
     "read_statistics",
     "read_violations",
     "write_file",
@@ -58,18 +62,21 @@ def _read_text(uri: str) -> str:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", path=uri) from exc
 
 
+def read_document(uri: str, default_name: str, file_type: type[F]) -> F:
+    """A file of ``file_type`` given as the file or the folder holding it as ``default_name``."""
+    path = _file_uri(uri, default_name)
+    return file_type.from_json_text(_read_text(path), source=path)
+
+
 def read_statistics(uri: str) -> StatisticsFile:
     """A ``statistics.json`` given as the file or the folder holding it."""
-    path = _file_uri(uri, STATISTICS_FILE)
-    return StatisticsFile.from_json_text(_read_text(path), source=path)
+    return read_document(uri, STATISTICS_FILE, StatisticsFile)
 
 
 def read_constraints(uri: str) -> ConstraintsFile:
     """A ``constraints.json`` given as the file or the folder holding it."""
-    path = _file_uri(uri, CONSTRAINTS_FILE)
-    return ConstraintsFile.from_json_text(_read_text(path), source=path)
+    return read_document(uri, CONSTRAINTS_FILE, ConstraintsFile)
 
 
 def read_violations(uri: str) -> ViolationsFile:
-    path = _file_uri(uri, VIOLATIONS_FILE)
-    return ViolationsFile.from_json_text(_read_text(path), source=path)
+    return read_document(uri, VIOLATIONS_FILE, ViolationsFile)

@@ -1,5 +1,5 @@
-"""What the dashboard's execution page shows of one execution beyond its catalog row: the analysis
-window, how many records it read and how many were bad, and which result files it wrote.
+"""What the dashboard's pages show of one execution beyond its catalog row: the analysis window, how many
+records it read and how many were bad, the ground-truth merge's counts, and which result files it wrote.
 
 The counts and the window come from the exit message the built-in job wrote (``formats.exit_message``,
 the one reader), kept in the execution's folder under the home. An execution whose message has no such
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from modelmonitor.errors import ModelMonitorError
-from modelmonitor.formats.exit_message import ExitMessage
+from modelmonitor.formats.exit_message import ExitMessage, MergeCounts
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import join_uri
 from modelmonitor.formats.statuses import is_terminal
@@ -40,6 +40,7 @@ class ExecutionDetails:
     bad_records: int | None
     files: tuple[tuple[str, str], ...]  # (name, uri) of the result files present
     duration_seconds: float | None
+    merge: MergeCounts | None = None  # the ground-truth merge's counts (model quality, bias)
 
 
 def _message(service: MonitoringService, execution: Execution) -> ExitMessage | None:
@@ -96,4 +97,5 @@ def execution_details(service: MonitoringService, execution_id: int) -> Executio
         bad_records=message.bad_records if message is not None else None,
         files=_files(execution),
         duration_seconds=duration_seconds(execution),
+        merge=message.merge if message is not None else None,
     )

@@ -1,5 +1,6 @@
-"""A monitor's metrics over time: its executions (status, violations, duration) and, per feature, the
-drift measured at each execution against the threshold it was held to, with the missing share.
+"""A monitor's metrics over time: its executions (status, violations, duration) and the numbers of each
+finished execution: per feature, the drift against the threshold it was held to, with the missing share
+(data quality); each metric against its constraint (model quality, bias drift, attribution drift).
 
 The execution timeline comes straight from the catalog. The per-feature numbers
 (``scheduler.feature_metrics``) are recorded by the scheduler when an execution ends; one without them
@@ -16,11 +17,12 @@ from datetime import UTC, datetime
 
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.job_definition import JobDefinition
-from modelmonitor.formats.statuses import MonitoringType, is_terminal
+from modelmonitor.formats.statuses import is_terminal
 from modelmonitor.scheduler.feature_metrics import (
     Baseline,
     ExecutionDrift,
     FeatureMetrics,
+    MonitorMetric,
     baseline_of,
     measure,
     parse,
@@ -33,11 +35,13 @@ __all__ = [
     "ExecutionDrift",
     "ExecutionPoint",
     "FeatureMetrics",
+    "MonitorMetric",
     "TimeRange",
     "drift_over_time",
     "duration_seconds",
     "executions_over_time",
     "feature_history",
+    "metric_history",
 ]
 
 # Points one request may ask for: a year of hourly runs fits in two pages.
@@ -121,16 +125,14 @@ def _point(execution: Execution) -> ExecutionPoint:
 def drift_over_time(
     service: MonitoringService, schedule: str, window: TimeRange | None = None
 ) -> list[ExecutionDrift]:
-    """Per-feature drift and missing share of the schedule's finished executions in the window.
+    """The numbers of the schedule's finished executions in the window: per-feature drift and missing
+    share (data quality), each metric against its constraint (model quality, bias and attribution drift).
 
-    Data-quality schedules only (other monitor types have no per-feature drift: an empty list). Numbers
-    not yet in the catalog are computed from the execution's statistics against the schedule's baseline
-    and stored, so each execution's files are read once.
+    Numbers not yet in the catalog are computed from the execution's files against the schedule's
+    baseline and stored, so each execution's files are read once.
     """
     window = window or TimeRange()
     described = service.describe_schedule(schedule)
-    if described.monitoring_type != MonitoringType.DATA_QUALITY.value:
-        return []
     finished = [e for e in _executions(service, schedule, window) if is_terminal(e.status)]
     stored = service.catalog.execution_metrics([e.id for e in finished])
     baseline: Baseline | None = None
@@ -146,6 +148,13 @@ def drift_over_time(
                 store(service.catalog, known, service.clock.now())
         result.append(known)
     return result
+
+
+def metric_history(
+    drifts: Sequence[ExecutionDrift], series: str
+) -> list[tuple[ExecutionDrift, MonitorMetric]]:
+    """The executions of ``drifts`` that measured the metric named ``series`` (``MonitorMetric.series``)."""
+    return [(d, m) for d in drifts for m in d.metrics if m.series == series]
 
 
 def feature_history(
