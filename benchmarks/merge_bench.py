@@ -110,7 +110,6 @@ def run_ours(root: Path) -> None:
     from modelmonitor.analyzers.merged_columns import observations_from_merged_files
     from modelmonitor.analyzers.model_quality import ModelQualitySettings, statistics_of
     from modelmonitor.dataset.merge import merge_ground_truth
-    from modelmonitor.dataset.report import ReadReport
     from modelmonitor.dataset.window import AnalysisWindow
 
     window = AnalysisWindow(datetime(2026, 11, 26, 10, tzinfo=UTC), datetime(2026, 11, 26, 11, tzinfo=UTC))
@@ -123,9 +122,9 @@ def run_ours(root: Path) -> None:
         datetime(2026, 11, 26, 13, tzinfo=UTC),
         str(out / "merge"),
     )
-    report = ReadReport()
     settings = ModelQualitySettings("BinaryClassification")
-    statistics = statistics_of(observations_from_merged_files(merged.files, settings, report))
+    observations, _ = observations_from_merged_files(merged.files, settings)
+    statistics = statistics_of(observations)
     statistics.write(out / "statistics.json")
     print(
         json.dumps(

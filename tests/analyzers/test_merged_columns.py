@@ -63,8 +63,8 @@ def test_columnar_and_per_record_reads_agree(tmp_path: Path, settings: ModelQual
         lines += [_record('{"p": 0.8}', "1", encoding="JSON"), _record("0.35", "0", encoding="JSON")]
     columnar = tmp_path / "part-00000.c000.jsonl"
     columnar.write_text("\n".join(lines) + "\n")
-    fast_report, slow_report = ReadReport(), ReadReport()
-    fast = observations_from_merged_files([str(columnar)], settings, fast_report)
+    slow_report = ReadReport()
+    fast, fast_report = observations_from_merged_files([str(columnar)], settings)
     slow = observations_from_merged(read_merged([str(columnar)], slow_report), settings, slow_report)
     assert (fast.actual, fast.predicted, fast.scores) == (slow.actual, slow.predicted, slow.scores)
     assert [str(b) for b in fast_report.bad_records] == [str(b) for b in slow_report.bad_records]
@@ -75,9 +75,8 @@ def test_columnar_and_per_record_reads_agree(tmp_path: Path, settings: ModelQual
 def test_a_file_pyarrow_cannot_parse_is_read_record_by_record(tmp_path: Path) -> None:
     part = tmp_path / "part-00000.c000.jsonl"
     part.write_text(_record("0.9", "1") + "\n{oops\n" + _record("0.2", "0") + "\n")
-    report = ReadReport()
     settings = ModelQualitySettings("BinaryClassification")
-    observations = observations_from_merged_files([str(part)], settings, report)
+    observations, report = observations_from_merged_files([str(part)], settings)
     assert observations.actual == [1, 0]
     assert observations.scores == [0.9, 0.2]
     assert [str(b).split(": ")[0] for b in report.bad_records] == [f"{part}:2"]

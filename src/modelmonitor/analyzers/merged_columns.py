@@ -7,9 +7,15 @@ Every other record (a JSON or BASE64 payload and its JMESPath attribute, a quote
 payload, a value that breaks a rule and needs its message, multiclass labels) goes through the
 per-record rule, ``analyzers.model_quality.observations_from_merged``, and a file pyarrow cannot
 parse is read record by record. The observations are the same either way, in the records' order.
+
+Each file is read by one ``Engine.each`` task (on Spark, on an executor) and only its three columns
+(label, prediction, score) travel back: the metrics (curves, AUC, the bootstrap's draws) need every
+row of the window at once, in order.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import orjson
@@ -17,12 +23,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from modelmonitor.analyzers.model_quality import ModelQualitySettings, Observations, observations_from_merged
+from modelmonitor.analyzers.model_quality import (
+    ModelQualitySettings,
+    Observations,
+    concatenated,
+    observations_from_merged,
+)
 from modelmonitor.dataset.merge import MergedRecord, read_merged
 from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.engine.base import Engine
+from modelmonitor.engine.local import LocalEngine
 from modelmonitor.storage.objects import store_for
 
-__all__ = ["observations_from_merged_files"]
+__all__ = ["merged_file_observations", "observations_from_merged_files"]
 
 _SECTION = pa.struct([("data", pa.string()), ("encoding", pa.string())])
 _MERGED = pa.schema(
@@ -180,14 +193,16 @@ def _file_observations(uri: str, settings: ModelQualitySettings, report: ReadRep
     )
 
 
+def merged_file_observations(settings: ModelQualitySettings, uri: str) -> tuple[Observations, ReadReport]:
+    """The observations of one merged file and its read report (one engine task)."""
+    report = ReadReport()
+    return _file_observations(uri, settings, report), report
+
+
 def observations_from_merged_files(
-    uris: list[str], settings: ModelQualitySettings, report: ReadReport
-) -> Observations:
-    """The observations of the merged files ``uris``, in order; records that break a rule are bad records."""
-    observations = Observations(settings)
-    for uri in uris:
-        part = _file_observations(uri, settings, report)
-        observations.actual.extend(part.actual)
-        observations.predicted.extend(part.predicted)
-        observations.scores.extend(part.scores)
-    return observations
+    uris: list[str], settings: ModelQualitySettings, engine: Engine | None = None
+) -> tuple[Observations, ReadReport]:
+    """The observations of the merged files ``uris``, in order, each file read by an ``engine`` task;
+    records that break a rule are bad records of the report."""
+    parts = (engine or LocalEngine()).each(uris, partial(merged_file_observations, settings))
+    return concatenated(settings, parts)

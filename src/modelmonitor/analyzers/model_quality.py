@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from modelmonitor.dataset.attributes import AttributeValueError, payload_value
@@ -41,6 +41,8 @@ __all__ = [
     "DEFAULT_PROBABILITY_THRESHOLD",
     "ModelQualitySettings",
     "Observations",
+    "concatenated",
+    "csv_file_observations",
     "observations_from_csv",
     "observations_from_merged",
     "statistics_of",
@@ -153,6 +155,20 @@ class Observations:
         return len(self.actual)
 
 
+def concatenated(
+    settings: ModelQualitySettings, parts: Sequence[tuple[Observations, ReadReport]]
+) -> tuple[Observations, ReadReport]:
+    """Per-file observations and read reports (``Engine.each``'s results) as one, in file order."""
+    observations = Observations(settings)
+    report = ReadReport()
+    for part, part_report in parts:
+        observations.actual.extend(part.actual)
+        observations.predicted.extend(part.predicted)
+        observations.scores.extend(part.scores)
+        report = report.merge(part_report)
+    return observations, report
+
+
 def statistics_of(
     observations: Observations, *, evaluation_time: str | None = None
 ) -> ModelQualityStatisticsFile:
@@ -248,6 +264,14 @@ def _column(header: list[str] | None, attribute: str | None, role: str, uri: str
             f"{role} {attribute!r} is neither a column name of the header {header} nor a column index",
             path=uri,
         ) from None
+
+
+def csv_file_observations(
+    settings: ModelQualitySettings, header: bool, uri: str
+) -> tuple[Observations, ReadReport]:
+    """``observations_from_csv`` of one file with its own read report (one engine task)."""
+    report = ReadReport()
+    return observations_from_csv(uri, settings, report, header=header), report
 
 
 def observations_from_csv(

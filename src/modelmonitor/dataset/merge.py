@@ -49,16 +49,23 @@ from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = [
     "MAX_LISTED_IDS",
+    "RECORDS_PER_PART",
+    "MergeBudget",
     "MergeReport",
     "MergedRecord",
+    "Predictions",
+    "endpoint_predictions",
     "ground_truth_files",
+    "label_file_table",
     "merge_ground_truth",
+    "merge_predictions",
     "merge_transform_ground_truth",
     "read_merged",
+    "transform_predictions",
 ]
 
 MAX_LISTED_IDS = 1000
-_RECORDS_PER_PART = 100_000
+RECORDS_PER_PART = 100_000
 
 
 @dataclass
@@ -143,12 +150,17 @@ def ground_truth_files(store: ObjectStore, prefix: str, start: datetime, until: 
     return found
 
 
+def label_file_table(uri: str, report: ReadReport) -> pa.Table:
+    """The (event_id, data, encoding) labels of one ground-truth file, counted in ``report``."""
+    report.files += 1
+    return read_ground_truth_lines(uri, store_for(uri).read_bytes(uri), report).table
+
+
 def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
     tables = []
     sequence = 0
     for uri in files:
-        report.files += 1
-        table = read_ground_truth_lines(uri, store_for(uri).read_bytes(uri), report).table
+        table = label_file_table(uri, report)
         # a running number in collection order: the highest one of an id is its latest label
         order = pa.array(range(sequence, sequence + table.num_rows), type=pa.int64())
         sequence += table.num_rows
@@ -160,7 +172,7 @@ def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
 
 
 @dataclass(frozen=True)
-class _Predictions:
+class Predictions:
     """Where the predictions are: endpoint capture files, or batch-transform output files.
 
     ``keys(uri, report)`` gives the (line, join key) table (``KEYS_SCHEMA``) of the predictions of one
@@ -173,12 +185,16 @@ class _Predictions:
     keys: Callable[[str, ReadReport], pa.Table]
     merged: Callable[[str, np.ndarray, pa.Array, pa.Array], Iterator[tuple[str, list[bytes]]]]
 
+    def file_keys(self, uri: str, report: ReadReport) -> pa.Table:
+        """``keys`` of one file, the file counted in ``report``."""
+        report.files += 1
+        return self.keys(uri, report)
 
-def _captures_table(predictions: _Predictions, report: ReadReport) -> pa.Table:
+
+def _captures_table(predictions: Predictions, report: ReadReport) -> pa.Table:
     tables = []
     for file_id, uri in enumerate(predictions.files):
-        report.files += 1
-        keys = predictions.keys(uri, report)
+        keys = predictions.file_keys(uri, report)
         file_ids = pa.array(np.full(keys.num_rows, file_id, dtype=np.int32))
         tables.append(keys.append_column("file_id", file_ids))
     if not tables:
@@ -223,7 +239,8 @@ def _join(captures: pa.Table, labels: pa.Table, report: MergeReport) -> pa.Table
     return matched
 
 
-def _endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow) -> _Predictions:
+def endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow) -> Predictions:
+    """The captured predictions of ``endpoint``'s files in the window (merged by capture hour)."""
     store = store_for(destination)
 
     def keys(uri: str, report: ReadReport) -> pa.Table:
@@ -234,7 +251,7 @@ def _endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindo
     ) -> Iterator[tuple[str, list[bytes]]]:
         yield _capture_folder(uri), merged_lines(store, uri, lines, data, encodings)
 
-    return _Predictions(capture_files(store, destination, endpoint, window), keys, merged)
+    return Predictions(capture_files(store, destination, endpoint, window), keys, merged)
 
 
 @dataclass(frozen=True)
@@ -282,8 +299,9 @@ def _transform_lines(store: ObjectStore, uri: str) -> Iterator[tuple[int, bytes]
     yield from split_capture_lines(content).lines
 
 
-def _transform_predictions(destination: str, data_format: DatasetFormat,
-                           window: AnalysisWindow) -> _Predictions:  # fmt: skip
+def transform_predictions(destination: str, data_format: DatasetFormat,
+                          window: AnalysisWindow) -> Predictions:  # fmt: skip
+    """The batch-transform outputs the window's manifests name (``merge_transform_ground_truth``)."""
     if data_format not in (DatasetFormat.CSV, DatasetFormat.JSON_LINES):
         raise ConfigurationError(
             "the ground-truth merge reads batch-transform output as CSV or JSON Lines; "
@@ -338,7 +356,7 @@ def _transform_predictions(destination: str, data_format: DatasetFormat,
             }
             yield f"batch-transform/{hour_path(output.inference_time)}", [orjson.dumps(record)]
 
-    return _Predictions(transform_output_files(store, destination, window), keys, merged)
+    return Predictions(transform_output_files(store, destination, window), keys, merged)
 
 
 class _PartWriter:
@@ -359,13 +377,13 @@ class _PartWriter:
 
     def add(self, folder: str, lines: list[bytes]) -> None:
         while lines:
-            room = _RECORDS_PER_PART - self.counts[folder]
+            room = RECORDS_PER_PART - self.counts[folder]
             taken, lines = lines[:room], lines[room:]
             buffer = self.pending.setdefault(folder, bytearray())
             buffer += b"\n".join(taken)
             buffer += b"\n"
             self.counts[folder] += len(taken)
-            if self.counts[folder] >= _RECORDS_PER_PART:
+            if self.counts[folder] >= RECORDS_PER_PART:
                 self._flush(folder)
 
     def _flush(self, folder: str) -> None:
@@ -406,14 +424,14 @@ def merge_ground_truth(
     ``time_budget_seconds`` is the merge's share of the execution's maximum runtime (SageMaker splits
     it between merge and analysis): past it, the merge stops with a ``JobError`` saying so, between files.
     """
-    return _merge(
-        _endpoint_predictions(capture_destination, endpoint, window),
+    return merge_predictions(
+        endpoint_predictions(capture_destination, endpoint, window),
         window,
         ground_truth_uri,
         until,
         merge_output_uri,
-        time_budget_seconds,
-        clock,
+        time_budget_seconds=time_budget_seconds,
+        clock=clock,
     )
 
 
@@ -435,36 +453,46 @@ def merge_transform_ground_truth(
     start. Output files have no header (the model writes one record per line): a header line, or any line
     without the id, is a bad record, counted and named, not skipped silently.
     """
-    return _merge(
-        _transform_predictions(destination, data_format, window),
+    return merge_predictions(
+        transform_predictions(destination, data_format, window),
         window,
         ground_truth_uri,
         until,
         merge_output_uri,
-        time_budget_seconds,
-        clock,
+        time_budget_seconds=time_budget_seconds,
+        clock=clock,
     )
 
 
-def _merge(
-    predictions: _Predictions,
+class MergeBudget:
+    """The merge's share of the maximum runtime: ``check(step)`` raises a ``JobError`` past it."""
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.deadline = None if seconds is None else clock() + seconds
+
+    def check(self, step: str) -> None:
+        if self.deadline is not None and self.clock() > self.deadline:
+            raise JobError(
+                f"the ground-truth merge took longer than its share of the maximum runtime "
+                f"({self.seconds:g} s), while {step}; "
+                "raise max_runtime_in_seconds or shorten the window"
+            )
+
+
+def merge_predictions(
+    predictions: Predictions,
     window: AnalysisWindow,
     ground_truth_uri: str,
     until: datetime,
     merge_output_uri: str,
-    time_budget_seconds: float | None,
-    clock: Callable[[], float],
+    *,
+    time_budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> MergeReport:
-    deadline = None if time_budget_seconds is None else clock() + time_budget_seconds
-
-    def check_budget(step: str) -> None:
-        if deadline is not None and clock() > deadline:
-            raise JobError(
-                f"the ground-truth merge took longer than its share of the maximum runtime "
-                f"({time_budget_seconds:g} s), while {step}; "
-                "raise max_runtime_in_seconds or shorten the window"
-            )
-
+    """The merge in this process (the local engine's): a DuckDB hash join of the keys to the labels."""
+    check_budget = MergeBudget(time_budget_seconds, clock).check
     report = MergeReport(labels_until=until)
     captures = _captures_table(predictions, report.capture_read)
     check_budget("reading the captured records")

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import pyarrow as pa
 
+from modelmonitor.dataset.merge import MergeReport, Predictions, merge_predictions
 from modelmonitor.dataset.reader import DatasetReader
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES
 from modelmonitor.dataset.source import DatasetSource
+from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.engine.base import Progress
 
 __all__ = ["PREFETCH_BATCHES", "LocalEngine"]
 
 State = TypeVar("State")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 PREFETCH_BATCHES = 1
 _DONE = object()
 
@@ -60,6 +65,28 @@ class LocalEngine:
             if progress is not None and progress.on_batch is not None:
                 progress.on_batch(batch)
         return state, report
+
+    def each(self, items: Sequence[Item], task: Callable[[Item], Result]) -> list[Result]:
+        return [task(item) for item in items]
+
+    def merge_ground_truth(
+        self,
+        predictions: Predictions,
+        window: AnalysisWindow,
+        ground_truth_uri: str,
+        until: datetime,
+        merge_output_uri: str,
+        *,
+        time_budget_seconds: float | None = None,
+    ) -> MergeReport:
+        return merge_predictions(
+            predictions,
+            window,
+            ground_truth_uri,
+            until,
+            merge_output_uri,
+            time_budget_seconds=time_budget_seconds,
+        )
 
 
 def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

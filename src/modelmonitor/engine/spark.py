@@ -20,22 +20,29 @@ import logging
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 
+from modelmonitor.dataset.merge import MergeReport, Predictions
 from modelmonitor.dataset.reader import DatasetReader, Partition
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES
 from modelmonitor.dataset.source import DatasetSource
+from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.engine.base import Progress
+from modelmonitor.engine.spark_merge import spark_merge_ground_truth
+from modelmonitor.engine.spark_tasks import run_each
 from modelmonitor.errors import ConfigurationError
 
 __all__ = ["DEFAULT_MASTER", "MISSING_SPARK", "SparkEngine", "spark_session"]
 
 State = TypeVar("State")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 DEFAULT_MASTER = "local[*]"
 MISSING_SPARK = "--engine spark needs pyspark and Java 17: pip install 'modelmonitor[spark]'"
 _SCHEMA = "index long, state binary"
@@ -141,3 +148,26 @@ class SparkEngine:
             state = merge(state, partial)
             report = report.merge(partial_report)
         return state, report
+
+    def each(self, items: Sequence[Item], task: Callable[[Item], Result]) -> list[Result]:
+        return run_each(spark_session(self.master, self.conf), items, task)
+
+    def merge_ground_truth(
+        self,
+        predictions: Predictions,
+        window: AnalysisWindow,
+        ground_truth_uri: str,
+        until: datetime,
+        merge_output_uri: str,
+        *,
+        time_budget_seconds: float | None = None,
+    ) -> MergeReport:
+        return spark_merge_ground_truth(
+            spark_session(self.master, self.conf),
+            predictions,
+            window,
+            ground_truth_uri,
+            until,
+            merge_output_uri,
+            time_budget_seconds=time_budget_seconds,
+        )

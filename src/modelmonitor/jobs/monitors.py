@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
@@ -40,7 +41,8 @@ from modelmonitor.analyzers.model_explainability import (
 )
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
-    observations_from_csv,
+    concatenated,
+    csv_file_observations,
     statistics_of,
 )
 from modelmonitor.constraints import attribution, data_quality, model_quality
@@ -49,6 +51,7 @@ from modelmonitor.dataset.merge import read_merged
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
+from modelmonitor.engine.local import LocalEngine
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.base import SageMakerFile
 from modelmonitor.formats.clarify import (
@@ -263,23 +266,24 @@ def _model_quality_profile(
 ) -> tuple[ModelQualityStatisticsFile, ReadReport]:
     """Merged records (monitoring) or a baseline CSV of predictions and labels → ``statistics.json``.
 
-    The metrics need every row at once (curves, bootstrap), so the data is read here, not on an engine.
+    The engine reads each file where it lives (merged files: one task each; the baseline: its one CSV
+    file) and hands back the label, prediction and score columns; the metrics (curves, AUC, the
+    bootstrap's draws) need every row at once, so they are computed here, from those columns.
     """
     settings = data.model_quality
     if settings is None:
         raise ConfigurationError("a ModelQuality job needs problem_type (and the attributes of its data)")
-    report = ReadReport()
+    engine = engine or LocalEngine()
     if data.merged is not None:
-        observations = observations_from_merged_files(list(data.merged), settings, report)
+        observations, report = observations_from_merged_files(list(data.merged), settings, engine)
     else:
         if data.source.format != DatasetFormat.CSV:
             raise ConfigurationError(
                 "a model-quality baseline data set is CSV (dataset_format csv); "
                 f"got {data.source.format.value}"
             )
-        observations = observations_from_csv(
-            _one_file(data.source.uris), settings, report, header=data.source.header
-        )
+        task = partial(csv_file_observations, settings, data.source.header)
+        observations, report = concatenated(settings, engine.each([_one_file(data.source.uris)], task))
     return statistics_of(observations), report
 
 

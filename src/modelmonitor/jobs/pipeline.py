@@ -24,10 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Generic
 
-from modelmonitor.dataset.merge import MergeReport, merge_ground_truth, merge_transform_ground_truth
+from modelmonitor.dataset.merge import MergeReport, endpoint_predictions, transform_predictions
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.engine.base import Engine, Progress
+from modelmonitor.engine.local import LocalEngine
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.constraints import CategoricalDriftMethod, ConstraintsFile
 from modelmonitor.formats.exit_message import ExitMessage
@@ -208,39 +209,32 @@ def _write(
     return written
 
 
-def _merge(data: JobData, logger: logging.Logger) -> tuple[JobData, MergeReport]:
-    """The merge step: the window's captures joined to their labels, written under the output's merge/."""
+def _merge(data: JobData, engine: Engine, logger: logging.Logger) -> tuple[JobData, MergeReport]:
+    """The merge step: the window's captures joined to their labels, written under the output's merge/
+    (a Spark join on the Spark engine: engine/spark_merge.py)."""
     merge = data.merge
     assert merge is not None
     source = data.source
     output = join_uri(merge.output_uri, "merge")
     started = time.perf_counter()
     if source.window is not None and len(source.uris) == 1 and source.format is DatasetFormat.BATCH_MANIFEST:
-        report = merge_transform_ground_truth(
-            source.uris[0],
-            source.manifest_data_format,
-            source.window,
-            merge.ground_truth_uri,
-            merge.until,
-            output,
-            time_budget_seconds=merge.time_budget_seconds,
-        )
+        predictions = transform_predictions(source.uris[0], source.manifest_data_format, source.window)
     elif source.window is not None and len(source.uris) == 1 and source.endpoint is not None:
-        report = merge_ground_truth(
-            source.uris[0],
-            source.endpoint,
-            source.window,
-            merge.ground_truth_uri,
-            merge.until,
-            output,
-            time_budget_seconds=merge.time_budget_seconds,
-        )
+        predictions = endpoint_predictions(source.uris[0], source.endpoint, source.window)
     else:
         raise ConfigurationError(
             "the ground-truth merge reads one endpoint's captured data or one batch-transform capture in "
             f"a window; got data set {', '.join(source.uris)}, endpoint {source.endpoint}, "
             f"window {source.window}"
         )
+    report = engine.merge_ground_truth(
+        predictions,
+        source.window,
+        merge.ground_truth_uri,
+        merge.until,
+        output,
+        time_budget_seconds=merge.time_budget_seconds,
+    )
     logger.info("merge: %s in %.2f s", report.summary(), time.perf_counter() - started)
     for bad in (*report.capture_read.bad_records, *report.label_read.bad_records):
         logger.warning("bad record: %s", bad)
@@ -268,9 +262,10 @@ def run_pipeline(
     started = time.perf_counter()
     if outputs.uri is not None:  # said now, not after reading the whole data set
         check_folder_location(outputs.uri, "output folder")
+    engine = engine or LocalEngine()
     merge = None
     if data.merge is not None:
-        data, merge = _merge(data, logger)
+        data, merge = _merge(data, engine, logger)
     profile, read = monitor.profile(
         data, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
     )
