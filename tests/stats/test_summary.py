@@ -229,3 +229,26 @@ def test_moments_of_a_long_column_do_not_depend_on_blas_threads() -> None:
         for threads in ("1", "2")
     }
     assert results["1"] == results["2"]
+
+
+def test_numeric_value_counts_skip_high_cardinality_by_the_texts_of_the_sample() -> None:
+    # The first 8,192 rows decide whether a numeric chunk's value counts are kept (more than half of them
+    # distinct: not categorical). Counting the parsed numbers is a shortcut only: 8,192 texts that are
+    # 4,096 numbers ("7.5" and "7.50") are still too many texts. Nulls in the sample are not values: the
+    # numbers compared are those of its non-null rows, not the first 8,192 numbers.
+    rows = 20_000
+    spelled_twice = [f"{i // 2}.5" + ("0" if i % 2 else "") for i in range(8192)] + ["1.5"] * (rows - 8192)
+    nulls_first = [None] * 4000 + [str(i % 1000) for i in range(4192)]
+    nulls_first += [str(100_000 + i) for i in range(rows - 8192)]
+    batch = pa.table({"twice": spelled_twice, "nulls": nulls_first})
+    columns = summarize_batch(batch).columns
+    assert columns["twice"].types.fractional == rows
+    assert columns["twice"].values is None
+    assert columns["nulls"].types.null == 4000
+    expected = {str(i): 5 if i < 192 else 4 for i in range(1000)}
+    expected.update({str(100_000 + i): 1 for i in range(rows - 8192)})
+    assert columns["nulls"].values == expected
+    assert summarize_array(pa.array([str(i) for i in range(10000)])).values is None
+    assert summarize_array(pa.array([str(i % 50) for i in range(10000)])).values == {
+        str(i): 200 for i in range(50)
+    }

@@ -312,10 +312,19 @@ def _numbers_fast(array: pa.Array) -> tuple[TypeCounts, np.ndarray] | None:
     return types, numbers
 
 
-def _numeric_value_counts(array: pa.Array, cap: int) -> dict[str, int] | None:
-    """Value counts of an all-numeric chunk, skipped early when a sample shows high cardinality."""
-    sample = pc.value_counts(array.slice(0, _CARDINALITY_SAMPLE).drop_null())
-    if len(sample) > _CARDINALITY_SAMPLE // 2:
+def _numeric_value_counts(array: pa.Array, numbers: np.ndarray, cap: int) -> dict[str, int] | None:
+    """Value counts of an all-numeric chunk, skipped early when a sample shows high cardinality.
+
+    ``numbers`` are the chunk's non-null values parsed, in row order. Different texts may parse to one
+    number ("1.0", "1.00") but one text never to two, so the sample holds at least as many distinct texts
+    as distinct numbers: counting the numbers (a numpy sort) decides the usual high-cardinality column
+    about ten times faster than hashing its texts, with the same outcome.
+    """
+    sample = array.slice(0, _CARDINALITY_SAMPLE)
+    ordered = np.sort(numbers[: len(sample) - sample.null_count])
+    if len(ordered) and int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 > _CARDINALITY_SAMPLE // 2:
+        return None
+    if len(pc.value_counts(sample.drop_null())) > _CARDINALITY_SAMPLE // 2:
         return None
     return _value_counts(array, cap)
 
@@ -346,7 +355,7 @@ def _summarize_strings(array: pa.Array, cap: int) -> ColumnSummary:
     if fast is not None:
         types, numbers = fast
         return ColumnSummary(
-            types=types, numeric=NumericSummary.of(numbers), values=_numeric_value_counts(array, cap)
+            types=types, numeric=NumericSummary.of(numbers), values=_numeric_value_counts(array, numbers, cap)
         )
     counted = pc.value_counts(array.drop_null())
     if len(counted) <= cap:
