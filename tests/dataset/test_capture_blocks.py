@@ -245,3 +245,24 @@ def test_a_payload_of_unicode_whitespace_reads_as_record_by_record(
         expected_rows, expected = read_rows(_source(tmp_path))
     assert rows == expected_rows
     assert report == expected
+
+
+@pytest.mark.parametrize("payload", ["1\u20282", "1\x852", "1\u2029", '1,"2,3"', "1\r\n2", "é,ü\xa0"])
+def test_raw_utf8_line_breaks_and_quotes_read_as_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, payload: str
+) -> None:
+    # Written as raw UTF-8 (no \u escapes): U+0085, U+2028 and U+2029 end a line for the per-record
+    # path without any backslash in the block, so the columnar path must see them from their bytes.
+    both = {"endpointInput": _section("INPUT", payload), "endpointOutput": _section("OUTPUT", "0.5")}
+    record = {"captureData": both, "eventMetadata": {"eventId": "e", "inferenceTime": "2026-11-21T09:10:00Z"}}
+    folder = tmp_path / "ep" / "AllTraffic" / "2026" / "11" / "21" / "09"
+    folder.mkdir(parents=True)
+    plain = _line({"endpointInput": _section("INPUT", "1,2"), "endpointOutput": _section("OUTPUT", "0.5")})
+    odd = json.dumps(record, ensure_ascii=False)
+    (folder / "a.jsonl").write_text("\n".join([plain] * 9 + [odd]) + "\n", encoding="utf-8")
+    rows, report = read_rows(_source(tmp_path))
+    with monkeypatch.context() as patched:
+        patched.setattr(captured, "select_block", lambda *args, **kwargs: None)
+        expected_rows, expected = read_rows(_source(tmp_path))
+    assert _trimmed(rows) == _trimmed(expected_rows)
+    assert report == expected

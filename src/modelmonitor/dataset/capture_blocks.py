@@ -22,7 +22,7 @@ import pyarrow.json as pajson
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.window import AnalysisWindow
 
-__all__ = ["BlockSelection", "rows_to_columns", "select_block"]
+__all__ = ["BlockSelection", "CaptureBlock", "rows_to_columns", "select_block"]
 
 _SECTION = pa.struct([("data", pa.string()), ("encoding", pa.string()), ("truncated", pa.bool_())])
 _ENVELOPE = pa.schema(
@@ -58,6 +58,31 @@ BLANK_PAYLOAD = (
 )
 # Above this share of records needing Python, the whole block is read record by record.
 _MAX_PER_RECORD_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class CaptureBlock:
+    """Complete lines of a capture file: the first ``size`` bytes of ``buffer``, ending after a newline.
+
+    ``base`` lines of the file came before it. ``buffer`` is one of the buffers
+    ``dataset.captured.capture_blocks`` reuses (``BlockBuffers`` says how long a block stays valid).
+    """
+
+    base: int
+    lines: int
+    buffer: bytearray
+    size: int
+
+    @property
+    def data(self) -> memoryview:
+        return memoryview(self.buffer)[: self.size]
+
+    def to_bytes(self) -> bytes:
+        return bytes(self.data)
+
+    def holds_any(self, *characters: bytes) -> bool:
+        """Whether any of the single-byte ``characters`` is in the block (memchr fast)."""
+        return any(self.buffer.find(character, 0, self.size) >= 0 for character in characters)
 
 
 @dataclass(frozen=True)
@@ -99,20 +124,20 @@ def _true(array: pa.Array) -> np.ndarray:
 
 
 def select_block(
-    block: memoryview, lines: int, window: AnalysisWindow, *, outputs: bool, inputs: bool, report: ReadReport
+    block: CaptureBlock, window: AnalysisWindow, *, outputs: bool, inputs: bool, report: ReadReport
 ) -> BlockSelection | None:
-    """Check and select a block of ``lines`` complete lines columnar; None when it must be read line by line.
+    """Check and select a block of complete lines columnar; None when it must be read line by line.
 
     Counts the block's records, those outside the window, shadow records and the records in the window
     (for the records it hands back unchecked, the per-record reader counts them).
     """
     try:
         table = pajson.read_json(
-            pa.BufferReader(pa.py_buffer(block)), read_options=_READ, parse_options=_PARSE
+            pa.BufferReader(pa.py_buffer(block.data)), read_options=_READ, parse_options=_PARSE
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != lines:
+    if table.num_rows != block.lines:
         return None  # blank lines were skipped: rows no longer match line numbers
     capture = table.column("captureData").combine_chunks()
     metadata = table.column("eventMetadata").combine_chunks()
@@ -134,12 +159,16 @@ def select_block(
     if output.null_count:
         output = pc.if_else(output.is_valid(), output, capture.field("batchTransformOutput"))
     sections = ([output] if outputs else []) + ([capture.field("endpointInput")] if inputs else [])
+    # The parser took no raw control character, so a line break or a quote in a payload is a JSON
+    # escape (a backslash) or, for U+0085, U+2028 and U+2029, raw UTF-8 led by C2 or E2: a block
+    # without these bytes has only payloads of one plain line, and no regular expression is run.
+    one_line = not block.holds_any(b"\\", b"\xc2", b"\xe2")
     plain = selected.copy()
     some_payload = np.zeros(len(selected), dtype=bool)
     payloads: list[pa.Array] = []
     for section in sections:
         present = _valid(section)
-        data, simple = _plain_csv(section)
+        data, simple = _plain_csv(section, one_line)
         plain &= ~present | simple
         some_payload |= present
         payloads.append(data)
@@ -158,17 +187,23 @@ def select_block(
     return BlockSelection(fast=fast, payloads=_joined(payloads), slow=slow, checked=envelope_ok[slow])
 
 
-def _plain_csv(section: pa.StructArray) -> tuple[pa.Array, np.ndarray]:
-    """A section's payload text (trailing newlines cut) and where it is one plain CSV line."""
+def _plain_csv(section: pa.StructArray, one_line: bool) -> tuple[pa.Array, np.ndarray]:
+    """A section's payload text (trailing newlines cut) and where it is one plain CSV line.
+
+    ``one_line``: the block holds no payload with a line break or a quote (``select_block``).
+    """
     data = section.field("data")
-    odd = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
-    if pc.any(odd).as_py():
-        data = pc.utf8_rtrim(data, characters="\r\n")
-        odd = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
+    odd = np.zeros(len(data), dtype=bool)
+    if not one_line:
+        found = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
+        if pc.any(found).as_py():
+            data = pc.utf8_rtrim(data, characters="\r\n")
+            found = pc.match_substring_regex(data, _NOT_ONE_PLAIN_LINE)
+        odd = _true(found)
     encoding = section.field("encoding")
     simple = (
         _valid(data)
-        & ~_true(odd)
+        & ~odd
         & ~_true(pc.match_substring_regex(data, BLANK_PAYLOAD))
         & ~_true(section.field("truncated"))
         & ~_true(pc.is_in(pc.utf8_upper(encoding), pa.array(["JSON", "BASE64"])))

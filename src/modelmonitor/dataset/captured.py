@@ -22,14 +22,14 @@ import io
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any, Protocol, cast
 
 import numpy as np
 import orjson
 import pyarrow as pa
 
-from modelmonitor.dataset.capture_blocks import rows_to_columns, select_block
+from modelmonitor.dataset.capture_blocks import CaptureBlock, rows_to_columns, select_block
 from modelmonitor.dataset.preprocess import CapturedData, Preprocessor
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer
@@ -79,22 +79,6 @@ def capture_files(store: ObjectStore, destination: str, endpoint: str, window: A
                 if not entry.is_folder and entry.uri.endswith(".jsonl")
             )
     return sorted(found)
-
-
-@dataclass(frozen=True)
-class CaptureBlock:
-    """Complete lines of a capture file: ``data`` ends after a newline; ``base`` lines came before it.
-
-    ``data`` is a view of one of the ``BlockBuffers`` the blocks were read into (see there how long
-    it stays valid).
-    """
-
-    base: int
-    lines: int
-    data: memoryview
-
-    def to_bytes(self) -> bytes:
-        return bytes(self.data)
 
 
 class BlockBuffers:
@@ -162,7 +146,7 @@ def capture_blocks(
             if not cut:
                 continue
             lines = buffer.count(b"\n", 0, cut)
-            yield CaptureBlock(base, lines, view[:cut])
+            yield CaptureBlock(base, lines, buffer, cut)
             buffers.advance()
             base += lines
     tail = split_capture_lines(carry)
@@ -249,8 +233,7 @@ def _block_rows(block: CaptureBlock, uri: str, source: DatasetSource) -> tuple[p
     report = ReadReport()
     base = block.base
     selection = select_block(
-        block.data,
-        block.lines,
+        block,
         source.window,
         outputs=source.capture_outputs,
         inputs=source.capture_inputs,
