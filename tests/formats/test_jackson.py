@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,3 +81,26 @@ def test_strings_are_escaped_and_unicode_kept() -> None:
 def test_unserialisable_values_are_refused() -> None:
     with pytest.raises(TypeError, match="cannot write set"):
         dumps_jackson({"a": {1, 2}})
+
+
+doubles_of_every_kind = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=-1e7, max_value=1e7, width=64),
+    st.sampled_from([0.0, -0.0, 1e-3, -1e-3, 9.999999999999998e-4, 1e7, 9999999.999999998]),
+)
+
+
+@given(st.lists(doubles_of_every_kind, min_size=1, max_size=40))
+def test_a_list_of_doubles_is_written_as_item_by_item(values: list[float]) -> None:
+    # Lists whose items all print as their repr are written in one piece; any other list item by item.
+    expected = "[ " + ", ".join(java_double(value) for value in values) + " ]"
+    assert dumps_jackson(values) == expected
+
+
+def test_lists_with_other_items_are_written_item_by_item() -> None:
+    assert dumps_jackson([1.5, 2]) == "[ 1.5, 2 ]"
+    assert dumps_jackson([1.5, True]) == "[ 1.5, true ]"
+    assert dumps_jackson([np.float64(1.5), 2.5]) == "[ 1.5, 2.5 ]"  # a float subclass: not its repr
+    assert dumps_jackson([1e308, 1e308, 1.0]) == "[ 1.0E308, 1.0E308, 1.0 ]"  # the check's sum overflows
+    assert dumps_jackson([0.0, -0.0, 5e-4]) == "[ 0.0, -0.0, 5.0E-4 ]"
+    assert dumps_jackson([0.0, -0.0, 0.5]) == "[ 0.0, -0.0, 0.5 ]"
