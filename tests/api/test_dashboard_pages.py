@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from modelmonitor.service.access import AccessControl
 from tests.api.conftest import Api
-from tests.api.model_monitors import QUALITY, quality_history
+from tests.api.model_monitors import (
+    ATTRIBUTION,
+    BIAS,
+    QUALITY,
+    attribution_history,
+    bias_history,
+    quality_history,
+)
 from tests.monitor_history import SCHEDULE, History, write_history
 
 
@@ -231,3 +239,83 @@ def test_a_model_quality_metric_page_shows_its_history_and_the_latest_results(ap
     assert '<td class="num drifted">' not in first.text.split("<table>")[0]  # accuracy 1.0: not breached
     assert unknown.status_code == 404
     assert "metric 'nope'" in unknown.json()["detail"]
+
+
+def test_a_bias_monitor_page_shows_each_facet_metric_against_the_baseline(api_from_t0: Api) -> None:
+    api = api_from_t0
+    runs = bias_history(api.tmp, api.service)
+    assert [r.status for r in runs] == ["Completed", "CompletedWithViolations"], [
+        r.failure_reason for r in runs
+    ]
+    with api.client("viewer") as viewer:
+        html = viewer.get(f"/monitors/{BIAS}").text
+        drift = viewer.get(f"/api/v1/schedules/{BIAS}/metrics/drift").json()
+        metric_page = viewer.get(f"/monitors/{BIAS}/metrics/sex=0 DI")
+    assert "Bias metrics over time, per facet value" in html
+    traces = _figure(html, "metrics-plot")["data"]
+    assert isinstance(traces, list)
+    di = next(t for t in traces if t["name"] == "sex=0 DI")
+    # The first hour is the baseline's own rows (DI as the baseline); the second, turned against sex 0, falls.
+    assert di["y"][1] < di["y"][0]
+    assert di["marker"]["symbol"] == ["circle", "x"]
+    # DI is held on both sides of its neutral value 1: the baseline's value and its mirror.
+    bounds = [t for t in traces if t["name"] == "sex=0 DI threshold"]
+    assert len(bounds) == 2
+    assert bounds[0]["y"][0] + bounds[1]["y"][0] == 2.0
+    assert bounds[0]["y"][0] == di["y"][0]
+    # The latest metrics, breached first; the violations from the execution's own file say the same.
+    latest = {m["metric"]: m for m in drift[-1]["metrics"] if m["facet"] == "sex"}
+    assert latest["DI"]["breached"] is True
+    assert latest["DI"]["comparison"] == "bias_drift_check"
+    assert latest["DI"]["facet_value"] == "0"
+    assert latest["DI"]["neutral"] == 1.0
+    assert latest["DPPL"]["neutral"] == 0.0
+    breached = {m["metric"] for m in drift[-1]["metrics"] if m["breached"]}
+    violations = json.loads(Path(runs[-1].output_uri or "", "constraint_violations.json").read_text())
+    assert breached == {v["metric_name"] for v in violations["violations"]}
+    assert not any(m["breached"] for m in drift[0]["metrics"])
+    assert re.search(
+        r'<tr data-metric="sex=0 DI"><td><a href="/monitors/credit-bias/metrics/sex%3D0%20DI">', html
+    )
+    assert "sex=0 DI</td><td>bias_drift_check</td>" in html  # the latest violations, by facet value
+    # Its metric page: the history against the baseline's value, no model-quality results.
+    assert metric_page.status_code == 200
+    assert "breached farther than" in metric_page.text
+    assert "Ground-truth merge" not in metric_page.text
+
+
+def test_an_attribution_monitor_page_shows_ndcg_over_time_and_the_attributions(api_from_t0: Api) -> None:
+    from tests.explain_data import trained_model
+    from tests.model_server import model_server
+
+    api = api_from_t0
+    with model_server(trained_model()) as server:
+        runs = attribution_history(api.tmp, api.service, server.url)
+    assert [r.status for r in runs] == ["Completed", "CompletedWithViolations"], [
+        r.failure_reason for r in runs
+    ]
+    with api.client("viewer") as viewer:
+        html = viewer.get(f"/monitors/{ATTRIBUTION}").text
+        drift = viewer.get(f"/api/v1/schedules/{ATTRIBUTION}/metrics/drift").json()
+    assert "Feature attribution drift (NDCG) over time" in html
+    traces = _figure(html, "metrics-plot")["data"]
+    assert isinstance(traces, list)
+    assert [t["name"] for t in traces] == ["label0", "label0 threshold"]
+    assert traces[0]["y"][0] > 0.9 > traces[0]["y"][1]
+    assert traces[1]["y"] == [0.9, 0.9]
+    scores = [d["metrics"] for d in drift]
+    assert [[m["label"], m["metric"], m["comparison"], m["breached"]] for (m,) in scores] == [
+        ["label0", "feature_attribution_drift", "LessThanThreshold", False],
+        ["label0", "feature_attribution_drift", "LessThanThreshold", True],
+    ]
+    # The latest execution's attributions beside the baseline's, feature by feature.
+    bars = _figure(html, "attributions-plot")["data"]
+    assert isinstance(bars, list)
+    assert [(t["type"], t["name"], t["x"]) for t in bars] == [
+        ("bar", "baseline", ["a", "b", "c"]),
+        ("bar", "current", ["a", "b", "c"]),
+    ]
+    baseline, current = bars[0]["y"], bars[1]["y"]
+    assert baseline[0] > baseline[1] > baseline[2]  # a matters most to the model
+    assert current[2] > current[0]  # the shifted traffic: c explains most, a almost nothing
+    assert "Feature attribution drift 0." in html  # the violation's own description
