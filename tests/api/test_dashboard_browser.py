@@ -3,7 +3,8 @@ user would: home → monitor → feature → execution with every plot drawn, ru
 as an operator (a real execution that ends Completed, its page showing what the job read), and a viewer
 who sees no action and whose forged POST is refused; signing in with a wrong token, forged cross-site
 POSTs from pages of other origins (refused, nothing changed), signing out; and stopping a long custom
-execution from its page. A screenshot of each page is kept under the test's tmp folder."""
+execution from its page; a model-quality monitor's page and its metric page with their plots drawn. A
+screenshot of each page is kept under the test's tmp folder."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.statuses import is_terminal
 from modelmonitor.service.access import AccessControl
 from tests.api.conftest import Api, loopback_socket
+from tests.api.model_monitors import QUALITY, quality_history
 from tests.browser import launch_chromium
 from tests.monitor_history import SCHEDULE, write_history
 
@@ -27,7 +29,9 @@ if TYPE_CHECKING:
 _DRAWN = """element => ({
   traces: (element.data || []).length,
   points: (element.data || []).reduce((n, trace) => n + (trace.x || []).length, 0),
-  marks: element.querySelectorAll("svg.main-svg .point, svg.main-svg .scatterlayer path.js-line").length,
+  marks: element.querySelectorAll(
+    "svg.main-svg .point, svg.main-svg .scatterlayer path.js-line, svg.main-svg .hm image"
+  ).length,
 })"""
 
 
@@ -143,6 +147,46 @@ def test_home_monitor_feature_execution_and_actions_in_chromium(api: Api, tmp_pa
             browser.close()
     assert errors == []
     for name in ("monitor", "feature", "execution", "run-now", "monitor-viewer"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_model_quality_monitor_and_its_metric_page_in_chromium(api_from_t0: Api, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    api = api_from_t0
+    runs = quality_history(api.tmp, api.service)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = _signed_in(browser, api, "viewer", errors)
+            page.click(f'tr[data-schedule="{QUALITY}"] a')
+            assert page.url == f"{api.url}/monitors/{QUALITY}"
+            assert _drawn(page, "executions-plot")["points"] >= 3
+            # Every metric's line and each constrained one's threshold (the others hidden in the legend).
+            assert _drawn(page, "metrics-plot")["traces"] >= 4
+            assert page.locator("#violations tr").count() == 2  # the header and accuracy's
+            page.screenshot(path=str(shots / "quality-monitor.png"), full_page=True)
+
+            page.click('tr[data-metric="accuracy"] a')
+            assert page.locator("#metric-name").inner_text() == "accuracy"
+            assert _drawn(page, "metric-plot")["points"] == 6  # three executions and their threshold
+            _drawn(page, "confusion-plot")
+            _drawn(page, "roc-plot")
+            _drawn(page, "pr-plot")
+            assert page.locator('#merge [data-count="matched"]').inner_text() == "210"
+            page.screenshot(path=str(shots / "quality-metric.png"), full_page=True)
+
+            page.click("h2 a")  # "Results of execution N"
+            assert page.url == f"{api.url}/executions/{runs[-1].id}"
+            assert page.locator("#records").inner_text() == "210"
+            page.screenshot(path=str(shots / "quality-execution.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    for name in ("quality-monitor", "quality-metric", "quality-execution"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
 
 

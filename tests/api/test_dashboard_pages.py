@@ -204,6 +204,7 @@ def test_a_model_quality_metric_page_shows_its_history_and_the_latest_results(ap
         answer = viewer.get(f"/monitors/{QUALITY}/metrics/accuracy")
         first = viewer.get(f"/monitors/{QUALITY}/metrics/accuracy", params={"execution": runs[0].id})
         unknown = viewer.get(f"/monitors/{QUALITY}/metrics/nope")
+        execution_page = viewer.get(f"/executions/{runs[-1].id}").text
     assert answer.status_code == 200
     html = answer.text
     assert f'At execution <a href="/executions/{runs[-1].id}">' in html
@@ -239,6 +240,12 @@ def test_a_model_quality_metric_page_shows_its_history_and_the_latest_results(ap
     assert '<td class="num drifted">' not in first.text.split("<table>")[0]  # accuracy 1.0: not breached
     assert unknown.status_code == 404
     assert "metric 'nope'" in unknown.json()["detail"]
+    # The execution's page links its metrics (not data-quality features), the breached one marked.
+    link = (
+        f'<a href="/monitors/quality/metrics/accuracy?execution={runs[-1].id}" class="drifted">accuracy</a>'
+    )
+    assert link in execution_page
+    assert "<h2>Features</h2>" not in execution_page
 
 
 def test_a_bias_monitor_page_shows_each_facet_metric_against_the_baseline(api_from_t0: Api) -> None:
@@ -280,7 +287,14 @@ def test_a_bias_monitor_page_shows_each_facet_metric_against_the_baseline(api_fr
     assert "sex=0 DI</td><td>bias_drift_check</td>" in html  # the latest violations, by facet value
     # Its metric page: the history against the baseline's value, no model-quality results.
     assert metric_page.status_code == 200
-    assert "breached farther than" in metric_page.text
+    assert "breached farther from the neutral value 1, outside 0." in metric_page.text
+    lines = _figure(metric_page.text, "metric-plot")["data"]
+    assert isinstance(lines, list)
+    assert [t["name"] for t in lines] == [
+        "sex=0 DI",
+        "threshold (bias_drift_check)",
+        "its mirror across the neutral value",
+    ]
     assert "Ground-truth merge" not in metric_page.text
 
 

@@ -11,13 +11,15 @@ from fastapi.responses import HTMLResponse
 
 from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_layout import page, path_part, seconds, time_text
+from modelmonitor.api.dashboard_model_monitor import metric_link
 from modelmonitor.api.dashboard_monitor import monitor_link
 from modelmonitor.errors import ModelMonitorError
 from modelmonitor.formats.statistics import StatisticsFile
-from modelmonitor.formats.statuses import is_terminal
+from modelmonitor.formats.statuses import MonitoringType, is_terminal
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.access import Caller, Role
 from modelmonitor.service.execution_details import ExecutionDetails, execution_details
+from modelmonitor.service.metrics_history import execution_numbers
 
 __all__ = ["router"]
 
@@ -73,7 +75,29 @@ def _files(details: ExecutionDetails) -> str:
     return f'<ul id="files">{items}</ul>'
 
 
+_BREACHED = ' class="drifted"'
+
+
+def _metrics(service: MonitoringService, details: ExecutionDetails) -> str:
+    """A model monitor's metrics of this execution, each linking to its page."""
+    execution = details.execution
+    try:
+        numbers = execution_numbers(service, execution.id)
+    except ModelMonitorError as exc:
+        return f'<p class="notice refused">{escape(str(exc))}</p>'
+    if numbers is None or not numbers.metrics:
+        return ""
+    links = ", ".join(
+        f'<a href="{metric_link(execution.schedule_name, m.series)}?execution={execution.id}"'
+        f"{_BREACHED if m.breached else ''}>{escape(m.series)}</a>"
+        for m in numbers.metrics
+    )
+    return f'<h2>Metrics</h2><p id="metrics">{links}</p>'
+
+
 def _features(service: MonitoringService, details: ExecutionDetails) -> str:
+    if details.execution.monitoring_type != MonitoringType.DATA_QUALITY:
+        return _metrics(service, details)
     if not any(name == "statistics.json" for name, _ in details.files):
         return ""
     execution = details.execution

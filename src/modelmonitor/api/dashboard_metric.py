@@ -12,7 +12,7 @@ from html import escape
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from modelmonitor.api.auth import service_of, viewer
+from modelmonitor.api.auth import page_viewer, service_of
 from modelmonitor.api.dashboard_layout import figure_block, number, page, time_text
 from modelmonitor.api.dashboard_model_figures import (
     confusion_matrix_figure,
@@ -30,6 +30,7 @@ from modelmonitor.formats.model_quality import (
 )
 from modelmonitor.formats.statuses import MonitoringType
 from modelmonitor.service import MonitoringService
+from modelmonitor.service.access import Caller
 from modelmonitor.service.execution_details import execution_details
 from modelmonitor.service.metrics_history import (
     MAX_POINTS,
@@ -59,7 +60,12 @@ def _constraint(metric: MonitorMetric) -> str:
     if metric.comparison in _BREACHED_WHEN:
         rule = f"breached {_BREACHED_WHEN[metric.comparison]} {number(metric.threshold)}"
     else:
-        rule = f"breached farther than {number(metric.threshold)} from {number(metric.neutral)}"
+        neutral = metric.neutral or 0.0
+        low, high = sorted((metric.threshold, 2 * neutral - metric.threshold))
+        rule = (
+            f"the baseline's value: breached farther from the neutral value {number(neutral)}, "
+            f"outside {number(low)} to {number(high)}"
+        )
     return (
         f'<p id="constraint">Constraint: <strong>{escape(metric.comparison)}</strong> '
         f"{number(metric.threshold)} ({rule}).</p>"
@@ -117,7 +123,7 @@ def _results(service: MonitoringService, execution_id: int) -> str:
 
 
 def render_metric(
-    service: MonitoringService, name: str, metric: str, execution_id: int | None, chosen: str
+    service: MonitoringService, name: str, metric: str, execution_id: int | None, chosen: str, caller: Caller
 ) -> str:
     span = RANGES[chosen]
     start = None if span is None else service.clock.now() - span
@@ -165,15 +171,16 @@ def render_metric(
         + f"{rows}</table>{results}"
     )
     crumbs = [("modelmonitor", "/"), (name, monitor_link(name)), (metric, None)]
-    return page(f"{metric} · {name} · modelmonitor", body, crumbs=crumbs, plots=True)
+    return page(f"{metric} · {name} · modelmonitor", body, crumbs=crumbs, plots=True, caller=caller)
 
 
-@router.get("/monitors/{name}/metrics/{metric}", response_class=HTMLResponse, dependencies=[Depends(viewer)])
+@router.get("/monitors/{name}/metrics/{metric}", response_class=HTMLResponse)
 def metric_page(
     request: Request,
     name: str,
     metric: str,
     execution: int | None = Query(default=None, ge=1, le=2**62),
     range_: RangeName = Query(default="30d", alias="range"),
+    caller: Caller = Depends(page_viewer),
 ) -> str:
-    return render_metric(service_of(request), name, metric, execution, range_)
+    return render_metric(service_of(request), name, metric, execution, range_, caller)

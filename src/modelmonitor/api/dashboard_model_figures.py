@@ -1,9 +1,9 @@
 """The dashboard's figures of the model monitors (model quality, bias drift, attribution drift), as Plotly
 JSON:
 
-- `metrics_figure`: every metric's value per execution with the threshold it is held to (model quality:
-  the constrained metrics shown, the others a click away in the legend; bias: both sides of the neutral
-  value; attribution: the NDCG of each model output);
+- `metrics_figure`: every metric's value per execution with the threshold it is held to (the constrained
+  metrics shown, or only the breached ones when there are many, the others a click away in the legend;
+  bias: both sides of the neutral value; attribution: the NDCG of each model output);
 - `metric_figure`: one metric's value +/- its standard deviation per execution against its threshold;
 - `confusion_matrix_figure`, `roc_figure`, `precision_recall_figure`: one execution's classification
   results (model quality's ``statistics.json``);
@@ -39,6 +39,8 @@ __all__ = [
 # Plotly's default colour cycle, so a metric's threshold line takes its metric's colour.
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 BASELINE_COLOR = "#9aa3b5"
+# More constrained series than this on one figure: only those breached in the range are shown at first.
+_MANY = 8
 
 
 def _series(drifts: Sequence[ExecutionDrift]) -> dict[str, list[tuple[str, MonitorMetric]]]:
@@ -62,11 +64,15 @@ def metrics_figure(drifts: Sequence[ExecutionDrift], title: str) -> Figure | Non
     series = _series(drifts)
     if not series:
         return None
+    constrained = {name for name, points in series.items() if any(m.threshold is not None for _, m in points)}
+    if len(constrained) > _MANY:
+        # Too many lines to read (a bias monitor has ~20 per facet value): the breached ones are shown.
+        breached = {name for name in constrained if any(m.breached for _, m in series[name])}
+        constrained = breached or constrained
     traces: list[dict[str, Any]] = []
     for index, (name, points) in enumerate(series.items()):
         color = _COLORS[index % len(_COLORS)]
-        constrained = any(m.threshold is not None for _, m in points)
-        visible: bool | str = True if constrained else "legendonly"
+        visible: bool | str = True if name in constrained else "legendonly"
         traces.append(
             {
                 "type": "scatter",
@@ -135,25 +141,26 @@ def metric_figure(history: Sequence[tuple[ExecutionDrift, MonitorMetric]], name:
             "marker": {"size": 8, "color": [DRIFTED_COLOR if m.breached else LINE_COLOR for _, m in history]},
         }
     ]
-    with_threshold = [
-        (moment, m) for moment, (_, m) in zip(moments, history, strict=True) if m.threshold is not None
-    ]
-    if with_threshold:
-        operator = with_threshold[-1][1].comparison
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"threshold ({operator})",
-                "x": [moment for moment, _ in with_threshold],
-                "y": [m.threshold for _, m in with_threshold],
-                "line": {"color": DRIFTED_COLOR, "dash": "dash", "width": 1.5, "shape": "hv"},
-            }
-        )
+    bounded = [(moment, m, _bounds(m)) for moment, (_, m) in zip(moments, history, strict=True)]
+    operator = next((m.comparison for _, m, b in reversed(bounded) if b), None)
+    for side, label in enumerate((f"threshold ({operator})", "its mirror across the neutral value")):
+        line = [(moment, b[side]) for moment, _, b in bounded if len(b) > side]
+        if line:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": label,
+                    "x": [moment for moment, _ in line],
+                    "y": [value for _, value in line],
+                    "line": {"color": DRIFTED_COLOR, "dash": "dash", "width": 1.5, "shape": "hv"},
+                }
+            )
+    deviation = "± standard deviation; " if any(m.standard_deviation for _, m in history) else ""
     return {
         "data": traces,
         "layout": figure_layout(
-            f"{name} over time (± standard deviation; red: breached)", yaxis={"title": {"text": name}}
+            f"{name} over time ({deviation}red: breached)", yaxis={"title": {"text": name}}
         ),
     }
 
@@ -173,7 +180,7 @@ def confusion_matrix_figure(matrix: ConfusionMatrix) -> Figure | None:
                 "z": counts,
                 "text": [[str(c) for c in row] for row in counts],
                 "texttemplate": "%{text}",
-                "colorscale": "Blues",
+                "colorscale": [[0.0, "#eef3fb"], [1.0, "#1f5fa8"]],
                 "hovertemplate": "actual %{y}, predicted %{x}: %{z}<extra></extra>",
             }
         ],
@@ -210,6 +217,7 @@ def roc_figure(curve: ReceiverOperatingCharacteristicCurve, auc: float | None) -
         ],
         "layout": figure_layout(
             "ROC curve",
+            legend={"x": 0.98, "xanchor": "right", "y": 0.02, "yanchor": "bottom"},
             xaxis={"title": {"text": "false positive rate"}, "range": [0, 1]},
             yaxis={"title": {"text": "true positive rate"}, "range": [0, 1.02]},
         ),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from modelmonitor.errors import ModelMonitorError
+from modelmonitor.formats.clarify import ANALYSIS_FILE
 from modelmonitor.formats.exit_message import ExitMessage, MergeCounts
 from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.formats.layout import join_uri
@@ -26,7 +27,8 @@ from modelmonitor.storage.objects import store_for
 
 __all__ = ["RESULT_FILES", "ExecutionDetails", "execution_details"]
 
-RESULT_FILES = (STATISTICS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE)
+# analysis.json: the Clarify monitors' (bias, attribution) statistics.
+RESULT_FILES = (STATISTICS_FILE, ANALYSIS_FILE, CONSTRAINTS_FILE, VIOLATIONS_FILE)
 
 
 @dataclass(frozen=True)

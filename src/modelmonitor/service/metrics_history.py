@@ -39,6 +39,7 @@ __all__ = [
     "TimeRange",
     "drift_over_time",
     "duration_seconds",
+    "execution_numbers",
     "executions_over_time",
     "feature_history",
     "metric_history",
@@ -134,6 +135,24 @@ def drift_over_time(
     window = window or TimeRange()
     described = service.describe_schedule(schedule)
     finished = [e for e in _executions(service, schedule, window) if is_terminal(e.status)]
+    return _numbers(service, JobDefinition.from_dict(described.definition), finished)
+
+
+def execution_numbers(service: MonitoringService, execution_id: int) -> ExecutionDrift | None:
+    """The numbers of one execution (as ``drift_over_time`` has them); None while it runs.
+
+    NotFoundError for an unknown execution or one whose schedule was deleted.
+    """
+    execution = service.describe_execution(execution_id)
+    if not is_terminal(execution.status):
+        return None
+    definition = service.schedule_definition(execution.schedule_name)
+    return _numbers(service, definition, [execution])[0]
+
+
+def _numbers(
+    service: MonitoringService, definition: JobDefinition, finished: list[Execution]
+) -> list[ExecutionDrift]:
     stored = service.catalog.execution_metrics([e.id for e in finished])
     baseline: Baseline | None = None
     result: list[ExecutionDrift] = []
@@ -141,7 +160,7 @@ def drift_over_time(
         known = parse(execution, stored.get(execution.id))
         if known is None:
             if baseline is None:
-                baseline = baseline_of(JobDefinition.from_dict(described.definition))
+                baseline = baseline_of(definition)
             known = measure(execution, baseline)
             if baseline.error is None:
                 # Not stored when the baseline is unreadable: once fixed, these are measured again.
