@@ -277,6 +277,9 @@ def test_a_bias_monitor_page_shows_each_facet_metric_against_the_baseline(api_fr
     assert latest["DI"]["facet_value"] == "0"
     assert latest["DI"]["neutral"] == 1.0
     assert latest["DPPL"]["neutral"] == 0.0
+    # Clarify's -Infinity (no predicted approval of sex 0 left): JSON holds no such number; still judged.
+    assert latest["DCA"]["value"] is None
+    assert latest["DCA"]["breached"] is True
     breached = {m["metric"] for m in drift[-1]["metrics"] if m["breached"]}
     violations = json.loads(Path(runs[-1].output_uri or "", "constraint_violations.json").read_text())
     assert breached == {v["metric_name"] for v in violations["violations"]}

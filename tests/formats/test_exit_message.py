@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from modelmonitor.errors import FormatError
-from modelmonitor.formats.exit_message import ExitMessage
+from modelmonitor.formats.exit_message import ExitMessage, MergeCounts
 from modelmonitor.formats.statuses import ExecutionStatus
 
 
@@ -44,6 +44,20 @@ def test_what_the_job_read_round_trips_as_data(tmp_path: Path) -> None:
     assert (older.violation_count, older.records, older.bad_records, older.window) == (2, None, None, None)
 
 
+def test_the_merge_counts_round_trip_as_data(tmp_path: Path) -> None:
+    path = tmp_path / "message"
+    counts = MergeCounts(
+        captured=300, labels=290, matched=280, unmatched_predictions=20, orphan_labels=10, duplicate_labels=2
+    )
+    ExitMessage.completed(1, records=280, merge=counts).write(path)
+    assert path.read_text().splitlines()[1] == (
+        '{"violation_count": 1, "records": 280, "merge": {"captured": 300, "labels": 290, "matched": 280, '
+        '"unmatched_predictions": 20, "orphan_labels": 10, "duplicate_labels": 2}}'
+    )
+    assert ExitMessage.read(path).merge == counts
+    assert ExitMessage.parse('Completed: ok\n{"violation_count": 0}').merge is None
+
+
 def test_the_count_is_not_read_from_the_sentence() -> None:
     # A SageMaker container writes the sentence only: the count is unknown, not guessed from the words.
     text = "CompletedWithViolations: Job completed successfully with 5 violations.\n"
@@ -72,6 +86,10 @@ def test_failed_keeps_the_reason() -> None:
         ('Completed: ok\n{"violation_count": 0, "records": "12"}', "records: got '12', expected an integer"),
         ('Completed: ok\n{"violation_count": 0, "bad_records": -3}', "bad_records: got -3"),
         ('Completed: ok\n{"violation_count": 0, "window": ["2026-11-21"]}', "window: got"),
+        (
+            'Completed: ok\n{"violation_count": 0, "merge": {"matched": 3}}',
+            "merge: got .* counts >= 0: captured",
+        ),
     ],
     ids=[
         "empty",
@@ -84,6 +102,7 @@ def test_failed_keeps_the_reason() -> None:
         "records-text",
         "bad-records-negative",
         "window-one-end",
+        "merge-incomplete",
     ],
 )
 def test_unreadable_messages_are_errors(text: str, match: str) -> None:
