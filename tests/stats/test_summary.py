@@ -128,10 +128,11 @@ def test_merge_is_commutative(values: list[float], cut: int) -> None:
     left = NumericSummary.of(np.array(values[:cut]))
     right = NumericSummary.of(np.array(values[cut:]))
     one, two = left.merge(right), right.merge(left)
-    assert one.count == two.count
-    assert one.total == two.total
+    assert (one.count, one.sum_units, one.square_units) == (two.count, two.sum_units, two.square_units)
     assert one.minimum == two.minimum
-    assert math.isclose(one.m2, two.m2, rel_tol=1e-9, abs_tol=1e-9)
+    # Up to 8,192 values the sum and standard deviation are Spark's per-row ones, which follow row order.
+    assert math.isclose(one.total, two.total, rel_tol=1e-12, abs_tol=1e-9)
+    assert math.isclose(one.std_dev, two.std_dev, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def test_fast_numeric_parse_agrees_with_deequs_expressions() -> None:

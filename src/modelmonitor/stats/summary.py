@@ -2,8 +2,8 @@
 
 ``summarize_batch`` turns one Arrow record batch into a ``TableSummary``; ``TableSummary.merge`` combines
 two of them. Any split of a data set into batches, summarised and merged in any grouping, gives the
-same counts, min and max exactly, and the same sums, means and standard deviations up to float
-rounding (KLL sketches agree within their error bound). This is the function a distributed engine calls
+same counts, min, max, sums, means and standard deviations exactly (the sums are kept exact) and KLL
+sketches that agree within their error bound. This is the function a distributed engine calls
 on each partition (Spark ``mapInArrow``), and the local engine on each DuckDB batch.
 
 Input columns come in two kinds:
@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modelmonitor.stats.exact_sum import SQUARE_EXPONENT, SUM_EXPONENT, exact_sums, to_float
 from modelmonitor.stats.kll import KLLSketch
 from modelmonitor.stats.types import BOOLEAN_PATTERN, FRACTIONAL_PATTERN, INTEGRAL_PATTERN, TypeCounts
 
@@ -53,7 +54,7 @@ MIN_TRACKED_VALUES = 1_000  # SageMaker's categorical distribution shows at most
 _CARDINALITY_SAMPLE = 8192
 # Batches at least this long are summarised one column per thread (Arrow and numpy release the GIL).
 PARALLEL_MIN_ROWS = 65_536
-# Up to this many values per batch, moments follow Spark's per-row (Welford) updates bit for bit.
+# Up to this many values per column, the standard deviation follows Spark's per-row (Welford) updates.
 SEQUENTIAL_MOMENTS_MAX = 8192
 
 # After the optional sign, Deequ allows one space ("- 5"); a double parser does not.
@@ -64,22 +65,24 @@ _UNPARSEABLE = r"^[+-]?\.?$"
 
 @dataclass(frozen=True)
 class NumericSummary:
-    """Moments, extremes and a KLL sketch of the values that parse as numbers.
+    """Exact sums, extremes and a KLL sketch of the values that parse as numbers.
 
-    ``total`` is the left-to-right double sum (as Spark and Deequ add within a partition);
-    ``m2`` is the sum of squared deviations from ``center`` (merged with Chan's formula), giving the
-    population standard deviation ``sqrt(m2 / count)`` like Deequ's ``StandardDeviation``.
-
-    Both are kept divided by ``scale``, a power of two near the largest magnitude, so that squaring
-    neither overflows (values near 1e300) nor underflows (near 1e-300). Scaling by a power of two is
-    exact, so wherever the unscaled arithmetic would not overflow the results are the same bits.
+    ``sum_units`` and ``square_units`` are Σx and Σx² exactly, as integers (``stats.exact_sum``), so
+    merging adds integers and the sum, mean and standard deviation do not depend on how the data was
+    cut into batches and partitions or in which order the states were merged: the local engine and
+    Spark write the same bits. While a column has at most ``SEQUENTIAL_MOMENTS_MAX`` values, ``head``
+    keeps them in input order and the sum and standard deviation are Spark's within one partition —
+    the left-to-right double sum and the per-row (Welford) update — bit for bit what SageMaker writes
+    for such data (its conformance files are). Beyond that, ``total`` is Σx correctly rounded and m2 is
+    ``Σx² - (Σx)² / count`` rounded once from the exact sums. ``mean`` is ``total / count`` (Deequ's
+    ``Mean``) and the standard deviation the population one, ``sqrt(m2 / count)`` (Deequ's
+    ``StandardDeviation``).
     """
 
     count: int = 0
-    total: float = 0.0
-    scaled_center: float = 0.0
-    scaled_m2: float = 0.0
-    scale: float = 1.0
+    sum_units: int = 0
+    square_units: int = 0
+    head: bytes | None = b""
     minimum: float = float("inf")
     maximum: float = float("-inf")
     sketch: KLLSketch = field(default_factory=lambda: KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR))
@@ -94,26 +97,14 @@ class NumericSummary:
         if values.size == 0:
             return cls()
         values = np.ascontiguousarray(values, dtype=np.float64)
-        total = float(np.cumsum(values)[-1])  # sequential sum, not numpy's pairwise one
-        scale = _power_of_two_scale(float(np.max(np.abs(values))))
-        scaled = values / scale
-        if values.size <= SEQUENTIAL_MOMENTS_MAX:
-            center, m2 = _welford(scaled)
-        else:
-            center = float(np.cumsum(scaled)[-1]) / values.size
-            squares = scaled - center
-            squares *= squares
-            # Added in order like the total: np.dot's BLAS sum changes its last bits with its thread
-            # count (and spins those threads, at a cost of about a third of a capture job's CPU).
-            m2 = float(np.cumsum(squares)[-1])
+        sum_units, square_units = exact_sums(values)
         sketch = KLLSketch.empty(SKETCH_SIZE, SHRINKING_FACTOR)
         sketch.update(values)
         return cls(
             count=int(values.size),
-            total=total,
-            scaled_center=center,
-            scaled_m2=m2,
-            scale=scale,
+            sum_units=sum_units,
+            square_units=square_units,
+            head=values.tobytes() if values.size <= SEQUENTIAL_MOMENTS_MAX else None,
             minimum=float(values.min()),
             maximum=float(values.max()),
             sketch=sketch,
@@ -125,41 +116,57 @@ class NumericSummary:
         if self.count == 0:
             return other
         count = self.count + other.count
-        scale = max(self.scale, other.scale)
-        # Into the larger scale: multiplying by a power of two (at most 1) is exact or harmlessly underflows.
-        left, right = self.scale / scale, other.scale / scale
-        left_center, right_center = self.scaled_center * left, other.scaled_center * right
-        delta = right_center - left_center
+        head = None
+        if self.head is not None and other.head is not None and count <= SEQUENTIAL_MOMENTS_MAX:
+            head = self.head + other.head
         return NumericSummary(
             count=count,
-            total=self.total + other.total,
-            scaled_center=left_center + delta * other.count / count,
-            scaled_m2=self.scaled_m2 * left * left
-            + other.scaled_m2 * right * right
-            + delta * delta * self.count * other.count / count,
-            scale=scale,
+            sum_units=self.sum_units + other.sum_units,
+            square_units=self.square_units + other.square_units,
+            head=head,
             minimum=min(self.minimum, other.minimum),
             maximum=max(self.maximum, other.maximum),
             sketch=self.sketch.merge(other.sketch),
         )
 
     @property
+    def total(self) -> float:
+        if self.head is not None:
+            # Spark's sum within a partition, left to right: SageMaker's bits for such data.
+            return float(np.cumsum(np.frombuffer(self.head, dtype=np.float64))[-1])
+        return to_float(self.sum_units, SUM_EXPONENT)
+
+    @property
     def mean(self) -> float:
         return self.total / self.count if self.count else float("nan")
-
-    @property
-    def center(self) -> float:
-        return self.scaled_center * self.scale
-
-    @property
-    def m2(self) -> float:
-        return self.scaled_m2 * self.scale * self.scale
 
     @property
     def std_dev(self) -> float:
         if not self.count:
             return float("nan")
-        return float(np.sqrt(max(self.scaled_m2, 0.0) / self.count)) * self.scale
+        if self.head is not None:
+            values = np.frombuffer(self.head, dtype=np.float64)
+            # Scaled by a power of two (exact) so that squaring neither overflows nor underflows.
+            scale = _power_of_two_scale(float(np.max(np.abs(values))))
+            _, m2 = _welford(values / scale)
+            return float(np.sqrt(max(m2, 0.0) / self.count)) * scale
+        return _exact_std_dev(self.count, self.sum_units, self.square_units)
+
+
+def _exact_std_dev(count: int, sum_units: int, square_units: int) -> float:
+    """sqrt((Σx² - (Σx)²/n) / n) from the exact sums, with one rounding before the square root.
+
+    n² var = n Σx² - (Σx)², an exact integer count of 2**-2148; the quotient is taken near 1 (shifted
+    by an even power of two) so that neither it nor its square root overflows or underflows.
+    """
+    numerator = count * square_units - sum_units * sum_units
+    if numerator <= 0:
+        return 0.0
+    denominator = (count * count) << -SQUARE_EXPONENT
+    shift = numerator.bit_length() - denominator.bit_length()
+    shift -= shift % 2
+    ratio = numerator / (denominator << shift) if shift >= 0 else (numerator << -shift) / denominator
+    return math.ldexp(math.sqrt(ratio), shift // 2)
 
 
 def _power_of_two_scale(largest_magnitude: float) -> float:
