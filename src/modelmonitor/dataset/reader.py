@@ -30,7 +30,7 @@ from modelmonitor.dataset.preprocess import Preprocessor
 from modelmonitor.dataset.report import BadRecord, ReadReport, ReadWarning
 from modelmonitor.dataset.rows import TARGET_BATCH_BYTES, RowBuffer
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource
-from modelmonitor.dataset.tables import parquet_rows, read_table_file
+from modelmonitor.dataset.tables import parquet_layout, read_table_file
 from modelmonitor.errors import DatasetError, NotFoundError
 from modelmonitor.storage.objects import ObjectEntry, is_remote, store_for
 
@@ -42,10 +42,12 @@ _HIDDEN = ("_", ".")
 
 @dataclass(frozen=True)
 class Partition:
-    """One file to read, in the format its bytes are in."""
+    """One file to read, in the format its bytes are in; or, for a split Parquet file, a run of its row
+    groups (``row_groups``, consecutive indices; None: the whole file)."""
 
     uri: str
     format: DatasetFormat
+    row_groups: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,17 @@ class DatasetReader:
     # Capture blocks are read into the same buffers file after file (dataset.captured.BlockBuffers).
     _capture_buffers: BlockBuffers = field(default_factory=capture_buffers, init=False, repr=False)
 
-    def plan(self) -> ReadPlan:
+    def plan(self, split_bytes: int | None = None) -> ReadPlan:
+        """The partitions to read, in input order.
+
+        With ``split_bytes``, a Parquet file larger than that is cut into runs of whole row groups of
+        about ``split_bytes`` compressed bytes each, so a distributed engine reads one big file with
+        several tasks (a file of one row group stays whole). Merged in order, the runs' states are the
+        whole file's; its read report counts it once.
+        """
         source = self.source
         if source.format is DatasetFormat.CAPTURE_JSONL and source.endpoint is None:
-            return self._plan_tables()
+            return self._plan_tables(split_bytes)
         if source.format is DatasetFormat.CAPTURE_JSONL:
             assert source.window is not None
             assert source.endpoint is not None
@@ -87,9 +96,9 @@ class DatasetReader:
                 for uri in transform_input_files(store_for(destination), destination, source.window)
             ]
             return ReadPlan(tuple(Partition(uri, source.manifest_data_format) for uri in files))
-        return self._plan_tables()
+        return self._plan_tables(split_bytes)
 
-    def _plan_tables(self) -> ReadPlan:
+    def _plan_tables(self, split_bytes: int | None) -> ReadPlan:
         entries = [entry for uri in self.source.uris for entry in _files(uri)]
         warnings = tuple(
             ReadWarning("empty_file", f"{entry.uri}: file is empty; skipped")
@@ -100,10 +109,19 @@ class DatasetReader:
         if not readable:
             shown = ", ".join(entry.uri for entry in entries) or ", ".join(self.source.uris)
             raise DatasetError(f"{shown}: no data to read (the data set is empty)")
-        total = None
-        if self.source.format is DatasetFormat.PARQUET:
-            total = sum(parquet_rows(uri) for uri in readable)
-        return ReadPlan(tuple(Partition(uri, self.source.format) for uri in readable), warnings, total)
+        if self.source.format is not DatasetFormat.PARQUET:
+            return ReadPlan(tuple(Partition(uri, self.source.format) for uri in readable), warnings)
+        partitions: list[Partition] = []
+        total = 0
+        for uri in readable:
+            rows, group_bytes = parquet_layout(uri)
+            total += rows
+            runs = _row_group_runs(group_bytes, split_bytes) if self.source.preprocessor is None else []
+            if len(runs) > 1:
+                partitions += [Partition(uri, DatasetFormat.PARQUET, run) for run in runs]
+            else:
+                partitions.append(Partition(uri, DatasetFormat.PARQUET))
+        return ReadPlan(tuple(partitions), warnings, total)
 
     @property
     def preprocessor(self) -> Preprocessor | None:
@@ -131,7 +149,24 @@ class DatasetReader:
                 report,
                 threads=self.threads,
                 batch_bytes=self.batch_bytes,
+                row_groups=partition.row_groups,
             )
+
+
+def _row_group_runs(group_bytes: tuple[int, ...], split_bytes: int | None) -> list[tuple[int, ...]]:
+    """Consecutive row groups in runs of at least ``split_bytes`` (the last run may be smaller)."""
+    if split_bytes is None:
+        return []
+    runs: list[tuple[int, ...]] = []
+    start, size = 0, 0
+    for index, group in enumerate(group_bytes):
+        size += group
+        if size >= split_bytes:
+            runs.append(tuple(range(start, index + 1)))
+            start, size = index + 1, 0
+    if start < len(group_bytes):
+        runs.append(tuple(range(start, len(group_bytes))))
+    return runs
 
 
 def _files(uri: str) -> list[ObjectEntry]:

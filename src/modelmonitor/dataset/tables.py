@@ -30,7 +30,7 @@ from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.errors import DatasetError
 from modelmonitor.storage.objects import is_remote, store_for
 
-__all__ = ["DUCKDB_MEMORY_LIMIT", "connect", "parquet_rows", "parse_json_line", "read_table_file"]
+__all__ = ["DUCKDB_MEMORY_LIMIT", "connect", "parquet_layout", "parse_json_line", "read_table_file"]
 
 # A streaming scan needs little of DuckDB's buffer pool, and without a cap its cache grows with the
 # input (default: 80 % of RAM).
@@ -66,15 +66,21 @@ def read_table_file(
     *,
     threads: int | None = None,
     batch_bytes: int = TARGET_BATCH_BYTES,
+    row_groups: tuple[int, ...] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The rows of one file, in order, in batches of about ``batch_bytes``; bad rows go to ``report``."""
-    report.files += 1
+    """The rows of one file, in order, in batches of about ``batch_bytes``; bad rows go to ``report``.
+
+    ``row_groups`` (Parquet only) reads those row groups of the file; the file is counted in
+    ``report`` by the run that starts at its first row group.
+    """
+    if row_groups is None or row_groups[0] == 0:
+        report.files += 1
     if format is DatasetFormat.CSV:
         yield from _csv(uri, header, report, threads, batch_bytes)
     elif format is DatasetFormat.JSON_LINES:
         yield from _json_lines(uri, report, threads, batch_bytes)
     elif format is DatasetFormat.PARQUET:
-        yield from _parquet(uri, report, batch_bytes)
+        yield from _parquet(uri, report, batch_bytes, row_groups)
     else:
         raise DatasetError(f"{uri}: {format.value} is not a table format; expected csv, json or parquet")
 
@@ -246,7 +252,9 @@ def _parquet_file(uri: str) -> Iterator[pq.ParquetFile]:
         raise DatasetError(f"{uri}: not a readable Parquet file: {exc}") from exc
 
 
-def _parquet(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.RecordBatch]:
+def _parquet(
+    uri: str, report: ReadReport, batch_bytes: int, row_groups: tuple[int, ...] | None
+) -> Iterator[pa.RecordBatch]:
     with _parquet_file(uri) as parquet:
         metadata = parquet.metadata
         decoded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
@@ -256,7 +264,8 @@ def _parquet(uri: str, report: ReadReport, batch_bytes: int) -> Iterator[pa.Reco
         rows = max(1, min(MAX_BATCH_ROWS, 2 * batch_bytes // row_bytes))
         schema = parquet.schema_arrow
         typed = _plain_types(schema)
-        for batch in parquet.iter_batches(batch_size=rows, use_threads=False):
+        groups = None if row_groups is None else list(row_groups)
+        for batch in parquet.iter_batches(batch_size=rows, row_groups=groups, use_threads=False):
             report.records += batch.num_rows
             yield batch if typed is schema else batch.cast(typed)
 
@@ -287,7 +296,12 @@ def _plain_types(schema: pa.Schema) -> pa.Schema:
     return schema if typed.equals(schema) else typed
 
 
-def parquet_rows(uri: str) -> int:
-    """The row count in a Parquet file's footer."""
+def parquet_layout(uri: str) -> tuple[int, tuple[int, ...]]:
+    """The row count in a Parquet file's footer and each row group's compressed size in bytes."""
     with _parquet_file(uri) as parquet:
-        return int(parquet.metadata.num_rows)
+        metadata = parquet.metadata
+        groups = tuple(
+            sum(group.column(c).total_compressed_size for c in range(group.num_columns))
+            for group in (metadata.row_group(i) for i in range(metadata.num_row_groups))
+        )
+        return int(metadata.num_rows), groups

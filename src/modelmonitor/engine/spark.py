@@ -1,12 +1,13 @@
 """The Spark engine: each partition of the plan is a Spark task; only states and reports go to the driver.
 
 The driver plans the read (``DatasetReader.plan``: the same files, in the same order, as the local
-engine), then runs ``spark.range(n, numPartitions=n).mapInArrow(task)``: the task of partition ``i``
-reads file ``i`` with the same ``DatasetReader.read``, folds the same ``summarize``/``merge`` over its
-batches in input order, and yields one Arrow row ``(index, pickled (state, ReadReport))``. The driver
-folds those states in partition order, so the result does not depend on which task finished first.
-Rows never leave the executors. ``mapInArrow`` (rather than RDD ``mapPartitions``) because it also runs
-on Spark Connect sessions, which have no RDDs.
+engine, a Parquet file above ``split_bytes`` cut into runs of its row groups so that one big file
+still keeps every executor busy), then runs ``spark.range(n, numPartitions=n).mapInArrow(task)``: the
+task of partition ``i`` reads partition ``i`` (a file or a run) with the same ``DatasetReader.read``,
+folds the same ``summarize``/``merge`` over its batches in input order, and yields one Arrow row
+``(index, pickled (state, ReadReport))``. The driver folds those states in partition order, so the
+result does not depend on which task finished first. Rows never leave the executors. ``mapInArrow``
+(rather than RDD ``mapPartitions``) because it also runs on Spark Connect sessions, which have no RDDs.
 
 The session is the active one when there is one (a notebook, a spark-submit driver that made one), else
 one built here with ``master`` (default ``local[*]``) and ``conf``; under spark-submit without a
@@ -38,7 +39,7 @@ from modelmonitor.engine.spark_merge import spark_merge_ground_truth
 from modelmonitor.engine.spark_tasks import run_each
 from modelmonitor.errors import ConfigurationError
 
-__all__ = ["DEFAULT_MASTER", "MISSING_SPARK", "SparkEngine", "spark_session"]
+__all__ = ["DEFAULT_MASTER", "MISSING_SPARK", "SPLIT_BYTES", "SparkEngine", "spark_session"]
 
 State = TypeVar("State")
 Item = TypeVar("Item")
@@ -46,6 +47,9 @@ Result = TypeVar("Result")
 DEFAULT_MASTER = "local[*]"
 MISSING_SPARK = "--engine spark needs pyspark and Java 17: pip install 'modelmonitor[spark]'"
 _SCHEMA = "index long, state binary"
+# A Parquet file above this is read by several tasks, runs of its row groups (Spark's own default for
+# spark.sql.files.maxPartitionBytes).
+SPLIT_BYTES = 128 * 2**20
 # Set by spark-submit for the Python driver it starts: the JVM (with the submitted settings) is up.
 _SUBMITTED = "PYSPARK_GATEWAY_PORT"
 _log = logging.getLogger(__name__)
@@ -117,11 +121,13 @@ class _PartitionTask(Generic[State]):
 
 @dataclass(frozen=True)
 class SparkEngine:
-    """``master``/``conf`` apply when no Spark session is active; ``batch_bytes`` as in ``LocalEngine``."""
+    """``master``/``conf`` apply when no Spark session is active; ``batch_bytes`` as in ``LocalEngine``;
+    Parquet files above ``split_bytes`` are split into runs of row groups, one task each."""
 
     master: str | None = None
     conf: Mapping[str, str] = field(default_factory=dict)
     batch_bytes: int = TARGET_BATCH_BYTES
+    split_bytes: int = SPLIT_BYTES
 
     def aggregate(
         self,
@@ -133,7 +139,7 @@ class SparkEngine:
         progress: Progress | None = None,
     ) -> tuple[State, ReadReport]:
         spark = spark_session(self.master, self.conf)
-        plan = DatasetReader(source, batch_bytes=self.batch_bytes).plan()
+        plan = DatasetReader(source, batch_bytes=self.batch_bytes).plan(self.split_bytes)
         report = ReadReport(warnings=list(plan.warnings))
         if progress is not None and progress.on_start is not None:
             progress.on_start(plan.total_rows)
