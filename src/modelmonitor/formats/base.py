@@ -54,11 +54,16 @@ def _restore_explicit_nulls(model: BaseModel, data: dict[str, Any]) -> dict[str,
     return data
 
 
+_SCALARS = frozenset({float, int, str, bool, type(None)})
+
+
 def _restore_nested(value: Any, dumped: Any) -> None:
     # Models anywhere inside lists and dicts (e.g. Clarify's facet name -> list of facet values).
     if isinstance(value, BaseModel) and isinstance(dumped, dict):
         _restore_explicit_nulls(value, dumped)
     elif isinstance(value, list) and isinstance(dumped, list):
+        if set(map(type, value)).issubset(_SCALARS):
+            return  # nothing to restore in numbers (a statistics.json holds ~160k, its KLL sketches)
         for item, dumped_item in zip(value, dumped, strict=False):
             _restore_nested(item, dumped_item)
     elif isinstance(value, dict) and isinstance(dumped, dict):

@@ -65,8 +65,9 @@ def _plain_doubles(values: list[Any]) -> bool:
     magnitudes = list(map(abs, values))
     if max(magnitudes) >= 1e7:
         return False
-    smallest = min(magnitudes)
-    return smallest >= 1e-3 or min((m for m in magnitudes if m), default=1.0) >= 1e-3
+    if min(magnitudes) >= 1e-3:
+        return True
+    return min(set(magnitudes).difference((0.0,)), default=1.0) >= 1e-3  # zeros print as 0.0 either way
 
 
 def _scalar(value: Any) -> str:
