@@ -7,9 +7,11 @@ each) in SageMaker's capture layout and N ground-truth records in its ground-tru
 predictions never get a label, 5 % of the labels belong to no prediction, 2 % of the ids are labelled
 twice. Then, each in its own process measured by benchmarks/measure.py:
 
-- ours: ``dataset.merge.merge_ground_truth`` (join, merged records written under merge/), then
-  ``analyzers.model_quality`` over the merged records and ``statistics_of`` (every binary metric with
-  its bootstrap standard deviations);
+- ours: what a model-quality execution on the local engine runs (jobs/pipeline.py):
+  ``dataset.merge.merge_ground_truth`` (join, counts, merged records written under merge/ on a thread
+  while the analysis runs), then ``analyzers.merged_columns`` over the merged records' columns and
+  ``statistics_of`` (every binary metric with its bootstrap standard deviations, the curves), ending
+  when the files are written;
 - the reference: one DuckDB statement that reads the same capture and label files, hash-joins them on
   the same key and writes the joined records (no metrics, no duplicate resolution, no counting).
 
@@ -107,9 +109,10 @@ def _label(event_id: str, label: str) -> bytes:
 
 
 def run_ours(root: Path) -> None:
-    from modelmonitor.analyzers.merged_columns import observations_from_merged_files
+    from modelmonitor.analyzers.merged_columns import observations_from_merged_records
     from modelmonitor.analyzers.model_quality import ModelQualitySettings, statistics_of
     from modelmonitor.dataset.merge import merge_ground_truth
+    from modelmonitor.dataset.report import ReadReport
     from modelmonitor.dataset.window import AnalysisWindow
 
     window = AnalysisWindow(datetime(2026, 11, 26, 10, tzinfo=UTC), datetime(2026, 11, 26, 11, tzinfo=UTC))
@@ -121,10 +124,12 @@ def run_ours(root: Path) -> None:
         str(root / "gt"),
         datetime(2026, 11, 26, 13, tzinfo=UTC),
         str(out / "merge"),
+        write_in_background=True,
     )
     settings = ModelQualitySettings("BinaryClassification")
-    observations, _ = observations_from_merged_files(merged.files, settings)
-    statistics = statistics_of(observations)
+    assert merged.records is not None
+    statistics = statistics_of(observations_from_merged_records(merged.records, settings, ReadReport()))
+    merged.written_files()  # as the pipeline: the outputs are written once the merged files are
     statistics.write(out / "statistics.json")
     print(
         json.dumps(

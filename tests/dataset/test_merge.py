@@ -137,6 +137,48 @@ def test_merge_joins_counts_and_writes_sagemakers_merged_records(tmp_path: Path)
     assert "3 matched of 4 prediction(s) and 6 label(s)" in report.summary()
 
 
+def test_the_matched_records_are_kept_as_columns_and_the_files_may_be_written_meanwhile(
+    tmp_path: Path,
+) -> None:
+    # The analysis reads report.records (no re-reading of the merged files): the same records, in the
+    # same order, named by the capture file and line they came from.
+    capture, gt = _setup(tmp_path)
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    until = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    report = merge_ground_truth(str(capture), "ep", window, str(gt), until, str(tmp_path / "out/merge"),
+                                write_in_background=True)  # fmt: skip
+    files = report.written_files()
+    assert report.files == files
+    assert len(files) == 1
+    merged = [json.loads(line) for line in Path(files[0]).read_text().splitlines()]
+    records = report.records.to_pylist()
+    source = f"{capture}/ep/AllTraffic/2026/11/26/10/00-00-000-a.jsonl"
+    assert [(r["uri"], r["line"]) for r in records] == [(source, 1), (source, 2), (source, 5)]
+    assert [r["groundTruthData"] for r in records] == [m["groundTruthData"] for m in merged]
+    output = merged[0]["captureData"]["endpointOutput"]
+    assert records[0]["captureData"] == {
+        "endpointOutput": {k: output[k] for k in ("data", "encoding", "observedContentType")},
+        "batchTransformOutput": None,
+    }
+    # the same files as a merge that writes before it returns
+    again = merge_ground_truth(str(capture), "ep", window, str(gt), until, str(tmp_path / "again/merge"))
+    assert Path(again.files[0]).read_bytes() == Path(files[0]).read_bytes()
+    assert again.records.equals(report.records)
+
+
+def test_a_merged_file_write_that_fails_in_the_background_fails_when_waited_for(tmp_path: Path) -> None:
+    capture, gt = _setup(tmp_path)
+    ticks = iter([0.0, 5.0, 11.0])  # start, after reading the captures, before writing the first file
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    report = merge_ground_truth(str(capture), "ep", window, str(gt), datetime(2026, 11, 28, tzinfo=UTC),
+                                str(tmp_path / "o"), time_budget_seconds=10, clock=lambda: next(ticks),
+                                write_in_background=True)  # fmt: skip
+    assert report.matched == 3
+    with pytest.raises(JobError, match=r"\(10 s\), while writing the merged records"):
+        report.written_files()
+    assert not (tmp_path / "o").exists()
+
+
 def test_ground_truth_hours_run_from_the_window_start_to_the_execution(tmp_path: Path) -> None:
     _, gt = _setup(tmp_path)
     found = ground_truth_files(ObjectStore(), str(gt), T0, datetime(2026, 11, 26, 12, 5, tzinfo=UTC))

@@ -1,24 +1,28 @@
 """Merged records → model-quality observations, columnar: what a monitoring execution analyses.
 
-A merged file is parsed by pyarrow's JSON reader (only the label and the model output), and the
-common record is taken with Arrow kernels: a CSV label, a CSV output whose attributes are column
-indexes (or absent, for an output of one value), values that are plain numbers or binary labels.
-Every other record (a JSON or BASE64 payload and its JMESPath attribute, a quoted or multi-line CSV
-payload, a value that breaks a rule and needs its message, multiclass labels) goes through the
-per-record rule, ``analyzers.model_quality.observations_from_merged``, and a file pyarrow cannot
-parse is read record by record. The observations are the same either way, in the records' order.
+The merge hands its matched records over as columns (``dataset.merge.MERGED_RECORDS``: the label and
+the model's output section of each, with the file and line it came from); a merged file on disk is
+parsed into the same columns by pyarrow's JSON reader. The common record is taken with Arrow kernels: a
+CSV label, a CSV output whose attributes are column indexes (or absent, for an output of one value),
+values that are plain numbers or binary labels. Every other record (a JSON or BASE64 payload and its
+JMESPath attribute, a quoted or multi-line CSV payload, a value that breaks a rule and needs its
+message, multiclass labels) goes through the per-record rule,
+``analyzers.model_quality.observations_from_merged``, and a file pyarrow cannot parse is read record
+by record. The observations are the same either way, in the records' order, as numpy arrays when the
+kernels took them.
 
-Each file is read by one ``Engine.each`` task (on Spark, on an executor) and only its three columns
-(label, prediction, score) travel back: the metrics (curves, AUC, the bootstrap's draws) need every
-row of the window at once, in order.
+Merged files on disk (the Spark engine's merge) are read by one ``Engine.each`` task each (on Spark,
+on an executor) and only their three columns (label, prediction, score) travel back: the metrics
+(curves, AUC, the bootstrap's draws) need every row of the window at once, in order.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import numpy as np
-import orjson
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
@@ -26,24 +30,20 @@ import pyarrow.json as pajson
 from modelmonitor.analyzers.model_quality import (
     ModelQualitySettings,
     Observations,
+    add_merged_record,
     concatenated,
     observations_from_merged,
 )
-from modelmonitor.dataset.merge import MergedRecord, read_merged
-from modelmonitor.dataset.report import BadRecord, ReadReport
+from modelmonitor.dataset.merge import MERGED_RECORDS, MergedRecord, read_merged
+from modelmonitor.dataset.report import ReadReport
 from modelmonitor.engine.base import Engine
 from modelmonitor.engine.local import LocalEngine
 from modelmonitor.storage.objects import store_for
 
-__all__ = ["merged_file_observations", "observations_from_merged_files"]
+__all__ = ["merged_file_observations", "observations_from_merged_files", "observations_from_merged_records"]
 
-_SECTION = pa.struct([("data", pa.string()), ("encoding", pa.string())])
-_MERGED = pa.schema(
-    [
-        ("groundTruthData", _SECTION),
-        ("captureData", pa.struct([("endpointOutput", _SECTION), ("batchTransformOutput", _SECTION)])),
-    ]
-)
+# a merged file's lines hold these fields of MERGED_RECORDS (the file and line are where they are)
+_MERGED = pa.schema([MERGED_RECORDS.field("groundTruthData"), MERGED_RECORDS.field("captureData")])
 _PARSE = pajson.ParseOptions(explicit_schema=_MERGED, unexpected_field_behavior="ignore")
 _READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -82,17 +82,14 @@ def _column(fields: pa.ListArray, index: int, width: np.ndarray) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.fill_null(pc.list_element(safe, index), ""))
 
 
-def _columnar(
-    table: pa.Table, settings: ModelQualitySettings
-) -> tuple[np.ndarray, list[int | float | str], list[int | float | str], list[float]]:
+Columns = tuple[np.ndarray, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]
+
+
+def _columnar(table: pa.Table, settings: ModelQualitySettings) -> Columns:
     """(rows taken, their actual, predicted and score values) of the rows the kernels can take."""
     rows = table.num_rows
-    none: tuple[np.ndarray, list[int | float | str], list[int | float | str], list[float]] = (
-        np.zeros(rows, dtype=bool),
-        [],
-        [],
-        [],
-    )
+    empty = np.zeros(0, dtype=np.float64)
+    none: Columns = (np.zeros(rows, dtype=bool), empty, empty, empty)
     problem = settings.problem_type
     inference, probability = _index(settings.inference_attribute), _index(settings.probability_attribute)
     if problem == "MulticlassClassification":
@@ -131,7 +128,7 @@ def _columnar(
         actual, actual_ok = _numbers(labels)
         predicted, predicted_ok = _numbers(predicted_text)
         taken = plain & actual_ok & predicted_ok
-        return taken, actual[taken].tolist(), predicted[taken].tolist(), []
+        return taken, actual[taken], predicted[taken], empty
     actual_labels, actual_ok = _binary(labels)
     taken = plain & actual_ok
     scores: np.ndarray | None = None
@@ -146,57 +143,81 @@ def _columnar(
         predicted_labels = (scores >= settings.threshold).astype(np.int64)
     if scores is None:
         scores = predicted_labels.astype(np.float64)
-    return (
-        taken,
-        actual_labels[taken].tolist(),
-        predicted_labels[taken].tolist(),
-        scores[taken].tolist(),
+    return taken, actual_labels[taken], predicted_labels[taken], scores[taken]
+
+
+def _in_order(
+    first: np.ndarray, first_values: npt.NDArray[Any], second: list[int], second_values: list[Any]
+) -> npt.NDArray[Any]:
+    """The values of rows ``first`` and rows ``second`` (each in increasing order), in row order."""
+    if not second:
+        return first_values
+    if not len(first):
+        return np.asarray(second_values)
+    values = np.concatenate([first_values, np.asarray(second_values, dtype=first_values.dtype)])
+    return values[np.argsort(np.concatenate([first, np.asarray(second)]), kind="stable")]
+
+
+def observations_from_merged_records(
+    records: pa.Table, settings: ModelQualitySettings, report: ReadReport
+) -> Observations:
+    """The observations of merged records (``MERGED_RECORDS``), in their order; records that break a
+    rule are bad records named by their ``uri`` and ``line`` (the files they come from are counted)."""
+    uris = records.column("uri").combine_chunks()
+    report.files += (
+        len(pc.unique(uris.indices)) if isinstance(uris, pa.DictionaryArray) else len(pc.unique(uris))
     )
-
-
-def _file_observations(uri: str, settings: ModelQualitySettings, report: ReadReport) -> Observations:
-    content = store_for(uri).read_bytes(uri)  # written by the merge: every line ends with a newline
-    try:
-        table = pajson.read_json(pa.BufferReader(content), read_options=_READ, parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = None
-    if table is None or table.num_rows != content.count(b"\n"):
-        return observations_from_merged(read_merged([uri], report), settings, report)
-    report.files += 1
-    report.records += table.num_rows
-    taken, actual, predicted, scores = _columnar(table, settings)
+    report.records += records.num_rows
+    taken, actual, predicted, scores = _columnar(records, settings)
     report.rows += len(actual)
     if taken.all():
         return Observations(settings, actual, predicted, scores)
-    # the other rows by the per-record rule (which names what is wrong), then all in line order
-    lines = content.split(b"\n")
-    indexes = np.flatnonzero(taken).tolist()
-    for index in np.flatnonzero(~taken).tolist():
-        record = orjson.loads(lines[index])  # pyarrow parsed this line: it is JSON
-        if not isinstance(record, dict):
-            report.bad(
-                BadRecord(uri, index + 1, None, f"expected a JSON object, got {type(record).__name__}")
-            )
-            continue
-        one = observations_from_merged([MergedRecord(uri, index + 1, record)], settings, report)
-        if len(one):
-            indexes.append(index)
-            actual += one.actual
-            predicted += one.predicted
-            scores += one.scores
-    order = np.argsort(np.asarray(indexes), kind="stable").tolist()
+    # the other rows by the per-record rule (which names what is wrong), then all in row order
+    rest = np.flatnonzero(~taken)
+    others = records.take(pa.array(rest))
+    kept: list[int] = []
+    slow = Observations(settings)
+    for index, uri, line, record in zip(
+        rest.tolist(),
+        others.column("uri").to_pylist(),
+        others.column("line").to_pylist(),
+        others.select(["groundTruthData", "captureData"]).to_pylist(),
+        strict=True,
+    ):
+        if add_merged_record(slow, MergedRecord(uri, line, record), report):
+            kept.append(index)
+    rows = np.flatnonzero(taken)
     return Observations(
         settings,
-        [actual[i] for i in order],
-        [predicted[i] for i in order],
-        [scores[i] for i in order] if scores else [],
+        _in_order(rows, actual, kept, list(slow.actual)),
+        _in_order(rows, predicted, kept, list(slow.predicted)),
+        _in_order(rows, scores, kept, list(slow.scores)) if len(scores) or len(slow.scores) else scores,
     )
+
+
+def _file_records(uri: str, content: bytes) -> pa.Table | None:
+    """A merged file as ``MERGED_RECORDS``, or None when pyarrow cannot parse it line for line."""
+    try:
+        table = pajson.read_json(pa.BufferReader(content), read_options=_READ, parse_options=_PARSE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != content.count(b"\n"):
+        return None
+    uris = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(table.num_rows, dtype=np.int32)), pa.array([uri], type=pa.string())
+    )
+    lines = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
+    return pa.Table.from_arrays([uris, lines, *table.columns], schema=MERGED_RECORDS)
 
 
 def merged_file_observations(settings: ModelQualitySettings, uri: str) -> tuple[Observations, ReadReport]:
     """The observations of one merged file and its read report (one engine task)."""
     report = ReadReport()
-    return _file_observations(uri, settings, report), report
+    content = store_for(uri).read_bytes(uri)  # written by the merge: every line ends with a newline
+    records = _file_records(uri, content)
+    if records is None:
+        return observations_from_merged(read_merged([uri], report), settings, report), report
+    return observations_from_merged_records(records, settings, report), report
 
 
 def observations_from_merged_files(

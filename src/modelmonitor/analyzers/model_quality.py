@@ -23,6 +23,10 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from modelmonitor.dataset.attributes import AttributeValueError, payload_value
 from modelmonitor.dataset.merge import MergedRecord
@@ -41,6 +45,7 @@ __all__ = [
     "DEFAULT_PROBABILITY_THRESHOLD",
     "ModelQualitySettings",
     "Observations",
+    "add_merged_record",
     "concatenated",
     "csv_file_observations",
     "observations_from_csv",
@@ -114,17 +119,26 @@ def _class_label(text: str) -> str:
     return str(int(value)) if value.is_integer() else text.strip()
 
 
+# A column of observed values: a list while rows are added one by one, or the numpy array the
+# columnar reader made (analyzers.merged_columns).
+Values = list[Any] | npt.NDArray[Any]
+
+
 @dataclass
 class Observations:
-    """Labels, predictions and (binary) scores collected row by row."""
+    """Labels, predictions and (binary) scores, in the records' order."""
 
     settings: ModelQualitySettings
-    actual: list[int | float | str] = field(default_factory=list)
-    predicted: list[int | float | str] = field(default_factory=list)
-    scores: list[float] = field(default_factory=list)
+    actual: Values = field(default_factory=list)
+    predicted: Values = field(default_factory=list)
+    scores: Values = field(default_factory=list)
 
     def add(self, label: str, prediction: str | None, probability: str | None) -> None:
         """One row; raises ``_InvalidValueError`` (naming the field) when a value breaks the rules."""
+        # rows are added to lists, never to the columnar reader's arrays
+        assert isinstance(self.actual, list)
+        assert isinstance(self.predicted, list)
+        assert isinstance(self.scores, list)
         problem = self.settings.problem_type
         if problem == "BinaryClassification":
             actual = _binary_label(label, "label")
@@ -159,14 +173,17 @@ def concatenated(
     settings: ModelQualitySettings, parts: Sequence[tuple[Observations, ReadReport]]
 ) -> tuple[Observations, ReadReport]:
     """Per-file observations and read reports (``Engine.each``'s results) as one, in file order."""
-    observations = Observations(settings)
     report = ReadReport()
-    for part, part_report in parts:
-        observations.actual.extend(part.actual)
-        observations.predicted.extend(part.predicted)
-        observations.scores.extend(part.scores)
+    for _, part_report in parts:
         report = report.merge(part_report)
-    return observations, report
+    columns = [[part.actual, part.predicted, part.scores] for part, _ in parts]
+    actual, predicted, scores = (_joined([column[i] for column in columns]) for i in range(3))
+    return Observations(settings, actual, predicted, scores), report
+
+
+def _joined(parts: list[Values]) -> Values:
+    arrays = [np.asarray(part) for part in parts if len(part)]
+    return np.concatenate(arrays) if arrays else []
 
 
 def statistics_of(
@@ -214,38 +231,44 @@ def _from_output(section: dict[str, object], settings: ModelQualitySettings) -> 
     return prediction, probability
 
 
+def add_merged_record(observations: Observations, merged: MergedRecord, report: ReadReport) -> bool:
+    """Add one merged record's row; False (and a bad record of ``report``) when it breaks a rule."""
+    record = merged.record
+    try:
+        truth = record.get("groundTruthData")
+        if not isinstance(truth, dict):
+            raise _InvalidValueError("groundTruthData", "the label is missing")
+        try:
+            label = payload_value(truth, None)
+        except AttributeValueError as exc:
+            raise _InvalidValueError("groundTruthData.data", str(exc)) from exc
+        capture = record.get("captureData")
+        output = (
+            capture.get("endpointOutput") or capture.get("batchTransformOutput")
+            if isinstance(capture, dict)
+            else None
+        )
+        if not isinstance(output, dict):
+            raise _InvalidValueError("captureData.endpointOutput", "the model output is missing")
+        try:
+            prediction, probability = _from_output(output, observations.settings)
+        except AttributeValueError as exc:
+            raise _InvalidValueError("captureData.endpointOutput.data", str(exc)) from exc
+        observations.add(label, prediction, probability)
+    except _InvalidValueError as exc:
+        report.bad(BadRecord(merged.uri, merged.line, exc.field_name, str(exc)))
+        return False
+    report.rows += 1
+    return True
+
+
 def observations_from_merged(
     records: Iterable[MergedRecord], settings: ModelQualitySettings, report: ReadReport
 ) -> Observations:
     """Observations of merged records; records that break a rule are bad records of ``report``."""
     observations = Observations(settings)
     for merged in records:
-        record = merged.record
-        try:
-            truth = record.get("groundTruthData")
-            if not isinstance(truth, dict):
-                raise _InvalidValueError("groundTruthData", "the label is missing")
-            try:
-                label = payload_value(truth, None)
-            except AttributeValueError as exc:
-                raise _InvalidValueError("groundTruthData.data", str(exc)) from exc
-            capture = record.get("captureData")
-            output = (
-                capture.get("endpointOutput") or capture.get("batchTransformOutput")
-                if isinstance(capture, dict)
-                else None
-            )
-            if not isinstance(output, dict):
-                raise _InvalidValueError("captureData.endpointOutput", "the model output is missing")
-            try:
-                prediction, probability = _from_output(output, settings)
-            except AttributeValueError as exc:
-                raise _InvalidValueError("captureData.endpointOutput.data", str(exc)) from exc
-            observations.add(label, prediction, probability)
-        except _InvalidValueError as exc:
-            report.bad(BadRecord(merged.uri, merged.line, exc.field_name, str(exc)))
-            continue
-        report.rows += 1
+        add_merged_record(observations, merged, report)
     return observations
 
 

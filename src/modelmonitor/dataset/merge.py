@@ -14,9 +14,14 @@ after the predictions; the schedule's offsets leave them time to arrive).
 - Merged records are written as SageMaker writes them, the capture record plus ``groundTruthData``, under
   ``{output}/merge/{endpoint}/{variant}/yyyy/mm/dd/hh/part-00000-{uuid}.c000.jsonl`` (the capture's hour).
 
-Two passes over the capture files keep memory flat: the first collects only (id, file, line) for the
-join, which DuckDB runs as a hash join; the second streams the files again and writes the matched
-records. Unreadable records are bad records of the ``ReadReport``s, as everywhere.
+Two passes over the capture files keep memory flat: the first collects only (id, file, line) and the
+model's output for the join, which DuckDB runs as a hash join; the second streams the files again and
+writes the matched records. The labels are read while the first pass runs (both are Arrow parsing,
+which releases the GIL). The matched records' labels and outputs are kept as columns
+(``MergeReport.records``, ``MERGED_RECORDS``): the analysis reads them there, not from the files, and
+with ``write_in_background`` the files are written on a thread of their own meanwhile
+(``MergeReport.written_files`` waits for them). Unreadable records are bad records of the
+``ReadReport``s, as everywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -37,7 +43,13 @@ import pyarrow as pa
 
 from modelmonitor.dataset.captured import capture_files, capture_lines, transform_output_files
 from modelmonitor.dataset.ground_truth import read_ground_truth_lines
-from modelmonitor.dataset.merge_capture import KEYS_SCHEMA, capture_keys, merged_lines
+from modelmonitor.dataset.merge_capture import (
+    KEYS_SCHEMA,
+    PAYLOAD_TYPE,
+    capture_keys,
+    line_bytes,
+    merged_lines,
+)
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.dataset.source import DatasetFormat
 from modelmonitor.dataset.window import AnalysisWindow, format_time, parse_time
@@ -49,6 +61,7 @@ from modelmonitor.storage.objects import ObjectStore, store_for
 
 __all__ = [
     "MAX_LISTED_IDS",
+    "MERGED_RECORDS",
     "RECORDS_PER_PART",
     "MergeBudget",
     "MergeReport",
@@ -66,6 +79,19 @@ __all__ = [
 
 MAX_LISTED_IDS = 1000
 RECORDS_PER_PART = 100_000
+# The merged records as the analysis reads them: where each came from (the capture or batch-transform
+# output file and line, for messages), the label, and the model's output section (endpoint or batch).
+MERGED_RECORDS = pa.schema(
+    [
+        ("uri", pa.dictionary(pa.int32(), pa.string())),
+        ("line", pa.int64()),
+        ("groundTruthData", pa.struct([("data", pa.string()), ("encoding", pa.string())])),
+        (
+            "captureData",
+            pa.struct([("endpointOutput", PAYLOAD_TYPE), ("batchTransformOutput", PAYLOAD_TYPE)]),
+        ),
+    ]
+)
 
 
 @dataclass
@@ -84,6 +110,16 @@ class MergeReport:
     label_read: ReadReport = field(default_factory=ReadReport)
     files: list[str] = field(default_factory=list)
     labels_until: datetime | None = None
+    # the matched records as columns (MERGED_RECORDS), when the merge kept them (the local engine's)
+    records: pa.Table | None = None
+    writing: Future[list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def written_files(self) -> list[str]:
+        """The merged files, once written: waits for a write in the background (raising its error)."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            self.files = writing.result()
+        return self.files
 
     def require_matches(self, window: AnalysisWindow, ground_truth_uri: str) -> None:
         """Raise ``DatasetError`` when no prediction of the window has a label, saying which case it is."""
@@ -175,15 +211,17 @@ def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
 class Predictions:
     """Where the predictions are: endpoint capture files, or batch-transform output files.
 
-    ``keys(uri, report)`` gives the (line, join key) table (``KEYS_SCHEMA``) of the predictions of one
-    file that the window selects (the rest counted in ``report``); ``merged(uri, lines, data, encodings)``
-    gives (folder, merged records) of the sorted ``lines`` with their labels, the folder relative to the
-    merge output.
+    ``keys(uri, report)`` gives the (line, join key, output) table (``KEYS_SCHEMA``) of the predictions
+    of one file that the window selects (the rest counted in ``report``); ``merged(uri, lines, data,
+    encodings)`` gives (folder, merged records) of the sorted ``lines`` with their labels, the folder
+    relative to the merge output and the records a binary array of lines that end with a newline
+    (``line_bytes`` gives their bytes); ``section`` names the output in ``captureData``.
     """
 
     files: list[str]
     keys: Callable[[str, ReadReport], pa.Table]
-    merged: Callable[[str, np.ndarray, pa.Array, pa.Array], Iterator[tuple[str, list[bytes]]]]
+    merged: Callable[[str, np.ndarray, pa.Array, pa.Array], Iterator[tuple[str, pa.Array]]]
+    section: str
 
     def file_keys(self, uri: str, report: ReadReport) -> pa.Table:
         """``keys`` of one file, the file counted in ``report``."""
@@ -222,7 +260,7 @@ def _join(captures: pa.Table, labels: pa.Table, report: MergeReport) -> pa.Table
         matched = cast(
             pa.Table,
             db.sql(
-                "SELECT c.file_id, c.line, l.data, l.encoding "
+                "SELECT c.file_id, c.line, l.data, l.encoding, c.output "
                 "FROM captures c JOIN latest l ON c.key = l.event_id ORDER BY c.file_id, c.line"
             ).to_arrow_table(),
         )
@@ -248,10 +286,10 @@ def endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow
 
     def merged(
         uri: str, lines: np.ndarray, data: pa.Array, encodings: pa.Array
-    ) -> Iterator[tuple[str, list[bytes]]]:
+    ) -> Iterator[tuple[str, pa.Array]]:
         yield _capture_folder(uri), merged_lines(store, uri, lines, data, encodings)
 
-    return Predictions(capture_files(store, destination, endpoint, window), keys, merged)
+    return Predictions(capture_files(store, destination, endpoint, window), keys, merged, "endpointOutput")
 
 
 @dataclass(frozen=True)
@@ -313,6 +351,7 @@ def transform_predictions(destination: str, data_format: DatasetFormat,
     def keys(uri: str, report: ReadReport) -> pa.Table:
         lines: list[int] = []
         ids: list[str] = []
+        outputs: list[dict[str, str]] = []
         for number, line in _transform_lines(store_for(uri), uri):
             report.records += 1
             try:
@@ -323,13 +362,21 @@ def transform_predictions(destination: str, data_format: DatasetFormat,
             report.records_in_window += 1
             lines.append(number)
             ids.append(output.inference_id)
+            outputs.append(
+                {"data": output.data, "encoding": output.encoding, "observedContentType": content_type}
+            )
         return pa.table(
-            [pa.array(lines, type=pa.int64()), pa.array(ids, type=pa.string())], schema=KEYS_SCHEMA
+            [
+                pa.array(lines, type=pa.int64()),
+                pa.array(ids, type=pa.string()),
+                pa.array(outputs, type=PAYLOAD_TYPE),
+            ],
+            schema=KEYS_SCHEMA,
         )
 
     def merged(
         uri: str, wanted: np.ndarray, data: pa.Array, encodings: pa.Array
-    ) -> Iterator[tuple[str, list[bytes]]]:
+    ) -> Iterator[tuple[str, pa.Array]]:
         labels = zip(data.to_pylist(), encodings.to_pylist(), strict=True)
         by_line = dict(zip(wanted.tolist(), labels, strict=True))
         for number, line in _transform_lines(store_for(uri), uri):
@@ -354,16 +401,21 @@ def transform_predictions(destination: str, data_format: DatasetFormat,
                     "inferenceTime": format_time(output.inference_time),
                 },
             }
-            yield f"batch-transform/{hour_path(output.inference_time)}", [orjson.dumps(record)]
+            yield (
+                f"batch-transform/{hour_path(output.inference_time)}",
+                pa.array([orjson.dumps(record) + b"\n"]),
+            )
 
-    return Predictions(transform_output_files(store, destination, window), keys, merged)
+    return Predictions(
+        transform_output_files(store, destination, window), keys, merged, "batchTransformOutput"
+    )
 
 
 class _PartWriter:
     """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour.
 
-    Each part is gathered in one ``bytearray``, not as a list of small ``bytes``: small objects kept
-    alive among the parser's temporaries pin Python's memory pools, and the process would keep them all.
+    Records come as binary arrays of lines with their newlines; each part is gathered in one
+    ``bytearray`` from the arrays' value buffers, never as Python objects per record.
     """
 
     def __init__(self, store: ObjectStore, prefix: str) -> None:
@@ -375,14 +427,14 @@ class _PartWriter:
         self.parts: dict[str, int] = defaultdict(int)
         self.written: list[str] = []
 
-    def add(self, folder: str, lines: list[bytes]) -> None:
-        while lines:
+    def add(self, folder: str, lines: pa.Array) -> None:
+        position = 0
+        while position < len(lines):
             room = RECORDS_PER_PART - self.counts[folder]
-            taken, lines = lines[:room], lines[room:]
-            buffer = self.pending.setdefault(folder, bytearray())
-            buffer += b"\n".join(taken)
-            buffer += b"\n"
+            taken = lines.slice(position, room)
+            self.pending.setdefault(folder, bytearray()).extend(line_bytes(taken))
             self.counts[folder] += len(taken)
+            position += len(taken)
             if self.counts[folder] >= RECORDS_PER_PART:
                 self._flush(folder)
 
@@ -418,11 +470,14 @@ def merge_ground_truth(
     *,
     time_budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    write_in_background: bool = False,
 ) -> MergeReport:
     """Join the window's captures to their labels and write the merged records under ``merge_output_uri``.
 
     ``time_budget_seconds`` is the merge's share of the execution's maximum runtime (SageMaker splits
     it between merge and analysis): past it, the merge stops with a ``JobError`` saying so, between files.
+    The matched records are ``report.records``; with ``write_in_background`` the function returns before
+    the files are written, and ``report.written_files()`` waits for them (and raises the write's error).
     """
     return merge_predictions(
         endpoint_predictions(capture_destination, endpoint, window),
@@ -432,6 +487,7 @@ def merge_ground_truth(
         merge_output_uri,
         time_budget_seconds=time_budget_seconds,
         clock=clock,
+        write_in_background=write_in_background,
     )
 
 
@@ -445,6 +501,7 @@ def merge_transform_ground_truth(
     *,
     time_budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    write_in_background: bool = False,
 ) -> MergeReport:
     """The merge for batch transform: the output files that the window's output manifests name, joined
     by the inference id ``GenerateInferenceId`` appended to each record (CSV: the second-last column;
@@ -461,6 +518,7 @@ def merge_transform_ground_truth(
         merge_output_uri,
         time_budget_seconds=time_budget_seconds,
         clock=clock,
+        write_in_background=write_in_background,
     )
 
 
@@ -490,36 +548,64 @@ def merge_predictions(
     *,
     time_budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    write_in_background: bool = False,
 ) -> MergeReport:
-    """The merge in this process (the local engine's): a DuckDB hash join of the keys to the labels."""
+    """The merge in this process (the local engine's): a DuckDB hash join of the keys to the labels
+    (``merge_ground_truth`` says what ``write_in_background`` does)."""
     check_budget = MergeBudget(time_budget_seconds, clock).check
     report = MergeReport(labels_until=until)
-    captures = _captures_table(predictions, report.capture_read)
-    check_budget("reading the captured records")
-    labels = _labels_table(
-        ground_truth_files(store_for(ground_truth_uri), ground_truth_uri, window.start, until),
-        report.label_read,
-    )
+    label_files = ground_truth_files(store_for(ground_truth_uri), ground_truth_uri, window.start, until)
+    with ThreadPoolExecutor(1, thread_name_prefix="modelmonitor-labels") as pool:
+        reading_labels = pool.submit(_labels_table, label_files, report.label_read)
+        captures = _captures_table(predictions, report.capture_read)
+        labels = reading_labels.result()
+    check_budget("reading the captured records and the labels")
     report.captured = captures.num_rows
     report.labels = labels.num_rows
     matched = _join(captures, labels, report)
     del captures, labels
-    writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
-    # matched is ordered by file: one file's labels at a time are held as Python objects
-    file_ids = matched.column("file_id").to_numpy()
-    bounds = np.searchsorted(file_ids, np.arange(len(predictions.files) + 1))
-    for file_id, uri in enumerate(predictions.files):
-        check_budget("writing the merged records")
-        start, stop = int(bounds[file_id]), int(bounds[file_id + 1])
-        if start == stop:
-            continue
-        part = matched.slice(start, stop - start)
-        lines = part.column("line").to_numpy()
-        data, encodings = part.column("data").combine_chunks(), part.column("encoding").combine_chunks()
-        for folder, merged in predictions.merged(uri, lines, data, encodings):
-            writer.add(folder, merged)
-    report.files = writer.close()
+    report.records = _records(matched, predictions)
+
+    def write() -> list[str]:
+        writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
+        # matched is ordered by file: one file's merged lines at a time are held in memory
+        file_ids = matched.column("file_id").to_numpy()
+        bounds = np.searchsorted(file_ids, np.arange(len(predictions.files) + 1))
+        for file_id, uri in enumerate(predictions.files):
+            check_budget("writing the merged records")
+            first, stop = int(bounds[file_id]), int(bounds[file_id + 1])
+            if first == stop:
+                continue
+            part = matched.slice(first, stop - first)
+            lines = part.column("line").to_numpy()
+            data, encodings = part.column("data").combine_chunks(), part.column("encoding").combine_chunks()
+            for folder, merged in predictions.merged(uri, lines, data, encodings):
+                writer.add(folder, merged)
+        return writer.close()
+
+    if write_in_background:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="modelmonitor-merge-writer")
+        report.writing = pool.submit(write)
+        pool.shutdown(wait=False)  # the thread ends when the files are written
+    else:
+        report.files = write()
     return report
+
+
+def _records(matched: pa.Table, predictions: Predictions) -> pa.Table:
+    """The matched records as ``MERGED_RECORDS``: the analysis's columns."""
+    file_ids = matched.column("file_id").combine_chunks()
+    uris = pa.DictionaryArray.from_arrays(file_ids, pa.array(predictions.files, type=pa.string()))
+    truth = pa.StructArray.from_arrays(
+        [matched.column("data").combine_chunks(), matched.column("encoding").combine_chunks()],
+        fields=list(MERGED_RECORDS.field("groundTruthData").type),
+    )
+    output = matched.column("output").combine_chunks()
+    absent = pa.nulls(len(output), type=PAYLOAD_TYPE)
+    sections = [output, absent] if predictions.section == "endpointOutput" else [absent, output]
+    capture = pa.StructArray.from_arrays(sections, fields=list(MERGED_RECORDS.field("captureData").type))
+    columns = [uris, matched.column("line").combine_chunks(), truth, capture]
+    return pa.Table.from_arrays(columns, schema=MERGED_RECORDS)
 
 
 def read_merged(uris: list[str], report: ReadReport) -> Iterator[MergedRecord]:

@@ -1,8 +1,9 @@
 """The endpoint side of the ground-truth merge, columnar: captured records → join keys, and merged lines.
 
 ``capture_keys`` reads one capture file a block at a time: pyarrow's JSON reader parses the envelopes
-of a whole block (only ``eventMetadata`` and whether ``captureData`` is there), Arrow kernels check the
-time, the window and shadow traffic and pick the join key, ``coalesce(inferenceId, eventId)``. A record
+of a whole block (``eventMetadata`` and the model's output, ``captureData.endpointOutput``, which the
+analysis reads, but not the input), Arrow kernels check the time, the window and shadow traffic and pick
+the join key, ``coalesce(inferenceId, eventId)``. A record
 whose envelope is not as expected (a missing field, a time in another format) is read again by the
 per-record rule (``dataset.captured.record_in_window``), in its place, so that it is named with
 ``file:line``; a block pyarrow cannot parse (a line that is not JSON, a blank line, a field of another
@@ -27,13 +28,18 @@ from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.formats.capture import split_capture_lines
 from modelmonitor.storage.objects import ObjectStore
 
-__all__ = ["KEYS_SCHEMA", "capture_keys", "merged_lines"]
+__all__ = ["KEYS_SCHEMA", "PAYLOAD_TYPE", "capture_keys", "line_bytes", "merged_lines", "payload_of"]
 
-# line: the record's line number in its file; key: what its label's eventId must equal
-KEYS_SCHEMA = pa.schema([("line", pa.int64()), ("key", pa.string())])
+# A payload section as the analysis reads it (dataset.attributes.payload_value): null when absent.
+PAYLOAD_TYPE = pa.struct(
+    [("data", pa.string()), ("encoding", pa.string()), ("observedContentType", pa.string())]
+)
+# line: the record's line number in its file; key: what its label's eventId must equal; output: the
+# model's output (captureData.endpointOutput)
+KEYS_SCHEMA = pa.schema([("line", pa.int64()), ("key", pa.string()), ("output", PAYLOAD_TYPE)])
 _ENVELOPE = pa.schema(
     [
-        ("captureData", pa.struct([("endpointOutput", pa.struct([("mode", pa.string())]))])),
+        ("captureData", pa.struct([("endpointOutput", PAYLOAD_TYPE)])),
         (
             "eventMetadata",
             pa.struct(
@@ -58,30 +64,54 @@ def _key_of(raw: dict[str, object]) -> str:
     return str(metadata.get("inferenceId") or metadata.get("eventId") or "")
 
 
+def payload_of(section: object) -> dict[str, str | None] | None:
+    """A parsed payload section as ``PAYLOAD_TYPE`` holds it: what ``payload_value`` would read of it
+    (``data`` only when it is text; the encoding and content type as text)."""
+    if not isinstance(section, dict):
+        return None
+    data, encoding, content_type = (section.get(k) for k in ("data", "encoding", "observedContentType"))
+    return {
+        "data": data if isinstance(data, str) else None,
+        "encoding": None if encoding is None else str(encoding),
+        "observedContentType": None if content_type is None else str(content_type),
+    }
+
+
+def _output_of(raw: dict[str, object]) -> dict[str, str | None] | None:
+    capture = raw["captureData"]
+    assert isinstance(capture, dict)
+    return payload_of(capture.get("endpointOutput"))
+
+
 def _record_by_record(
     uri: str, base: int, block: bytes, window: AnalysisWindow, report: ReadReport
-) -> tuple[list[int], list[str]]:
+) -> tuple[np.ndarray, pa.Array, pa.Array]:
     lines: list[int] = []
     keys: list[str] = []
+    outputs: list[dict[str, str | None] | None] = []
     for relative, line in split_capture_lines(block).lines:
         raw = record_in_window(line, uri, base + relative, window, report)
         if raw is not None:
             lines.append(base + relative)
             keys.append(_key_of(raw))
-    return lines, keys
+            outputs.append(_output_of(raw))
+    return (
+        np.asarray(lines, dtype=np.int64),
+        pa.array(keys, type=pa.string()),
+        pa.array(outputs, type=PAYLOAD_TYPE),
+    )
 
 
 def _block_keys(
     uri: str, base: int, block: bytes, window: AnalysisWindow, report: ReadReport
-) -> tuple[np.ndarray, pa.Array]:
-    """(line numbers, keys) of the block's records in the window, in line order."""
+) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    """(line numbers, keys, outputs) of the block's records in the window, in line order."""
     try:
         table = pajson.read_json(pa.BufferReader(block), read_options=_READ, parse_options=_PARSE)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         table = None
     if table is None or table.num_rows != block.count(b"\n"):
-        lines, keys = _record_by_record(uri, base, block, window, report)
-        return np.asarray(lines, dtype=np.int64), pa.array(keys, type=pa.string())
+        return _record_by_record(uri, base, block, window, report)
     capture = table.column("captureData").combine_chunks()
     metadata = table.column("eventMetadata").combine_chunks()
     times = pc.strptime(metadata.field("inferenceTime"), format=_TIME_FORMAT, unit="s", error_is_null=True)
@@ -103,38 +133,48 @@ def _block_keys(
     keys = pc.fill_null(pc.if_else(has_id, inference_id, metadata.field("eventId")), "")
     indexes = np.flatnonzero(selected)
     numbers: np.ndarray = base + 1 + indexes
-    chosen = keys.take(pa.array(indexes))
+    taken = pa.array(indexes)
+    chosen = keys.take(taken)
+    outputs = capture.field("endpointOutput").take(taken)
     if ok.all():
-        return numbers, chosen
+        return numbers, chosen, outputs
     # records whose envelope is not as expected: the per-record rule names them, in their place
     raw_lines = block.split(b"\n")
     extra_lines: list[int] = []
     extra_keys: list[str] = []
+    extra_outputs: list[dict[str, str | None] | None] = []
     for index in np.flatnonzero(~ok):
         raw = record_in_window(raw_lines[index], uri, base + 1 + int(index), window, report)
         if raw is not None:
             extra_lines.append(base + 1 + int(index))
             extra_keys.append(_key_of(raw))
+            extra_outputs.append(_output_of(raw))
     if not extra_lines:
-        return numbers, chosen
+        return numbers, chosen, outputs
     all_lines = np.concatenate([numbers, np.asarray(extra_lines, dtype=np.int64)])
     all_keys = pa.concat_arrays([chosen, pa.array(extra_keys, type=pa.string())])
-    order = np.argsort(all_lines, kind="stable")
-    return all_lines[order], all_keys.take(pa.array(order))
+    all_outputs = pa.concat_arrays([outputs, pa.array(extra_outputs, type=PAYLOAD_TYPE)])
+    order = pa.array(np.argsort(all_lines, kind="stable"))
+    return all_lines[np.asarray(order)], all_keys.take(order), all_outputs.take(order)
 
 
 def capture_keys(store: ObjectStore, uri: str, window: AnalysisWindow, report: ReadReport) -> pa.Table:
-    """(line, key) of every record of ``uri`` in the window (``KEYS_SCHEMA``); the rest counted."""
+    """(line, key, output) of every record of ``uri`` in the window (``KEYS_SCHEMA``); the rest counted."""
     lines: list[np.ndarray] = []
     keys: list[pa.Array] = []
+    outputs: list[pa.Array] = []
     for block in capture_blocks(store, uri, report):
-        block_lines, block_keys = _block_keys(uri, block.base, block.to_bytes(), window, report)
+        block_lines, block_keys, block_outputs = _block_keys(
+            uri, block.base, block.to_bytes(), window, report
+        )
         lines.append(block_lines)
         keys.append(block_keys)
+        outputs.append(block_outputs)
     if not lines:
         return KEYS_SCHEMA.empty_table()
     return pa.table(
-        [pa.array(np.concatenate(lines), type=pa.int64()), pa.concat_arrays(keys)], schema=KEYS_SCHEMA
+        [pa.array(np.concatenate(lines), type=pa.int64()), pa.concat_arrays(keys), pa.concat_arrays(outputs)],
+        schema=KEYS_SCHEMA,
     )
 
 
@@ -156,8 +196,14 @@ def _label_prefixes(data: pa.Array, encodings: pa.Array) -> pa.Array:
     return pa.array(prefixes, type=pa.binary()).take(pairs.indices)
 
 
-def _block_lines(block: bytes) -> pa.Array:
-    """The block's lines (without their newline) as one binary array over the block's own buffer."""
+def line_bytes(lines: pa.Array) -> memoryview:
+    """The bytes of a binary array's values end to end: merged lines (with their newlines) as written."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+    return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+
+
+def _block_lines(block: bytes | memoryview) -> pa.Array:
+    """The block's lines (each with its newline) as one binary array over the block's own buffer."""
     ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
     offsets = np.concatenate(([0], ends + 1)).astype(np.int32)
     with_newlines = pa.Array.from_buffers(
@@ -168,27 +214,29 @@ def _block_lines(block: bytes) -> pa.Array:
 
 def merged_lines(
     store: ObjectStore, uri: str, wanted: np.ndarray, data: pa.Array, encodings: pa.Array
-) -> list[bytes]:
+) -> pa.Array:
     """The merged records of the lines ``wanted`` (sorted) of ``uri``, with their labels' ``data`` and
-    ``encodings``; in Arrow, the label prefix joined to each line after its ``{``."""
+    ``encodings``, each ending with a newline, as one binary array: in Arrow, the label prefix joined to
+    each line after its ``{``; the array's values are the merged file's bytes as they are written."""
     prefixes = _label_prefixes(data, encodings)
-    out: list[bytes] = []
+    out: list[pa.Array] = []
     position = 0
     for captured in capture_blocks(store, uri, ReadReport()):
-        base, count, block = captured.base, captured.lines, captured.to_bytes()
+        # the block's lines are taken (copied) out of the reused buffer before the next block is read
+        base, count, block = captured.base, captured.lines, captured.data
         stop = int(np.searchsorted(wanted, base + count, side="right"))
         if stop == position:
             continue
         indexes = wanted[position:stop] - base - 1
         lines = _block_lines(block).take(pa.array(indexes))
-        # the line without its "{" and newline, behind the label: {"groundTruthData":{...},"captureData":...
-        bodies = pc.binary_slice(lines, 1, -1)
+        # the line without its "{", behind the label: {"groundTruthData":{...},"captureData":...}\n
+        # (an explicit stop: pyarrow's default one overflows its output size)
+        bodies = pc.binary_slice(lines, 1, len(block) + 1)
         merged = pc.binary_join_element_wise(prefixes.slice(position, stop - position), bodies, b"")
         plain = pc.and_(
             pc.and_(pc.starts_with(lines, "{"), pc.invert(pc.match_substring(lines, '"groundTruthData"'))),
             pc.greater(pc.binary_length(lines), 3),
         )
-        texts = merged.to_pylist()
         if not pc.all(plain).as_py():
             span = stop - position
             labels = list(
@@ -198,9 +246,11 @@ def merged_lines(
                     strict=True,
                 )
             )
+            texts = merged.to_pylist()
             for index in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
                 raw = lines[index].as_py().rstrip(b"\n")
-                texts[index] = _merged_object(raw, *labels[index])
-        out.extend(texts)
+                texts[index] = _merged_object(raw, *labels[index]) + b"\n"
+            merged = pa.array(texts, type=pa.binary())
+        out.append(merged)
         position = stop
-    return out
+    return pa.concat_arrays(out) if out else pa.array([], type=pa.binary())

@@ -70,5 +70,7 @@ class Engine(Protocol):
         *,
         time_budget_seconds: float | None = None,
     ) -> MergeReport:
-        """The predictions joined to their labels, merged records written under ``merge_output_uri``."""
+        """The predictions joined to their labels, merged records written under ``merge_output_uri``
+        (possibly still being written when it returns: ``MergeReport.written_files`` waits for them);
+        the local engine also keeps the matched records as columns, ``MergeReport.records``."""
         ...

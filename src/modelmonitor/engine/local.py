@@ -79,6 +79,7 @@ class LocalEngine:
         *,
         time_budget_seconds: float | None = None,
     ) -> MergeReport:
+        # the merged files are written on a thread while the analysis reads report.records
         return merge_predictions(
             predictions,
             window,
@@ -86,6 +87,7 @@ class LocalEngine:
             until,
             merge_output_uri,
             time_budget_seconds=time_budget_seconds,
+            write_in_background=True,
         )
 
 

@@ -46,6 +46,7 @@ from modelmonitor.dataset.merge import (
     ground_truth_files,
     label_file_table,
 )
+from modelmonitor.dataset.merge_capture import line_bytes
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.formats.layout import join_uri
@@ -150,15 +151,16 @@ class _WriteTask:
         uri = self.predictions.files[file_id]
         store = store_for(self.output_uri)
         written: list[tuple[str, int, int, str, int]] = []
-        by_folder: dict[str, list[bytes]] = {}
+        by_folder: dict[str, list[pa.Array]] = {}
         for folder, merged in self.predictions.merged(uri, lines, data, encodings):
-            by_folder.setdefault(folder, []).extend(merged)  # batch transform: one record at a time
-        for folder, merged in by_folder.items():
+            by_folder.setdefault(folder, []).append(merged)  # batch transform: one record at a time
+        for folder, pieces_of_folder in by_folder.items():
+            merged = pa.concat_arrays(pieces_of_folder)  # lines that end with their newline
             for chunk, start in enumerate(range(0, len(merged), RECORDS_PER_PART)):
-                taken = merged[start : start + RECORDS_PER_PART]
+                taken = merged.slice(start, RECORDS_PER_PART)
                 name = f"part-{file_id:05d}-{self.run}.c{chunk:03d}.jsonl"
                 target = join_uri(self.output_uri, folder, name)
-                store.write_bytes(target, b"\n".join(taken) + b"\n")
+                store.write_bytes(target, bytes(line_bytes(taken)))
                 written.append((folder, file_id, chunk, target, len(taken)))
         columns = list(zip(*written, strict=True)) if written else [(), (), (), (), ()]
         types = (pa.string(), pa.int32(), pa.int32(), pa.string(), pa.int64())

@@ -24,7 +24,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from modelmonitor.analyzers.data_quality import DataQualityProfile, profile_source
 from modelmonitor.analyzers.endpoint_predictor import Deadline
-from modelmonitor.analyzers.merged_columns import observations_from_merged_files
+from modelmonitor.analyzers.merged_columns import (
+    observations_from_merged_files,
+    observations_from_merged_records,
+)
 from modelmonitor.analyzers.model_bias import (
     DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
@@ -47,7 +50,7 @@ from modelmonitor.analyzers.model_quality import (
 )
 from modelmonitor.constraints import attribution, data_quality, model_quality
 from modelmonitor.constraints.bias import bias_drift_violations
-from modelmonitor.dataset.merge import read_merged
+from modelmonitor.dataset.merge import MergeReport, read_merged
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
@@ -124,14 +127,16 @@ class GroundTruthMerge:
 @dataclass(frozen=True)
 class JobData:
     """What a job reads: the data set, the ground-truth merge before it (model quality and bias,
-    monitoring), the merged files once merged, the model-quality settings (problem type and attributes),
+    monitoring), the merge's result once merged (its records as columns, from the local engine; its
+    files, which may still be being written: ``MergeReport.written_files``), the model-quality settings
+    (problem type and attributes),
     and for the Clarify monitors the analysis config and the input's attributes (where the prediction
     and its probability are in the model's output); explainability also says how to reach the model,
     the time budget and the sample size."""
 
     source: DatasetSource
     merge: GroundTruthMerge | None = None
-    merged: tuple[str, ...] | None = None
+    merged: MergeReport | None = None
     model_quality: ModelQualitySettings | None = None
     analysis_config: AnalysisConfig | None = None
     attributes: InputAttributes = field(default_factory=InputAttributes)
@@ -266,16 +271,22 @@ def _model_quality_profile(
 ) -> tuple[ModelQualityStatisticsFile, ReadReport]:
     """Merged records (monitoring) or a baseline CSV of predictions and labels → ``statistics.json``.
 
-    The engine reads each file where it lives (merged files: one task each; the baseline: its one CSV
-    file) and hands back the label, prediction and score columns; the metrics (curves, AUC, the
-    bootstrap's draws) need every row at once, so they are computed here, from those columns.
+    The local engine's merge keeps the matched records as columns (``MergeReport.records``): they are
+    analysed as they are. Otherwise the engine reads each file where it lives (merged files: one task
+    each; the baseline: its one CSV file) and hands back the label, prediction and score columns; the
+    metrics (curves, AUC, the bootstrap's draws) need every row at once, so they are computed here,
+    from those columns.
     """
     settings = data.model_quality
     if settings is None:
         raise ConfigurationError("a ModelQuality job needs problem_type (and the attributes of its data)")
     engine = engine or LocalEngine()
-    if data.merged is not None:
-        observations, report = observations_from_merged_files(list(data.merged), settings, engine)
+    if data.merged is not None and data.merged.records is not None:
+        report = ReadReport()
+        observations = observations_from_merged_records(data.merged.records, settings, report)
+    elif data.merged is not None:
+        files = data.merged.written_files()
+        observations, report = observations_from_merged_files(files, settings, engine)
     else:
         if data.source.format != DatasetFormat.CSV:
             raise ConfigurationError(
@@ -377,7 +388,8 @@ def _model_bias_profile(
         raise ConfigurationError("a ModelBias job needs an analysis config (analysis_config.json)")
     report = ReadReport()
     if data.merged is not None:
-        rows = rows_from_merged(read_merged(list(data.merged), report), config, data.attributes, report)
+        files = data.merged.written_files()
+        rows = rows_from_merged(read_merged(files, report), config, data.attributes, report)
         return bias_analysis(rows, config, report, predicted_label=PREDICTED_LABEL), report
     if data.source.format != DatasetFormat.CSV:
         raise ConfigurationError(

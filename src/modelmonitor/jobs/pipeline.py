@@ -17,6 +17,7 @@ Bad records are counted in the read report and logged, never fatal; results are 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -242,8 +243,18 @@ def _merge(data: JobData, engine: Engine, logger: logging.Logger) -> tuple[JobDa
         logger.warning("first predictions without a label: %s", ", ".join(report.unmatched_ids[:10]))
     if report.orphan_ids:
         logger.warning("first labels without a prediction: %s", ", ".join(report.orphan_ids[:10]))
-    report.require_matches(source.window, merge.ground_truth_uri)
-    return replace(data, merged=tuple(report.files)), report
+    try:
+        report.require_matches(source.window, merge.ground_truth_uri)
+    except ModelMonitorError:
+        report.written_files()  # nothing is left writing when the job fails
+        raise
+    return replace(data, merged=report), report
+
+
+def _wait_for_merged_files(merge: MergeReport, logger: logging.Logger) -> None:
+    started = time.perf_counter()
+    files = merge.written_files()
+    logger.info("merge: %d merged file(s) written (waited %.2f s)", len(files), time.perf_counter() - started)
 
 
 def run_pipeline(
@@ -266,9 +277,19 @@ def run_pipeline(
     merge = None
     if data.merge is not None:
         data, merge = _merge(data, engine, logger)
-    profile, read = monitor.profile(
-        data, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
-    )
+    try:
+        profile, read = monitor.profile(
+            data, engine, progress=progress, preprocess_error_threshold=preprocess_error_threshold
+        )
+    except Exception:
+        if merge is not None:
+            with contextlib.suppress(Exception):  # the analysis's error is the one to report
+                merge.written_files()
+        raise
+    if merge is not None:
+        # The local engine's merge writes the merged files while the analysis runs (dataset.merge);
+        # the job goes on with them written, or fails with the write's error.
+        _wait_for_merged_files(merge, logger)
     logger.info("read %s", read.summary())
     for warning in read.warnings:
         logger.warning("%s", warning.message)
