@@ -84,3 +84,20 @@ def test_a_reader_error_is_raised_by_aggregate(tmp_path: Path) -> None:
     source = DatasetSource.table(str(tmp_path / "a.csv"), "csv", preprocessor=str(tmp_path / "missing.py"))
     with pytest.raises(UserScriptError, match="script not found"):
         LocalEngine().aggregate(source, lambda b: b.num_rows, lambda a, b: a + b, 0)
+
+
+def test_a_job_process_keeps_the_memory_arrow_frees(tmp_path: Path) -> None:
+    # A monitoring job runs in a process of its own: Arrow's pool there must keep freed pages
+    # (jemalloc, decay off) rather than hand them back to the kernel batch after batch.
+    import subprocess
+    import sys
+
+    script = (
+        "import pyarrow as pa\n"
+        "from modelmonitor.engine.local import keep_freed_arrow_memory\n"
+        "keep_freed_arrow_memory()\n"
+        "pa.array(range(1000))\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["jemalloc"]

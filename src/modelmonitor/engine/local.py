@@ -27,7 +27,7 @@ from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.engine.base import Progress
 
-__all__ = ["PREFETCH_BATCHES", "LocalEngine"]
+__all__ = ["PREFETCH_BATCHES", "LocalEngine", "keep_freed_arrow_memory"]
 
 State = TypeVar("State")
 Item = TypeVar("Item")
@@ -89,6 +89,22 @@ class LocalEngine:
             time_budget_seconds=time_budget_seconds,
             write_in_background=True,
         )
+
+
+def keep_freed_arrow_memory() -> None:
+    """For a process that runs one job and ends: Arrow keeps the memory it frees for its next batches.
+
+    Arrow's default allocator (mimalloc) hands freed memory back to the kernel within milliseconds, so
+    every batch faults its pages in again, zeroed: 0.4-0.5 s of system time over an hour of 1M capture
+    records, 15% of the read. jemalloc with its decay turned off keeps them. Not for a long-lived
+    process such as the service: its memory would stay at the peak of its largest read.
+    """
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc: the default allocator stays
+        return
+    pa.set_memory_pool(pool)
+    pa.jemalloc_set_decay_ms(-1)
 
 
 def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

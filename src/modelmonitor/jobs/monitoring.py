@@ -39,6 +39,7 @@ from modelmonitor.analyzers.model_quality import ModelQualitySettings
 from modelmonitor.dataset.source import DatasetSource
 from modelmonitor.dataset.window import AnalysisWindow, format_time
 from modelmonitor.engine.choice import engine_for
+from modelmonitor.engine.local import keep_freed_arrow_memory
 from modelmonitor.errors import ConfigurationError, ModelMonitorError
 from modelmonitor.formats.clarify import AnalysisConfig
 from modelmonitor.formats.exit_message import ExitMessage
@@ -191,6 +192,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         logger.error("%s", exc)
         return 2
     threshold = float(env.get(THRESHOLD_VARIABLE, DEFAULT_PREPROCESS_ERROR_THRESHOLD))
+    keep_freed_arrow_memory()  # this process runs one execution and ends
     try:
         result = run(contract, logger, threshold)
     except ModelMonitorError as exc:
