@@ -180,6 +180,53 @@ def _spark_section(spark: dict[str, Any] | None) -> str:
     )
 
 
+CATALOG_PAGES_HEADER = [
+    "catalog",
+    "executions",
+    "page size",
+    "pages",
+    "median ms",
+    "p95 ms",
+    "worst ms",
+    "filtered page ms",
+    "full GC passes (longest ms)",
+    "< 200 ms every page",
+]
+
+
+def _catalog_pages_section(pages: dict[str, Any] | None) -> str:
+    """The figures benchmarks/catalog_pages_bench.py returned: one line per catalog."""
+    if pages is None:
+        return "Not run (`--skip-catalog-pages`)."
+    if "error" in pages:
+        return f"FAILED: {pages['error']}"
+    rows = [
+        [
+            "PostgreSQL" if figures["catalog"].startswith("postgres") else "SQLite",
+            f"{figures['executions']:,}",
+            str(figures["page_size"]),
+            str(figures["pages"]),
+            f"{figures['median_page_ms']:.1f}",
+            f"{figures['p95_page_ms']:.1f}",
+            f"{figures['worst_page_ms']:.1f}",
+            f"{figures['filtered_page_ms']:.1f}",
+            # Figures of runs made before the bench counted collections have none: shown as unknown.
+            f"{figures['gc_full_passes']} ({figures['gc_longest_full_pass_ms']:.1f})"
+            if "gc_full_passes" in figures
+            else "–",
+            "yes" if figures["met"] else "**no**",
+        ]
+        for figures in pages["figures"]
+    ]
+    postgres = "" if len(rows) > 1 else " PostgreSQL not measured (`--catalog-pages-postgres-url`)."
+    return (
+        "`GET /api/v1/executions?limit=P&offset=...` newest first, from the first page to the empty one "
+        "past the last, each page timed at the client over the real API on 127.0.0.1, then one page "
+        "filtered by schedule (`python -m benchmarks.catalog_pages_bench`). Target: every page under "
+        f"200 ms.{postgres}\n\n" + _markdown_table(CATALOG_PAGES_HEADER, rows)
+    )
+
+
 def _disturbance_s(run: dict[str, Any]) -> float:
     """CPU seconds taken from the machine by others during a run: other processes plus steal."""
     return float(run.get("others_cpu_s", 0.0)) + float(run.get("steal_s", 0.0))
@@ -271,6 +318,8 @@ def markdown(results: dict[str, Any], notes: str) -> str:
         "## Peak memory, 10M rows\n\n" + _memory_section(results.get("memory_check")),
         "## Capture benchmark\n\n" + capture_text,
         "## Spark engine against the local engine\n\n" + _spark_section(results.get("spark_bench")),
+        "## The API's execution list (issue 11)\n\n"
+        + _catalog_pages_section(results.get("catalog_pages_bench")),
         "## Method\n\n"
         "- Wall time is the whole command as a user runs it, interpreter start and imports included, "
         "from process start to exit; the ratios are taken on it. Peers also report their own phases "
