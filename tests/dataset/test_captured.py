@@ -113,6 +113,28 @@ def test_blocks_held_by_the_caller_are_not_overwritten_by_the_next_reads(tmp_pat
     assert b"".join(read).decode().splitlines() == lines
 
 
+def test_blocks_end_where_carry_plus_block_bytes_end(tmp_path: Path) -> None:
+    # Each block is the line cut off the last one plus block_bytes new bytes, cut after its last
+    # newline: batch boundaries follow, and KLL sketches depend on them, so statistics.json of a
+    # file over two blocks long stays byte for byte what it was.
+    from modelmonitor.dataset.captured import BlockBuffers, capture_blocks
+
+    lines = [json.dumps(_record(",".join(["7"] * (i % 13 + 1)))) for i in range(60)]
+    text = ("\n".join(lines) + "\n").encode()
+    path = _write(tmp_path, "09", "a.jsonl", text.decode())
+    expected = []
+    carry, position = b"", 0
+    while chunk := text[position : position + 400]:
+        position += len(chunk)
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        carry = data[cut:]
+        if cut:
+            expected.append(data[:cut])
+    blocks = capture_blocks(ObjectStore(), str(path), ReadReport(), block_bytes=400, buffers=BlockBuffers(3))
+    assert [block.to_bytes() for block in blocks] == expected
+
+
 @pytest.mark.parametrize(
     ("capture", "rows"),
     [

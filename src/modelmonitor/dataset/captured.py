@@ -96,7 +96,8 @@ class BlockBuffers:
     def current(self, size: int) -> bytearray:
         """The buffer whose turn it is, at least ``size`` bytes long."""
         if len(self._ring[self._turn]) < size:
-            self._ring[self._turn] = bytearray(size)
+            # Room for the line cut off the last block, so that a buffer is not grown block after block.
+            self._ring[self._turn] = bytearray(size + size // 16)
         return self._ring[self._turn]
 
     def advance(self) -> None:
@@ -131,8 +132,9 @@ def capture_blocks(
     carry = b""
     with store.open(uri, "rb") as handle:
         while True:
-            # The line cut off the last block comes first; a line longer than half a block grows it.
-            size = block_bytes if len(carry) <= block_bytes // 2 else len(carry) + block_bytes
+            # The line cut off the last block comes first, then block_bytes more: blocks (and so
+            # batches, which KLL sketches see) end where they always did.
+            size = len(carry) + block_bytes
             buffer = buffers.current(size)
             view = memoryview(buffer)
             view[: len(carry)] = carry
