@@ -1,8 +1,9 @@
-"""Model quality on the Spark engine gives the local engine's files: the same inputs through both.
+"""Model quality and bias on the Spark engine give the local engine's files: the same inputs through both.
 
 The ground-truth merge runs as a Spark join (engine/spark_merge.py) and the merged files are read by
-one Spark task each; the statistics, the violations, the merge's counts, listed ids and bad records,
-and the merged records in the order the analysis reads them are compared with the local engine's.
+one Spark task each; the statistics (bias: analysis.json), the violations, the merge's counts, listed
+ids and bad records, and the merged records in the order the analysis reads them are compared with the
+local engine's.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from modelmonitor.engine.base import Engine
 from modelmonitor.engine.local import LocalEngine
 from modelmonitor.engine.spark import SparkEngine
 from modelmonitor.errors import InputFileError
+from modelmonitor.formats.clarify import AnalysisConfig, FacetConfig
 from modelmonitor.formats.model_quality import ModelQualityConstraintsFile
-from modelmonitor.jobs.monitors import MODEL_QUALITY, GroundTruthMerge, JobData
+from modelmonitor.jobs.monitors import MODEL_BIAS, MODEL_QUALITY, GroundTruthMerge, JobData
 from modelmonitor.jobs.pipeline import Check, JobResult, Outputs, Suggest, run_pipeline
 from modelmonitor.service.ground_truth import upload_ground_truth
 from tests.monitoring_data import write_capture, write_labels
@@ -198,3 +200,30 @@ def test_a_task_error_is_raised_on_the_driver_with_its_message(tmp_path: Path, s
     for engine in (LocalEngine(), SparkEngine()):
         with pytest.raises(InputFileError, match="inference_attribute 'nope' is neither a column name"):
             MODEL_QUALITY.profile(JobData(source, model_quality=settings), engine)
+
+
+def test_bias_of_a_capture_window_is_the_local_engines(tmp_path: Path, spark: Any) -> None:
+    """The merge on Spark, each merged file parsed by a task, the metrics (all of them, the flip test's
+    nearest neighbours too) from the collected rows: the same analysis.json and bad records."""
+    source = _labelled_capture(tmp_path)
+    config = AnalysisConfig(
+        headers=["label", "f1", "f2", "f3"],
+        label="label",
+        label_values_or_threshold=[1],
+        facet=[FacetConfig(name_or_index="f3", value_or_threshold=[5])],
+    )
+    results = {}
+    for name, engine in (("local", LocalEngine()), ("spark", SparkEngine())):
+        merge = GroundTruthMerge(str(tmp_path / "gt"), T0, str(tmp_path / name))
+        data = JobData(source, merge=merge, analysis_config=config)
+        results[name] = run_pipeline(
+            MODEL_BIAS, data, Suggest(), Outputs(str(tmp_path / name)), logger=LOG, engine=engine
+        )
+    local, result = results["local"], results["spark"]
+    analysis = (tmp_path / "local/analysis.json").read_text()
+    assert (tmp_path / "spark/analysis.json").read_text() == analysis
+    assert '"FT"' in analysis
+    assert local.merge is not None
+    assert result.merge is not None
+    assert _counts(result.merge) == _counts(local.merge)
+    assert (result.read.records, result.read.rows) == (local.read.records, local.read.rows)

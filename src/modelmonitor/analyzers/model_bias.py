@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from modelmonitor.analyzers.model_explainability import endpoint_predictor
 from modelmonitor.dataset.attributes import AttributeValueError, compile_attribute, payload_value
-from modelmonitor.dataset.merge import MergedRecord
+from modelmonitor.dataset.merge import MergedRecord, read_merged
 from modelmonitor.dataset.report import BadRecord, ReadReport
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import AnalysisConfig, AnalysisFile, BiasMethods
@@ -50,6 +50,9 @@ __all__ = [
     "PREDICTED_LABEL",
     "BiasRows",
     "bias_analysis",
+    "concatenated_rows",
+    "dataset_file_rows",
+    "merged_file_rows",
     "rows_from_dataset",
     "rows_from_merged",
     "with_model_scores",
@@ -253,7 +256,42 @@ def rows_from_merged(
     return rows
 
 
+def merged_file_rows(
+    config: AnalysisConfig, attributes: InputAttributes, uri: str
+) -> tuple[BiasRows, ReadReport]:
+    """The rows of one merged file and its read report (one ``Engine.each`` task)."""
+    report = ReadReport()
+    return rows_from_merged(read_merged([uri], report), config, attributes, report), report
+
+
+def concatenated_rows(parts: Sequence[tuple[BiasRows, ReadReport]]) -> tuple[BiasRows, ReadReport]:
+    """Per-file rows and reports as one, in file order; the first file with rows names the columns, and
+    the rows of a file with another number of features are bad records, as within a file."""
+    rows = BiasRows([], [], [])
+    report = ReadReport()
+    for part, part_report in parts:
+        report = report.merge(part_report)
+        if not part.cells:
+            continue
+        if not rows.names:
+            rows.names = part.names
+        elif len(part.names) != len(rows.names):
+            for uri, line in part.places:
+                message = f"{len(part.names) - 2} feature values, earlier records had {len(rows.names) - 2}"
+                report.bad(BadRecord(uri, line, "captureData.endpointInput.data", message))
+            continue
+        rows.cells.extend(part.cells)
+        rows.places.extend(part.places)
+    return rows, report
+
+
 # baseline: a data set ------------------------------------------------------------------------------
+
+
+def dataset_file_rows(config: AnalysisConfig, uri: str) -> tuple[BiasRows, ReadReport]:
+    """``rows_from_dataset`` of one file with its own read report (one ``Engine.each`` task)."""
+    report = ReadReport()
+    return rows_from_dataset(uri, config, report), report
 
 
 def rows_from_dataset(uri: str, config: AnalysisConfig, report: ReadReport) -> BiasRows:

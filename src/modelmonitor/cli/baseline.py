@@ -41,6 +41,7 @@ from modelmonitor.cli.model_options import (
 )
 from modelmonitor.errors import ConfigurationError
 from modelmonitor.formats.clarify import AnalysisConfig
+from modelmonitor.formats.engine_choice import EngineChoice
 from modelmonitor.formats.statistics import FeatureStatistics
 from modelmonitor.formats.violations import ViolationsFile
 
@@ -226,11 +227,12 @@ def baseline(
     """Compute statistics.json and suggest constraints.json for a data set (SageMaker's baselining job)."""
     from modelmonitor.service.baselines import run_baseline  # on use: the service loads the whole stack
 
+    choice = engine_choice(engine, spark_master, spark_conf)
     if monitoring_type is BaselineType.ModelBias:
-        _model_bias_baseline(data, out, analysis_config)
+        _model_bias_baseline(data, out, analysis_config, choice)
         return
     if monitoring_type is BaselineType.ModelExplainability:
-        _model_explainability_baseline(data, out, analysis_config)
+        _model_explainability_baseline(data, out, analysis_config, choice)
         return
     if monitoring_type is BaselineType.ModelQuality:
         _model_quality_baseline(
@@ -242,9 +244,9 @@ def baseline(
             probability_attribute,
             ground_truth_attribute,
             probability_threshold,
+            choice,
         )
         return
-    choice = engine_choice(engine, spark_master, spark_conf)
     console = Console(stderr=True)
     method = categorical_drift_method.value if categorical_drift_method is not None else None
     with reading_progress(console, f"reading {data}") as progress:
@@ -275,6 +277,7 @@ def _model_quality_baseline(
     probability_attribute: str | None,
     ground_truth_attribute: str | None,
     probability_threshold: float | None,
+    engine: EngineChoice,
 ) -> None:
     from modelmonitor.service.baselines import run_model_quality_baseline
 
@@ -289,6 +292,7 @@ def _model_quality_baseline(
         probability_attribute=probability_attribute,
         ground_truth_attribute=ground_truth_attribute,
         probability_threshold_attribute=probability_threshold,
+        engine=engine,
     )
     print_issues(Console(stderr=True), result)
     output = Console()
@@ -316,10 +320,11 @@ def _analysis_config(uri: str | None, monitoring_type: BaselineType) -> Analysis
     return AnalysisConfig.from_json_text(read_text(uri), source=uri)
 
 
-def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> None:
+def _model_bias_baseline(data: str, out: str, analysis_config: str | None, engine: EngineChoice) -> None:
     from modelmonitor.service.baselines import run_model_bias_baseline
 
-    result = run_model_bias_baseline(data, _analysis_config(analysis_config, BaselineType.ModelBias), out)
+    config = _analysis_config(analysis_config, BaselineType.ModelBias)
+    result = run_model_bias_baseline(data, config, out, engine=engine)
     print_issues(Console(stderr=True), result)
     output = Console()
     for section, stage in (
@@ -340,11 +345,13 @@ def _model_bias_baseline(data: str, out: str, analysis_config: str | None) -> No
     _print_run_summary(output, result)
 
 
-def _model_explainability_baseline(data: str, out: str, analysis_config: str | None) -> None:
+def _model_explainability_baseline(
+    data: str, out: str, analysis_config: str | None, engine: EngineChoice
+) -> None:
     from modelmonitor.service.baselines import run_model_explainability_baseline
 
     config = _analysis_config(analysis_config, BaselineType.ModelExplainability)
-    result = run_model_explainability_baseline(data, config, out)
+    result = run_model_explainability_baseline(data, config, out, engine=engine)
     print_issues(Console(stderr=True), result)
     output = Console()
     profile = result.profile

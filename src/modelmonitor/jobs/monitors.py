@@ -32,8 +32,9 @@ from modelmonitor.analyzers.model_bias import (
     DEFAULT_PROBABILITY_THRESHOLD,
     PREDICTED_LABEL,
     bias_analysis,
-    rows_from_dataset,
-    rows_from_merged,
+    concatenated_rows,
+    dataset_file_rows,
+    merged_file_rows,
     with_model_scores,
 )
 from modelmonitor.analyzers.model_explainability import (
@@ -50,7 +51,7 @@ from modelmonitor.analyzers.model_quality import (
 )
 from modelmonitor.constraints import attribution, data_quality, model_quality
 from modelmonitor.constraints.bias import bias_drift_violations
-from modelmonitor.dataset.merge import MergeReport, read_merged
+from modelmonitor.dataset.merge import MergeReport
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.source import DatasetFormat, DatasetSource, positional_names
 from modelmonitor.engine.base import Engine, Progress
@@ -97,6 +98,8 @@ __all__ = [
     "check_inputs",
     "monitor_for",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 class JobInput(StrEnum):
@@ -380,22 +383,26 @@ def _model_bias_profile(
 ) -> tuple[AnalysisFile, ReadReport]:
     """Merged records (monitoring) or a baseline CSV → the bias ``analysis.json``.
 
-    The metrics need every row at once (groups, the flip test's neighbours), so the data is read here,
-    not on an engine.
+    The engine parses each file where it lives (merged files: one task each; the baseline: its one CSV
+    file) and hands back its rows' cells; the metrics need every row at once (column types inferred
+    over all values, groups, the flip test's nearest neighbours), so they are computed here.
     """
     config = data.analysis_config
     if config is None:
         raise ConfigurationError("a ModelBias job needs an analysis config (analysis_config.json)")
-    report = ReadReport()
+    engine = engine or LocalEngine()
     if data.merged is not None:
         files = data.merged.written_files()
-        rows = rows_from_merged(read_merged(files, report), config, data.attributes, report)
+        parts = engine.each(files, partial(merged_file_rows, config, data.attributes))
+        rows, report = concatenated_rows(parts)
         return bias_analysis(rows, config, report, predicted_label=PREDICTED_LABEL), report
     if data.source.format != DatasetFormat.CSV:
         raise ConfigurationError(
             f"a model-bias baseline data set is CSV (dataset_type text/csv); got {data.source.format.value}"
         )
-    rows = rows_from_dataset(_one_file(data.source.uris), config, report)
+    rows, report = concatenated_rows(
+        engine.each([_one_file(data.source.uris)], partial(dataset_file_rows, config))
+    )
     predicted = config.predicted_label
     if isinstance(predicted, int):
         predicted = rows.names[predicted] if 0 <= predicted < len(rows.names) else str(predicted)
@@ -470,12 +477,20 @@ def _model_explainability_profile(
 ) -> tuple[ExplainabilityProfile, ReadReport]:
     """A bounded sample of the data set or window → Kernel SHAP against the model → ``analysis.json``.
 
-    The model is called for every explained row, so the sample is read here, not on an engine.
+    The model is called for every explained row, so the sample is read here, not on an engine: the
+    work is the model's (a bounded sample, within the job's time budget), and Spark tasks would only
+    call the same model server at once (docs/spark.md).
     """
     config = data.analysis_config
     if config is None:
         raise ConfigurationError("a ModelExplainability job needs an analysis config (analysis_config.json)")
     settings = data.explainability
+    if engine is not None and not isinstance(engine, LocalEngine):
+        _log.warning(
+            "ModelExplainability runs in this process whatever the engine: Kernel SHAP explains a sample "
+            "of at most %d rows by calling the model, which Spark would not make faster (docs/spark.md)",
+            settings.max_rows,
+        )
     deadline = Deadline.after(settings.time_budget_seconds)
     if settings.predictor is not None:
         return explain_source(

@@ -86,7 +86,7 @@ class ModelBiasMonitor(ClarifyModelMonitor):
             pre_training_methods="all",
             post_training_methods="all",
         )
-        result = run_model_bias_baseline(data_config.s3_data_input_path, config, output)
+        result = run_model_bias_baseline(data_config.s3_data_input_path, config, output, engine=self.engine)
         label = model_predicted_label_config
         # The data set's predicted-label column (ours to read predictions from) is no model input.
         predicted = data_config.get_config().get("predicted_label")

@@ -107,7 +107,7 @@ class ModelExplainabilityMonitor(ClarifyModelMonitor):
             explainability_config=explainability_config,
         )
         result = run_model_explainability_baseline(
-            data_config.s3_data_input_path, config, output, predictor=predictor
+            data_config.s3_data_input_path, config, output, predictor=predictor, engine=self.engine
         )
         # The monitoring config names the features only (SDK: the label is taken out of the headers).
         headers = list(data_config.headers) if data_config.headers else None

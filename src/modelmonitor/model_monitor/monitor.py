@@ -2,9 +2,10 @@
 
 The SDK's surface: docs/sagemaker.md#python-sdk.
 
-Baselining runs in this process on the local engine, so ``wait`` and ``logs`` have nothing to wait
-for (the call returns when the files are written). Arguments that only make sense on AWS (``role``,
-``instance_type``, KMS keys, ``network_config``, ...) are accepted, kept as attributes and ignored.
+Baselining runs in this process (on the engine the monitor was given), so ``wait`` and ``logs`` have
+nothing to wait for (the call returns when the files are written). Arguments that only make sense on AWS
+(``role``, ``instance_type``, KMS keys, ``network_config``, ...) are accepted, kept as attributes and
+ignored.
 ``baseline_dataset`` and ``output_s3_uri`` may be local paths or fsspec URIs; without an output URI
 results go to ``$MODELMONITOR_HOME/baselining/{job_name}/results``.
 """
@@ -169,7 +170,9 @@ class ModelMonitor(MonitoringScheduleMixin):
 
 class BuiltInModelMonitor(ModelMonitor):
     """What the built-in monitors share: the SDK's constructor without ``image_uri`` and ``entrypoint``
-    (the monitor's type picks the image)."""
+    (the monitor's type picks the image), plus ``engine`` (ours): ``"local"`` (default), ``"spark"`` or
+    an ``EngineChoice`` with a Spark master and settings, for ``suggest_baseline`` and the monitor's
+    scheduled executions (docs/spark.md)."""
 
     def __init__(
         self,
@@ -185,7 +188,9 @@ class BuiltInModelMonitor(ModelMonitor):
         env: dict[str, str] | None = None,
         tags: list[dict[str, str]] | None = None,
         network_config: Any = None,
+        engine: str | EngineChoice | None = None,
     ) -> None:
+        self.engine = engine if isinstance(engine, EngineChoice) else EngineChoice.parse(engine)
         super().__init__(
             role=role,
             instance_count=instance_count,
@@ -224,7 +229,6 @@ class DefaultModelMonitor(BuiltInModelMonitor):
         """``engine`` is ours: ``"local"`` (default), ``"spark"`` or an ``EngineChoice`` with a Spark master
         and settings; it runs ``suggest_baseline`` and this monitor's scheduled executions (docs/spark.md).
         """
-        self.engine = engine if isinstance(engine, EngineChoice) else EngineChoice.parse(engine)
         super().__init__(
             role=role,
             instance_count=instance_count,
@@ -238,6 +242,7 @@ class DefaultModelMonitor(BuiltInModelMonitor):
             env=env,
             tags=tags,
             network_config=network_config,
+            engine=engine,
         )
 
     @staticmethod
@@ -307,6 +312,7 @@ class ModelQualityMonitor(BuiltInModelMonitor):
             ground_truth_attribute=ground_truth_attribute,
             probability_threshold_attribute=probability_threshold_attribute,
             post_analytics_processor_script=post_analytics_processor_script,
+            engine=self.engine,
         )
         return self._record_baselining_job(name, output, result)
 

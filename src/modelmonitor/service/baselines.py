@@ -127,11 +127,13 @@ def run_model_quality_baseline(
     ground_truth_attribute: str | None = None,
     probability_threshold_attribute: float | None = None,
     post_analytics_processor_script: str | None = None,
+    engine: EngineChoice | None = None,
 ) -> ModelQualityResult:
     """A model-quality baselining job: ``statistics.json`` (every metric of ``problem_type``) and the
     suggested ``constraints.json`` of a CSV of predictions and labels (SageMaker's ``suggest_baseline``).
 
     The attributes are column names of the CSV's header, or zero-based column indexes without one.
+    ``engine`` as in ``run_baseline`` (on Spark the CSV file is read by one task).
     """
     if problem_type not in PROBLEM_TYPES:
         raise ConfigurationError(
@@ -150,20 +152,25 @@ def run_model_quality_baseline(
         Suggest(),
         Outputs(output_uri, postprocess_script=post_analytics_processor_script),
         logger=logger,
+        engine=engine_for(engine),
     )
 
 
-def run_model_bias_baseline(data_uri: str, config: AnalysisConfig, output_uri: str) -> ModelBiasResult:
+def run_model_bias_baseline(
+    data_uri: str, config: AnalysisConfig, output_uri: str, *, engine: EngineChoice | None = None
+) -> ModelBiasResult:
     """A model-bias baselining job (SageMaker's ``ModelBiasMonitor.suggest_baseline``): the bias
     ``analysis.json`` of a CSV data set, pre-training metrics from its ``label`` column and post-training
     ones from its ``predicted_label`` column; the file is the monitor's constraints. The analysis config
-    is written beside it as ``analysis_config.json``, as Clarify's job keeps it."""
+    is written beside it as ``analysis_config.json``, as Clarify's job keeps it. ``engine`` as in
+    ``run_baseline`` (on Spark the CSV file is parsed by one task, the metrics computed here)."""
     result = run_pipeline(
         MODEL_BIAS,
         JobData(table_source(data_uri, {"csv": {"header": config.headers is None}}), analysis_config=config),
         Suggest(),
         Outputs(output_uri),
         logger=logger,
+        engine=engine_for(engine),
     )
     written = write_file(output_uri, ANALYSIS_CONFIG_FILE, config)
     return replace(result, outputs={**result.outputs, ANALYSIS_CONFIG_FILE: written})
@@ -176,18 +183,22 @@ def run_model_explainability_baseline(
     *,
     predictor: Callable[[Any], Any] | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
+    engine: EngineChoice | None = None,
 ) -> ModelExplainabilityResult:
     """A model-explainability baselining job (SageMaker's ``ModelExplainabilityMonitor.suggest_baseline``):
     Kernel SHAP over a sample of a CSV data set (at most ``max_rows`` rows) → ``analysis.json`` with the
     global SHAP value of each feature, the monitor's constraints. The model is ``predictor`` (a Python
     callable) or, without one, the server at the config's ``predictor.endpoint_url``. The analysis config
-    is written beside it as ``analysis_config.json``."""
+    is written beside it as ``analysis_config.json``. It runs in this process whatever ``engine`` says
+    (logged when it says spark: the model's calls are the work; docs/spark.md)."""
     data = JobData(
         table_source(data_uri, {"csv": {"header": config.headers is None}}),
         analysis_config=config,
         explainability=ExplainabilitySettings(predictor=predictor, max_rows=max_rows),
     )
-    result = run_pipeline(MODEL_EXPLAINABILITY, data, Suggest(), Outputs(output_uri), logger=logger)
+    result = run_pipeline(
+        MODEL_EXPLAINABILITY, data, Suggest(), Outputs(output_uri), logger=logger, engine=engine_for(engine)
+    )
     written = write_file(output_uri, ANALYSIS_CONFIG_FILE, config)
     return replace(result, outputs={**result.outputs, ANALYSIS_CONFIG_FILE: written})
 
