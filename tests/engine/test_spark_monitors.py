@@ -24,7 +24,7 @@ from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.engine.base import Engine
 from modelmonitor.engine.local import LocalEngine
 from modelmonitor.engine.spark import SparkEngine
-from modelmonitor.errors import InputFileError
+from modelmonitor.errors import DatasetError, InputFileError
 from modelmonitor.formats.clarify import AnalysisConfig, FacetConfig
 from modelmonitor.formats.model_quality import ModelQualityConstraintsFile
 from modelmonitor.jobs.monitors import MODEL_BIAS, MODEL_QUALITY, GroundTruthMerge, JobData
@@ -54,11 +54,15 @@ def _labelled_capture(root: Path) -> DatasetSource:
     labels = root / "labels.csv"
     write_labels(capture, labels, wrong_every=3)
     first = sorted(capture.rglob("*.jsonl"))[0]
+    # a call without an inference id: joined by its event id
+    record = json.loads(first.read_text().splitlines()[0])
+    del record["eventMetadata"]["inferenceId"]
+    record["eventMetadata"]["eventId"] = "event-only"
     with first.open("a") as out:
-        out.write("not json\n")
+        out.write("not json\n" + json.dumps(record) + "\n")
     rows = labels.read_text().splitlines()
     kept = [row for index, row in enumerate(rows) if index == 0 or index % 17]  # every 17th call unlabelled
-    labels.write_text("\n".join([*kept, "orphan-1,1", "orphan-2,0"]) + "\n")
+    labels.write_text("\n".join([*kept, "event-only,1", "orphan-1,1", "orphan-2,0"]) + "\n")
     upload_ground_truth(str(labels), str(root / "gt"), collected_at=T0 - timedelta(minutes=50))
     # a second upload later: flipped labels for a few calls (the latest collection wins)
     again = [row for index, row in enumerate(kept) if index == 0 or index % 40 == 1]
@@ -124,6 +128,8 @@ def test_model_quality_of_a_capture_window_is_the_local_engines(tmp_path: Path, 
     assert local.merge.orphan_labels
     assert local.merge.duplicate_labels
     assert local.merge.capture_read.bad_record_count == 1
+    assert "event-only" not in local.merge.unmatched_ids
+    assert any('"eventId":"event-only"' in line.replace(" ", "") for line in _merged_lines(result.merge))  # type: ignore[arg-type]
     assert local.violation_count > 0
     _same_results(tmp_path, local, result)
     statistics = json.loads((tmp_path / "spark/statistics.json").read_text())
@@ -227,3 +233,19 @@ def test_bias_of_a_capture_window_is_the_local_engines(tmp_path: Path, spark: An
     assert result.merge is not None
     assert _counts(result.merge) == _counts(local.merge)
     assert (result.read.records, result.read.rows) == (local.read.records, local.read.rows)
+
+
+def test_no_label_yet_fails_with_the_local_engines_reason(tmp_path: Path, spark: Any) -> None:
+    source = _labelled_capture(tmp_path)
+    settings = ModelQualitySettings("BinaryClassification", inference_attribute="0")
+    reasons = []
+    for name, engine in (("local", LocalEngine()), ("spark", SparkEngine())):
+        merge = GroundTruthMerge(str(tmp_path / "no-labels"), T0, str(tmp_path / name))
+        data = JobData(source, merge=merge, model_quality=settings)
+        with pytest.raises(DatasetError) as failed:
+            run_pipeline(
+                MODEL_QUALITY, data, Suggest(), Outputs(str(tmp_path / name)), logger=LOG, engine=engine
+            )
+        reasons.append(str(failed.value))
+    assert reasons[0].startswith("no ground truth yet for the 451 prediction(s) captured")
+    assert reasons[1] == reasons[0]
