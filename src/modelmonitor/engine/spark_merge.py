@@ -17,10 +17,12 @@ Three Spark jobs over DataFrames, no rows on the driver:
    (``k`` counts the ``RECORDS_PER_PART`` chunks of one file) in the capture's hour folder. Only the
    names of the written files travel back.
 
-The merged records, and their order when the files are read by name (folder, then prediction file, then
-line), are the local engine's; the files are cut differently (one part per prediction file and folder,
-not one per 100,000 records of a folder). Executors write the merged files themselves: on a cluster the
-execution's output must be a store every executor reaches (``s3://``), as docs/spark.md says.
+The merged records are the local engine's, and ``MergeReport.files`` lists them in the order the local
+engine analyses its matched records: by prediction file, then line (a prediction file's records share
+one hour folder: a capture file is an hour's, a transform's outputs carry its start time). The files are
+cut differently (one part per prediction file and folder, not one per 100,000 records of a folder).
+Executors write the merged files themselves: on a cluster the execution's output must be a store every
+executor reaches (``s3://``), as docs/spark.md says.
 """
 
 from __future__ import annotations
@@ -248,7 +250,7 @@ def spark_merge_ground_truth(
         for frame in (keys_frame, labels_frame, latest):
             if frame is not None:
                 frame.unpersist()
-    ordered = sorted(written, key=lambda row: (row["folder"], int(row["file_id"]), int(row["chunk"])))
+    ordered = sorted(written, key=lambda row: (int(row["file_id"]), row["folder"], int(row["chunk"])))
     report.matched = sum(int(row["records"]) for row in ordered)
     report.files = [str(row["uri"]) for row in ordered]
     return report
