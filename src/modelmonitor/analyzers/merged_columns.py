@@ -111,14 +111,14 @@ def _columnar(table: pa.Table, settings: ModelQualitySettings) -> Columns:
         & ~_bool(pc.match_substring_regex(labels, '[,"\n\r]'))
         & ~_bool(pc.match_substring_regex(payloads, '["\n\r]'))
     )
-    fields = pc.split_pattern(payloads, ",")
-    width = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
     if inference is None and probability is None:
         single = pc.utf8_trim_whitespace(payloads)
-        plain &= width == 1
+        plain &= ~_bool(pc.match_substring(payloads, ","))  # one value: no split needed
         predicted_text = single if problem != "BinaryClassification" else None
         probability_text = single if problem == "BinaryClassification" else None
     else:
+        fields = pc.split_pattern(payloads, ",")
+        width = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
         predicted_text = None if inference is None else _column(fields, inference, width)
         probability_text = None if probability is None else _column(fields, probability, width)
         plain &= width > max(i for i in (inference, probability) if i is not None)

@@ -40,8 +40,9 @@ import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from modelmonitor.dataset.captured import capture_files, capture_lines, transform_output_files
+from modelmonitor.dataset.captured import BlockBuffers, capture_files, capture_lines, transform_output_files
 from modelmonitor.dataset.ground_truth import read_ground_truth_lines
 from modelmonitor.dataset.merge_capture import (
     KEYS_SCHEMA,
@@ -242,52 +243,83 @@ def _captures_table(predictions: Predictions, report: ReadReport) -> pa.Table:
     return table
 
 
-# The latest label of each id (the highest collection sequence) and how many it had.
+# The latest label of each id (the highest collection sequence).
 _LATEST = """
 CREATE TEMP TABLE latest AS
-SELECT event_id, arg_max(data, seq) AS data, arg_max(encoding, seq) AS encoding, count(*) AS copies
-FROM labels GROUP BY event_id
+SELECT event_id, arg_max(data, seq) AS data, arg_max(encoding, seq) AS encoding FROM labels GROUP BY event_id
 """
-_UNMATCHED = "FROM captures c ANTI JOIN latest l ON c.key = l.event_id"
-_ORPHANS = "FROM latest l ANTI JOIN captures c ON c.key = l.event_id"
+# Each capture row with its id's latest label, and that label's row in ``latest`` (unordered).
+_MATCHED = (
+    "SELECT c.row AS capture_row, l.rowid AS label_row, l.data, l.encoding "
+    "FROM captures c JOIN latest l ON c.key = l.event_id"
+)
+_ORPHANS = "SELECT l.event_id FROM latest l ANTI JOIN captures c ON c.key = l.event_id ORDER BY 1 LIMIT"
 
 
 def _join(captures: pa.Table, labels: pa.Table, report: MergeReport) -> pa.Table:
+    """(file_id, line, data, encoding, output) of every capture with a label, in capture order; the
+    counts and the first ids of what did not match go to ``report``.
+
+    DuckDB joins the keys alone; the captures' own columns are taken back by row in Arrow, and what
+    did not match is what no joined row points at (numpy masks, not more joins).
+    """
+    rows = captures.num_rows
+    keys = captures.select(["key"]).append_column("row", pa.array(np.arange(rows, dtype=np.int64)))
     with duckdb.connect() as db:
-        db.register("captures", captures)
+        db.register("captures", keys)
         db.register("labels", labels)
         db.execute(_LATEST)
-        matched = cast(
-            pa.Table,
-            db.sql(
-                "SELECT c.file_id, c.line, l.data, l.encoding, c.output "
-                "FROM captures c JOIN latest l ON c.key = l.event_id ORDER BY c.file_id, c.line"
-            ).to_arrow_table(),
-        )
-        report.matched = matched.num_rows
-        counts = db.execute(
-            f"SELECT (SELECT coalesce(sum(copies - 1), 0) FROM latest), "
-            f"(SELECT count(*) {_UNMATCHED}), (SELECT count(*) {_ORPHANS})"
-        ).fetchone()
-        assert counts is not None
-        report.duplicate_labels, report.unmatched_predictions, report.orphan_labels = map(int, counts)
-        listed = f"ORDER BY 1 LIMIT {MAX_LISTED_IDS}"
-        report.unmatched_ids = [r[0] for r in db.execute(f"SELECT c.key {_UNMATCHED} {listed}").fetchall()]
-        report.orphan_ids = [r[0] for r in db.execute(f"SELECT l.event_id {_ORPHANS} {listed}").fetchall()]
-    return matched
+        joined = cast(pa.Table, db.sql(_MATCHED).to_arrow_table())
+        latest = db.execute("SELECT count(*) FROM latest").fetchone()
+        assert latest is not None
+        label_rows = joined.column("label_row").to_numpy()
+        used = np.zeros(int(latest[0]), dtype=bool)
+        used[label_rows] = True
+        report.orphan_labels = int(latest[0] - np.count_nonzero(used))
+        if report.orphan_labels:
+            report.orphan_ids = [r[0] for r in db.execute(f"{_ORPHANS} {MAX_LISTED_IDS}").fetchall()]
+    report.duplicate_labels = labels.num_rows - int(latest[0])
+    # capture order: each capture row at most once, so its place is a scatter, not a sort
+    capture_rows = joined.column("capture_row").to_numpy()
+    place = np.full(rows, -1, dtype=np.int64)
+    place[capture_rows] = np.arange(len(capture_rows))
+    order = place[place >= 0]
+    report.matched = len(order)
+    unmatched = place < 0
+    report.unmatched_predictions = int(np.count_nonzero(unmatched))
+    if report.unmatched_predictions:
+        missing = captures.column("key").filter(pa.array(unmatched))
+        first = pc.sort_indices(missing)[:MAX_LISTED_IDS]
+        report.unmatched_ids = missing.take(first).to_pylist()
+    taken = pa.array(np.sort(capture_rows))
+    chosen = pa.array(order)
+    return pa.table(
+        {
+            "file_id": captures.column("file_id").take(taken),
+            "line": captures.column("line").take(taken),
+            "data": joined.column("data").take(chosen),
+            "encoding": joined.column("encoding").take(chosen),
+            "output": captures.column("output").take(taken),
+        }
+    )
 
 
 def endpoint_predictions(destination: str, endpoint: str, window: AnalysisWindow) -> Predictions:
     """The captured predictions of ``endpoint``'s files in the window (merged by capture hour)."""
     store = store_for(destination)
+    # each pass reads its files into buffers of its own, reused from file to file (the writing pass
+    # may run on a thread while nothing else reads the keys)
+    key_buffers, write_buffers = BlockBuffers(), BlockBuffers()
 
     def keys(uri: str, report: ReadReport) -> pa.Table:
-        return capture_keys(store, uri, window, report)
+        return capture_keys(store, uri, window, report, key_buffers)
 
     def merged(
         uri: str, lines: np.ndarray, data: pa.Array, encodings: pa.Array
     ) -> Iterator[tuple[str, pa.Array]]:
-        yield _capture_folder(uri), merged_lines(store, uri, lines, data, encodings)
+        folder = _capture_folder(uri)
+        for merged_block in merged_lines(store, uri, lines, data, encodings, write_buffers):
+            yield folder, merged_block
 
     return Predictions(capture_files(store, destination, endpoint, window), keys, merged, "endpointOutput")
 
@@ -414,15 +446,15 @@ def transform_predictions(destination: str, data_format: DatasetFormat,
 class _PartWriter:
     """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour.
 
-    Records come as binary arrays of lines with their newlines; each part is gathered in one
-    ``bytearray`` from the arrays' value buffers, never as Python objects per record.
+    Records come as binary arrays of lines with their newlines; a part's arrays are kept until it is
+    written, then joined once from their value buffers, never as Python objects per record.
     """
 
     def __init__(self, store: ObjectStore, prefix: str) -> None:
         self.store = store
         self.prefix = prefix
         self.run = uuid.uuid4()
-        self.pending: dict[str, bytearray] = {}
+        self.pending: dict[str, list[pa.Array]] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self.parts: dict[str, int] = defaultdict(int)
         self.written: list[str] = []
@@ -432,21 +464,21 @@ class _PartWriter:
         while position < len(lines):
             room = RECORDS_PER_PART - self.counts[folder]
             taken = lines.slice(position, room)
-            self.pending.setdefault(folder, bytearray()).extend(line_bytes(taken))
+            self.pending.setdefault(folder, []).append(taken)
             self.counts[folder] += len(taken)
             position += len(taken)
             if self.counts[folder] >= RECORDS_PER_PART:
                 self._flush(folder)
 
     def _flush(self, folder: str) -> None:
-        buffer = self.pending.pop(folder, None)
+        pieces = self.pending.pop(folder, None)
         self.counts[folder] = 0
-        if not buffer:
+        if not pieces:
             return
         name = f"part-{self.parts[folder]:05d}-{self.run}.c000.jsonl"
         self.parts[folder] += 1
         uri = join_uri(self.prefix, folder, name)
-        self.store.write_bytes(uri, bytes(buffer))
+        self.store.write_bytes(uri, b"".join(line_bytes(piece) for piece in pieces))
         self.written.append(uri)
 
     def close(self) -> list[str]:

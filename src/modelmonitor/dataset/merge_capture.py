@@ -16,13 +16,15 @@ that does not start with ``{`` or already names ``groundTruthData`` is parsed an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
-from modelmonitor.dataset.captured import capture_blocks, record_in_window
+from modelmonitor.dataset.captured import BlockBuffers, CaptureBlock, capture_blocks, record_in_window
 from modelmonitor.dataset.report import ReadReport
 from modelmonitor.dataset.window import AnalysisWindow
 from modelmonitor.formats.capture import split_capture_lines
@@ -56,6 +58,7 @@ _ENVELOPE = pa.schema(
 _PARSE = pajson.ParseOptions(explicit_schema=_ENVELOPE, unexpected_field_behavior="ignore")
 _READ = pajson.ReadOptions(use_threads=True, block_size=16 * 2**20)
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+MERGE_BLOCK_BYTES = 8 * 2**20
 
 
 def _key_of(raw: dict[str, object]) -> str:
@@ -103,15 +106,19 @@ def _record_by_record(
 
 
 def _block_keys(
-    uri: str, base: int, block: bytes, window: AnalysisWindow, report: ReadReport
+    uri: str, captured: CaptureBlock, window: AnalysisWindow, report: ReadReport
 ) -> tuple[np.ndarray, pa.Array, pa.Array]:
-    """(line numbers, keys, outputs) of the block's records in the window, in line order."""
+    """(line numbers, keys, outputs) of the block's records in the window, in line order (parsed from
+    the reused buffer itself; the results are copies, valid after the next block is read)."""
+    base = captured.base
     try:
-        table = pajson.read_json(pa.BufferReader(block), read_options=_READ, parse_options=_PARSE)
+        table = pajson.read_json(
+            pa.BufferReader(pa.py_buffer(captured.data)), read_options=_READ, parse_options=_PARSE
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         table = None
-    if table is None or table.num_rows != block.count(b"\n"):
-        return _record_by_record(uri, base, block, window, report)
+    if table is None or table.num_rows != captured.lines:
+        return _record_by_record(uri, base, captured.to_bytes(), window, report)
     capture = table.column("captureData").combine_chunks()
     metadata = table.column("eventMetadata").combine_chunks()
     times = pc.strptime(metadata.field("inferenceTime"), format=_TIME_FORMAT, unit="s", error_is_null=True)
@@ -139,7 +146,7 @@ def _block_keys(
     if ok.all():
         return numbers, chosen, outputs
     # records whose envelope is not as expected: the per-record rule names them, in their place
-    raw_lines = block.split(b"\n")
+    raw_lines = captured.to_bytes().split(b"\n")
     extra_lines: list[int] = []
     extra_keys: list[str] = []
     extra_outputs: list[dict[str, str | None] | None] = []
@@ -158,15 +165,19 @@ def _block_keys(
     return all_lines[np.asarray(order)], all_keys.take(order), all_outputs.take(order)
 
 
-def capture_keys(store: ObjectStore, uri: str, window: AnalysisWindow, report: ReadReport) -> pa.Table:
+def capture_keys(
+    store: ObjectStore,
+    uri: str,
+    window: AnalysisWindow,
+    report: ReadReport,
+    buffers: BlockBuffers | None = None,
+) -> pa.Table:
     """(line, key, output) of every record of ``uri`` in the window (``KEYS_SCHEMA``); the rest counted."""
     lines: list[np.ndarray] = []
     keys: list[pa.Array] = []
     outputs: list[pa.Array] = []
-    for block in capture_blocks(store, uri, report):
-        block_lines, block_keys, block_outputs = _block_keys(
-            uri, block.base, block.to_bytes(), window, report
-        )
+    for block in capture_blocks(store, uri, report, buffers=buffers):
+        block_lines, block_keys, block_outputs = _block_keys(uri, block, window, report)
         lines.append(block_lines)
         keys.append(block_keys)
         outputs.append(block_outputs)
@@ -213,15 +224,20 @@ def _block_lines(block: bytes | memoryview) -> pa.Array:
 
 
 def merged_lines(
-    store: ObjectStore, uri: str, wanted: np.ndarray, data: pa.Array, encodings: pa.Array
-) -> pa.Array:
+    store: ObjectStore,
+    uri: str,
+    wanted: np.ndarray,
+    data: pa.Array,
+    encodings: pa.Array,
+    buffers: BlockBuffers | None = None,
+) -> Iterator[pa.Array]:
     """The merged records of the lines ``wanted`` (sorted) of ``uri``, with their labels' ``data`` and
-    ``encodings``, each ending with a newline, as one binary array: in Arrow, the label prefix joined to
-    each line after its ``{``; the array's values are the merged file's bytes as they are written."""
+    ``encodings``, each ending with a newline, as binary arrays, one per block read: in Arrow, the label
+    prefix joined to each line after its ``{``; the arrays' values are the merged file's bytes as they
+    are written. Blocks of ``MERGE_BLOCK_BYTES`` keep the copies Arrow makes small."""
     prefixes = _label_prefixes(data, encodings)
-    out: list[pa.Array] = []
     position = 0
-    for captured in capture_blocks(store, uri, ReadReport()):
+    for captured in capture_blocks(store, uri, ReadReport(), MERGE_BLOCK_BYTES, buffers):
         # the block's lines are taken (copied) out of the reused buffer before the next block is read
         base, count, block = captured.base, captured.lines, captured.data
         stop = int(np.searchsorted(wanted, base + count, side="right"))
@@ -251,6 +267,5 @@ def merged_lines(
                 raw = lines[index].as_py().rstrip(b"\n")
                 texts[index] = _merged_object(raw, *labels[index]) + b"\n"
             merged = pa.array(texts, type=pa.binary())
-        out.append(merged)
+        yield merged
         position = stop
-    return pa.concat_arrays(out) if out else pa.array([], type=pa.binary())
