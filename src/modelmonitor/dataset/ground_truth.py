@@ -89,7 +89,7 @@ def read_ground_truth_lines(path: str, content: bytes, report: ReadReport) -> La
     pyarrow cannot parse (a line that is not JSON, a field of another type, a blank line) is read record
     by record: the same labels and the same bad records either way.
     """
-    if content.strip() and not content.endswith(b"\n"):
+    if not content.endswith(b"\n") and content.strip():
         content += b"\n"
     fast = _columnar(path, content, report)
     if fast is not None:

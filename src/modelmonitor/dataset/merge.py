@@ -199,7 +199,7 @@ def _labels_table(files: list[str], report: ReadReport) -> pa.Table:
     for uri in files:
         table = label_file_table(uri, report)
         # a running number in collection order: the highest one of an id is its latest label
-        order = pa.array(range(sequence, sequence + table.num_rows), type=pa.int64())
+        order = pa.array(np.arange(sequence, sequence + table.num_rows, dtype=np.int64))
         sequence += table.num_rows
         tables.append(table.append_column("seq", order))
     if not tables:
@@ -364,7 +364,7 @@ def _transform_output(line: bytes, data_format: DatasetFormat) -> _TransformOutp
 
 def _transform_lines(store: ObjectStore, uri: str) -> Iterator[tuple[int, bytes]]:
     content = store.read_bytes(uri)
-    if content.strip() and not content.endswith(b"\n"):
+    if not content.endswith(b"\n") and content.strip():
         content += b"\n"  # written by a user's job: the last line may lack its newline
     yield from split_capture_lines(content).lines
 
@@ -447,7 +447,8 @@ class _PartWriter:
     """Merged records into ``part-NNNNN-{uuid}.c000.jsonl`` files, one folder per variant and capture hour.
 
     Records come as binary arrays of lines with their newlines; a part's arrays are kept until it is
-    written, then joined once from their value buffers, never as Python objects per record.
+    written, then written from their value buffers one after the other: no Python object per record
+    and no copy of the part.
     """
 
     def __init__(self, store: ObjectStore, prefix: str) -> None:
@@ -478,7 +479,7 @@ class _PartWriter:
         name = f"part-{self.parts[folder]:05d}-{self.run}.c000.jsonl"
         self.parts[folder] += 1
         uri = join_uri(self.prefix, folder, name)
-        self.store.write_bytes(uri, b"".join(line_bytes(piece) for piece in pieces))
+        self.store.write_parts(uri, (line_bytes(piece) for piece in pieces))
         self.written.append(uri)
 
     def close(self) -> list[str]:

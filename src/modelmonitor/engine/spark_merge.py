@@ -162,7 +162,7 @@ class _WriteTask:
                 taken = merged.slice(start, RECORDS_PER_PART)
                 name = f"part-{file_id:05d}-{self.run}.c{chunk:03d}.jsonl"
                 target = join_uri(self.output_uri, folder, name)
-                store.write_bytes(target, bytes(line_bytes(taken)))
+                store.write_parts(target, [line_bytes(taken)])
                 written.append((folder, file_id, chunk, target, len(taken)))
         columns = list(zip(*written, strict=True)) if written else [(), (), (), (), ()]
         types = (pa.string(), pa.int32(), pa.int32(), pa.string(), pa.int64())

@@ -98,12 +98,13 @@ class _Ranked:
         """(false positives, true positives) counted down to each distinct score, highest first."""
         last = np.flatnonzero(np.diff(self.scores))  # the last row of each run of equal scores
         ends = np.append(last, len(self.scores) - 1)
-        tps = np.cumsum(self.actual, dtype=np.float64)[ends]
+        tps = np.cumsum(self.actual)[ends].astype(np.float64)
         return 1.0 + ends.astype(np.float64) - tps, tps
 
 
 def _rank(actual: IntArray, predicted: IntArray, scores: FloatArray) -> _Ranked:
-    order = np.argsort(scores, kind="stable")[::-1]
+    # the order among equal scores does not matter: every count is taken at the end of a run of them
+    order = np.argsort(scores)[::-1]
     return _Ranked(actual[order], predicted[order], scores[order])
 
 
@@ -208,6 +209,8 @@ def _curves(
 
 def _as_binary(values: npt.ArrayLike, what: str) -> IntArray:
     array = np.asarray(values)
+    if array.dtype.kind in "iub" and (not array.size or (array.min() >= 0 and array.max() <= 1)):
+        return array.astype(np.int64)  # whole numbers: the bounds say it all
     if array.size and not np.isin(array, (0, 1)).all():
         bad = array[~np.isin(array, (0, 1))][0].item()
         raise DatasetError(f"{what}: binary classification needs labels 0 or 1, got {bad!r}")

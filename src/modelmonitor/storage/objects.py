@@ -8,7 +8,7 @@ same as its path.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,12 +95,17 @@ class ObjectStore:
         return self.read_bytes(uri).decode(encoding)
 
     def write_bytes(self, uri: str, data: bytes) -> None:
+        self.write_parts(uri, [data])
+
+    def write_parts(self, uri: str, parts: Iterable[bytes | memoryview]) -> None:
+        """One file of ``parts`` end to end, written as they come (never joined into one copy first)."""
         path = self._path(uri)
         try:
             if self.protocol == "file":
                 _make_folder(Path(path).parent, uri)
             with self.fs.open(path, "wb") as handle:
-                handle.write(data)
+                for part in parts:
+                    handle.write(part)
         except IsADirectoryError as exc:
             raise ConfigurationError(f"{uri}: cannot write: a folder has this name") from exc
         except OSError as exc:
