@@ -114,7 +114,9 @@ def run_ours(root: Path) -> None:
     from modelmonitor.dataset.merge import merge_ground_truth
     from modelmonitor.dataset.report import ReadReport
     from modelmonitor.dataset.window import AnalysisWindow
+    from modelmonitor.engine.local import keep_freed_arrow_memory
 
+    keep_freed_arrow_memory()  # as jobs.monitoring.main does first in an execution's process
     window = AnalysisWindow(datetime(2026, 11, 26, 10, tzinfo=UTC), datetime(2026, 11, 26, 11, tzinfo=UTC))
     out = root / "out-ours"
     merged = merge_ground_truth(
