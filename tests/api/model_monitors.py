@@ -7,6 +7,7 @@ each hour's labels are collected before the run that reads them.
   for three hours (the model's output is its probability of 1), the labels uploaded before the runs; the
   model gets more wrong each hour (none, every 10th, every 2nd label flipped), so accuracy falls below its
   constraint (LessThanThreshold 0.8) in the last.
+- ``regression_history``: ModelQuality (regression) whose errors grow from the first hour to the second.
 - ``bias_history``: ModelBias on endpoint ``credit``: a credit model's scores for two hours; in the second
   the model takes 0.5 off the approval probability of sex 0, so disparate impact drifts.
 - ``attribution_history``: ModelExplainability on endpoint ``ep3`` against a model server on loopback:
@@ -129,6 +130,51 @@ def quality_history(tmp: Path, service: MonitoringService) -> list[Execution]:
         ),
     )
     return _run_hourly(service, QUALITY, 3)
+
+
+REGRESSION = "regression"
+
+
+def regression_history(tmp: Path, service: MonitoringService) -> list[Execution]:
+    """ModelQuality (regression) on endpoint ``reg``: 210 predictions an hour for two hours, the labels
+    off by about 0.1 in the first hour and by about 2 in the second; mae held GreaterThanThreshold 1."""
+    rng = np.random.default_rng(9)
+    for index, error in enumerate((0.1, 2.0)):
+        calls, labels = [], []
+        for call in range(210):
+            prediction = float(rng.normal(10.0, 3.0))
+            inference_id = f"r{index}-{call}"
+            calls.append((inference_id, f"{rng.normal():.4f}", f"{prediction:.4f}"))
+            labels.append((inference_id, f"{prediction + rng.normal(0.0, error):.4f}"))
+        _capture(tmp / "reg-capture", "reg", T0 + timedelta(hours=index), calls)
+        _labels(tmp / "reg-gt", index, labels)
+    constraints = tmp / "reg-constraints.json"
+    constraints.write_text(
+        json.dumps(
+            {
+                "regression_constraints": {
+                    "mae": {"threshold": 1.0, "comparison_operator": "GreaterThanThreshold"}
+                }
+            }
+        )
+    )
+    service.register_endpoint("reg", str(tmp / "reg-capture"))
+    service.create_schedule(
+        REGRESSION,
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="reg",
+            output_uri=str(tmp / "reg-out"),
+            baseline_constraints=str(constraints),
+            monitoring_type=MonitoringType.MODEL_QUALITY,
+            problem_type="Regression",
+            ground_truth_uri=str(tmp / "reg-gt"),
+            attributes=InputAttributes(inference_attribute="0"),
+            **_HOURLY,
+        ),
+    )
+    return _run_hourly(service, REGRESSION, 2)
 
 
 BIAS_CONFIG = AnalysisConfig(

@@ -13,9 +13,11 @@ from tests.api.model_monitors import (
     ATTRIBUTION,
     BIAS,
     QUALITY,
+    REGRESSION,
     attribution_history,
     bias_history,
     quality_history,
+    regression_history,
 )
 from tests.monitor_history import SCHEDULE, History, write_history
 
@@ -246,6 +248,31 @@ def test_a_model_quality_metric_page_shows_its_history_and_the_latest_results(ap
     )
     assert link in execution_page
     assert "<h2>Features</h2>" not in execution_page
+
+
+def test_a_regression_monitor_shows_its_errors_against_the_constraint_and_no_classification_plots(
+    api_from_t0: Api,
+) -> None:
+    api = api_from_t0
+    runs = regression_history(api.tmp, api.service)
+    statuses = [r.status for r in runs]
+    assert statuses == ["Completed", "CompletedWithViolations"], [r.failure_reason for r in runs]
+    with api.client("viewer") as viewer:
+        monitor = viewer.get(f"/monitors/{REGRESSION}").text
+        mae = viewer.get(f"/monitors/{REGRESSION}/metrics/mae").text
+    traces = _figure(monitor, "metrics-plot")["data"]
+    assert isinstance(traces, list)
+    assert [t["name"] for t in traces if t["visible"] is True] == ["mae", "mae threshold"]
+    assert {t["name"] for t in traces} >= {"mse", "rmse", "r2"}
+    errors = next(t for t in traces if t["name"] == "mae")["y"]
+    assert errors[0] < 1.0 < errors[1]
+    assert (
+        '<p id="constraint">Constraint: <strong>GreaterThanThreshold</strong> 1 (breached above 1).</p>'
+        in mae
+    )
+    assert "A regression monitor has no confusion matrix or curves." in mae
+    assert 'id="confusion-plot"' not in mae
+    assert '<td class="num" data-count="matched">210</td>' in mae
 
 
 def test_a_bias_monitor_page_shows_each_facet_metric_against_the_baseline(api_from_t0: Api) -> None:
