@@ -72,3 +72,35 @@ def test_outputs_of_an_execution_that_never_started(tmp_path: Path) -> None:
     with pytest.raises(JobError, match=r"is Failed, and .*statistics.json does not exist"):
         service.read_execution_output(execution.id, "statistics.json")
     service.close()
+
+
+def test_a_second_run_in_the_same_hour_keeps_the_first_runs_files(tmp_path: Path) -> None:
+    write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=1), hours=1, per_hour=10)
+    write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=3), hours=1, per_hour=4)
+    statistics, constraints = write_baseline(tmp_path / "baseline")
+    clock = SteppingClock(T0, real_pause_seconds=0.02)
+    service = _service(tmp_path, clock)
+    service.create_schedule(
+        "hourly",
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(tmp_path / "out"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints),
+        ),
+    )
+    hour_folder = tmp_path / "out" / "ep" / "hourly" / "2026" / "11" / "21" / "10"
+    first = service.run_now("hourly")
+    first_uri, first_text = service.read_execution_output(first.id, "statistics.json")
+    # A later window of the same hour (offsets), so its statistics differ from the first's.
+    second = service.run_now("hourly", start_offset="-PT4H", end_offset="-PT2H")
+    second_uri, second_text = service.read_execution_output(second.id, "statistics.json")
+    assert first.output_uri == str(hour_folder), first.output_uri
+    assert second.output_uri == str(hour_folder / f"execution-{second.id}"), second.output_uri
+    assert second_uri != first_uri
+    assert service.read_execution_output(first.id, "statistics.json") == (first_uri, first_text)
+    assert '"item_count" : 10' in first_text
+    assert '"item_count" : 4' in second_text
+    service.close()

@@ -395,6 +395,7 @@ class Scheduler:
                 scheduled_time=slot,
                 capture_uri=self._capture_uri(definition),
                 home=self.home,
+                output_subfolder=self._output_subfolder(schedule.name, slot, execution.id),
             )
         except (ModelMonitorError, OSError) as exc:
             failed = self.catalog.update_execution(
@@ -404,6 +405,21 @@ class Scheduler:
         self.mark_started(execution.id, now, running)
         self.running[schedule.name] = running
         return self.catalog.get_execution(execution.id)
+
+    def _output_subfolder(self, schedule_name: str, slot: datetime, execution_id: int) -> str | None:
+        """``execution-{id}`` when another execution of this schedule already wrote to the slot's hour.
+
+        Outputs go to ``.../yyyy/mm/dd/hh`` as SageMaker's (at most hourly) executions do; a run-now in an
+        hour that already had one would otherwise overwrite that execution's files, which its history and
+        dashboard pages still read.
+        """
+        hour = slot.replace(minute=0, second=0, microsecond=0)
+        earlier = self.catalog.list_executions(
+            schedule_name=schedule_name, scheduled_from=hour, scheduled_before=hour + timedelta(hours=1)
+        )
+        if any(other.id != execution_id and other.output_uri for other in earlier):
+            return f"execution-{execution_id}"
+        return None
 
     def _capture_uri(self, definition: JobDefinition) -> str | None:
         if definition.input_kind != "endpoint":

@@ -29,7 +29,7 @@ from pathlib import Path
 from modelmonitor.errors import FormatError, NotFoundError
 from modelmonitor.formats.exit_message import ExitMessage
 from modelmonitor.formats.job_definition import JobDefinition
-from modelmonitor.formats.layout import execution_output_prefix
+from modelmonitor.formats.layout import execution_output_prefix, join_uri
 from modelmonitor.formats.statuses import ExecutionStatus
 from modelmonitor.jobs.container import collect_outputs, prepare_custom_monitor, remove_container
 from modelmonitor.jobs.contract import (
@@ -290,8 +290,13 @@ def start_execution(
     scheduled_time: datetime,
     capture_uri: str | None,
     home: Path,
+    output_subfolder: str | None = None,
 ) -> RunningExecution:
-    """Prepare the execution's folder and contract, and start its process."""
+    """Prepare the execution's folder and contract, and start its process.
+
+    ``output_subfolder`` (under the hour's output folder) keeps a second execution of the same hour from
+    overwriting the first's files.
+    """
     paths = ExecutionPaths(home / "executions" / str(execution_id))
     if paths.root.exists():
         # Left by a catalog that was since replaced (ids restart): a stale exit message would lie.
@@ -300,6 +305,8 @@ def start_execution(
     window = analysis_window(definition, scheduled_time)
     endpoint = definition.endpoint_name if definition.input_kind == "endpoint" else None
     output_uri = execution_output_prefix(definition.output_uri, endpoint, schedule_name, scheduled_time)
+    if output_subfolder:
+        output_uri = join_uri(output_uri, output_subfolder)
     output_path = str(paths.staging) if is_remote(output_uri) else output_uri
     source = capture_uri if definition.input_kind == "endpoint" else definition.capture_uri
     if source is None:
