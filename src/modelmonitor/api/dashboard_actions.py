@@ -2,9 +2,11 @@
 execution. Plain HTML forms posting here; each answers with a redirect (303) back to the page.
 
 The API's own rule decides who may: ``Depends(operator)``, so a viewer's POST — a forged form included —
-is refused with 403 and never reaches the service; the audit middleware records each one, allowed or
-refused, as it does every write. Run-now is the API's (``schedules.start_run``); while an execution of
-the schedule runs, the page says so instead. Other errors answer as the API's do (4xx, ``detail``).
+is refused with 403 and never reaches the service, and so is a POST made with a signed-in browser's
+cookie from a page of another origin (``auth.refuse_cross_site``); the audit middleware records each
+one, allowed or refused, as it does every write. Run-now is the API's (``schedules.start_run``);
+while an execution of the schedule runs, the page says so instead. Other errors answer as the API's
+do (4xx, ``detail``).
 """
 
 from __future__ import annotations
