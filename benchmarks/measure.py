@@ -44,7 +44,8 @@ class RunResult:
     stderr_tail: str = ""
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The processes started by `pid`, right now."""
     found: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
@@ -59,7 +60,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_bytes(pid: int) -> int:
+def rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` alone, right now (0 once it has gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -74,18 +76,18 @@ def tree_rss_bytes(root: int) -> int:
     total, pending = 0, [root]
     while pending:
         pid = pending.pop()
-        total += _rss_bytes(pid)
-        pending.extend(_children(pid))
+        total += rss_bytes(pid)
+        pending.extend(children(pid))
     return total
 
 
 def descendants(root: int) -> list[int]:
     """The processes below `root`, right now."""
-    found, pending = [], _children(root)
+    found, pending = [], children(root)
     while pending:
         pid = pending.pop()
         found.append(pid)
-        pending.extend(_children(pid))
+        pending.extend(children(pid))
     return found
 
 
@@ -99,8 +101,8 @@ def tree_rss_by_command(root: int) -> dict[str, int]:
             name = Path(f"/proc/{pid}/comm").read_text().strip()
         except OSError:
             name = "?"
-        totals[name] = totals.get(name, 0) + _rss_bytes(pid)
-        pending.extend(_children(pid))
+        totals[name] = totals.get(name, 0) + rss_bytes(pid)
+        pending.extend(children(pid))
     return totals
 
 
