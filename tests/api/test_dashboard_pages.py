@@ -108,6 +108,23 @@ def test_execution_page_shows_window_counts_files_and_log(api: Api) -> None:
     assert '<span id="records">unknown</span>' in failed.text
     assert "(from the schedule)" in failed.text
     assert "No result file." in failed.text
+    assert "<th>started / ended</th>" in html and "/ not yet" not in html
+
+
+def test_a_running_executions_page_says_it_has_not_ended(api: Api) -> None:
+    now = api.service.clock.now()
+    running = api.service.catalog.add_execution(
+        schedule_name=SCHEDULE,
+        endpoint_name="ep",
+        monitoring_type="DataQuality",
+        scheduled_time=now,
+        status="InProgress",
+        now=now,
+    )
+    with api.client("viewer") as viewer:
+        html = viewer.get(f"/executions/{running.id}").text
+    assert "<th>started / ended</th>" in html
+    assert "/ not yet</td>" in html
 
 
 def test_actions_need_the_operator_role_and_are_audited(api: Api) -> None:

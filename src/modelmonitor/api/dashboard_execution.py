@@ -4,6 +4,7 @@ it read and the bad ones, its result files, links to its features, and the end o
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -33,6 +34,11 @@ def _count(value: int | None) -> str:
     return "unknown" if value is None else f"{value:,}"
 
 
+def _ended(status: str, modified_at: datetime) -> str:
+    # A running execution's row is touched by lease renewals: that time is not an end.
+    return time_text(modified_at) if is_terminal(status) else "not yet"
+
+
 def _facts(details: ExecutionDetails) -> str:
     execution = details.execution
     window = (
@@ -52,7 +58,10 @@ def _facts(details: ExecutionDetails) -> str:
         ),
         ("violations", "—" if execution.violation_count is None else str(execution.violation_count)),
         ("scheduled", time_text(execution.scheduled_time)),
-        ("started / ended", f"{time_text(execution.created_at)} / {time_text(execution.modified_at)}"),
+        (
+            "started / ended",
+            f"{time_text(execution.created_at)} / {_ended(execution.status, execution.modified_at)}",
+        ),
         ("duration", seconds(details.duration_seconds)),
         ("analysis window", window),
         ("records read", f'<span id="records">{_count(details.records)}</span>'),
