@@ -108,7 +108,8 @@ def test_execution_page_shows_window_counts_files_and_log(api: Api) -> None:
     assert '<span id="records">unknown</span>' in failed.text
     assert "(from the schedule)" in failed.text
     assert "No result file." in failed.text
-    assert "<th>started / ended</th>" in html and "/ not yet" not in html
+    assert "<th>started / ended</th>" in html
+    assert "/ not yet" not in html
 
 
 def test_a_running_executions_page_says_it_has_not_ended(api: Api) -> None:
