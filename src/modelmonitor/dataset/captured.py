@@ -57,8 +57,9 @@ __all__ = [
 
 Row = list[Any]
 _ROW_KEYS = ("instances", "inputs", "data", "features", "predictions", "outputs", "scores", "results")
-# Capture files are read this much at a time, cut at the last newline: a block becomes one batch of
-# about 130k rows of 32 columns, long enough for summarize_batch to use a thread per column.
+# Capture files are read at most this much at a time (the batch budget, 32 MiB by default, when
+# smaller), cut at the last newline: a 32 MiB block becomes one batch of about 63k rows of 32 columns,
+# long enough for summarize_batch to use a thread per column.
 _CHUNK_BYTES = 64 * 2**20
 _ROW_TYPE = pa.list_(pa.string())
 # Blocks of one file parsed at once: parsing is Arrow work that releases the GIL, so the blocks use the
