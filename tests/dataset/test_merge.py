@@ -333,3 +333,20 @@ def test_columnar_and_record_by_record_label_reads_agree(tmp_path: Path) -> None
     assert reads[0][1] == reads[1][1][:-1]
     assert reads[0][2] == reads[1][2] == 3
     assert [r["event_id"] for r in reads[0][0]] == ["1", "2", "6"]
+
+
+def test_a_captured_record_holding_a_groundtruthdata_key_gets_the_label_once(tmp_path: Path) -> None:
+    captures = tmp_path / "capture/ep/AllTraffic/2026/11/26/10"
+    captures.mkdir(parents=True)
+    odd = json.loads(_capture("e2", "2", 1))
+    odd["groundTruthData"] = {"data": "stale", "encoding": "CSV"}  # e.g. a record merged once already
+    (captures / "00-00-000-a.jsonl").write_text(_capture("e1", "1", 0) + "\n" + json.dumps(odd) + "\n")
+    gt = tmp_path / "gt/2026/11/26/12"
+    gt.mkdir(parents=True)
+    (gt / "x.jsonl").write_text(_label("1", "0") + "\n" + _label("2", "1") + "\n")
+    window = AnalysisWindow(T0, T0.replace(hour=11))
+    report = merge_ground_truth(str(tmp_path / "capture"), "ep", window, str(tmp_path / "gt"),
+                                datetime(2026, 11, 27, tzinfo=UTC), str(tmp_path / "out/merge"))  # fmt: skip
+    lines = Path(report.files[0]).read_text().splitlines()
+    assert [line.count('"groundTruthData"') for line in lines] == [1, 1]
+    assert [json.loads(line)["groundTruthData"]["data"] for line in lines] == ["0", "1"]

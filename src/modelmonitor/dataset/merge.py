@@ -599,21 +599,34 @@ def merge_predictions(
     del captures, labels
     report.records = _records(matched, predictions)
 
+    def merged_of(file_id: int, first: int, stop: int) -> list[tuple[str, pa.Array]]:
+        part = matched.slice(first, stop - first)
+        lines = part.column("line").to_numpy()
+        data, encodings = part.column("data").combine_chunks(), part.column("encoding").combine_chunks()
+        return list(predictions.merged(predictions.files[file_id], lines, data, encodings))
+
     def write() -> list[str]:
         writer = _PartWriter(store_for(merge_output_uri), merge_output_uri)
-        # matched is ordered by file: one file's merged lines at a time are held in memory
+        # matched is ordered by file. One file's merged lines are made on a thread while the previous
+        # file's are written (the write is a system call, the making Arrow kernels: both free the GIL),
+        # so at most two files' merged lines are held in memory, and the parts keep the files' order.
         file_ids = matched.column("file_id").to_numpy()
         bounds = np.searchsorted(file_ids, np.arange(len(predictions.files) + 1))
-        for file_id, uri in enumerate(predictions.files):
-            check_budget("writing the merged records")
-            first, stop = int(bounds[file_id]), int(bounds[file_id + 1])
-            if first == stop:
-                continue
-            part = matched.slice(first, stop - first)
-            lines = part.column("line").to_numpy()
-            data, encodings = part.column("data").combine_chunks(), part.column("encoding").combine_chunks()
-            for folder, merged in predictions.merged(uri, lines, data, encodings):
-                writer.add(folder, merged)
+        with ThreadPoolExecutor(1, thread_name_prefix="modelmonitor-merge-lines") as making:
+            previous: Future[list[tuple[str, pa.Array]]] | None = None
+            for file_id in range(len(predictions.files)):
+                check_budget("writing the merged records")
+                first, stop = int(bounds[file_id]), int(bounds[file_id + 1])
+                if first == stop:
+                    continue
+                current = making.submit(merged_of, file_id, first, stop)
+                if previous is not None:
+                    for folder, merged in previous.result():
+                        writer.add(folder, merged)
+                previous = current
+            if previous is not None:
+                for folder, merged in previous.result():
+                    writer.add(folder, merged)
         return writer.close()
 
     if write_in_background:
