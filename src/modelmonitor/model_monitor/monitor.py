@@ -210,41 +210,6 @@ class BuiltInModelMonitor(ModelMonitor):
 class DefaultModelMonitor(BuiltInModelMonitor):
     """The built-in data-quality monitor (SageMaker's ``DefaultModelMonitor``)."""
 
-    def __init__(
-        self,
-        role: str | None = None,
-        instance_count: int = 1,
-        instance_type: str = "ml.m5.xlarge",
-        volume_size_in_gb: int = 30,
-        volume_kms_key: str | None = None,
-        output_kms_key: str | None = None,
-        max_runtime_in_seconds: int | None = None,
-        base_job_name: str | None = None,
-        sagemaker_session: Any = None,
-        env: dict[str, str] | None = None,
-        tags: list[dict[str, str]] | None = None,
-        network_config: Any = None,
-        engine: str | EngineChoice | None = None,
-    ) -> None:
-        """``engine`` is ours: ``"local"`` (default), ``"spark"`` or an ``EngineChoice`` with a Spark master
-        and settings; it runs ``suggest_baseline`` and this monitor's scheduled executions (docs/spark.md).
-        """
-        super().__init__(
-            role=role,
-            instance_count=instance_count,
-            instance_type=instance_type,
-            volume_size_in_gb=volume_size_in_gb,
-            volume_kms_key=volume_kms_key,
-            output_kms_key=output_kms_key,
-            max_runtime_in_seconds=max_runtime_in_seconds,
-            base_job_name=base_job_name,
-            sagemaker_session=sagemaker_session,
-            env=env,
-            tags=tags,
-            network_config=network_config,
-            engine=engine,
-        )
-
     @staticmethod
     def monitoring_type() -> str:
         return MonitoringType.DATA_QUALITY.value
