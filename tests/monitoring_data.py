@@ -17,6 +17,7 @@ from modelmonitor.analyzers.data_quality import profile_batches
 from modelmonitor.capture.config import CaptureSettings
 from modelmonitor.capture.pipeline import CapturePipeline
 from modelmonitor.constraints.data_quality import suggest
+from modelmonitor.jobs.contract import JobContract
 
 FEATURES = ["label", "f1", "f2", "f3"]
 
@@ -104,3 +105,21 @@ def write_labels(capture: Path, labels_csv: Path, wrong_every: int = 0) -> int:
             rows.append(f"{record['eventMetadata']['inferenceId']},{label}")
     labels_csv.write_text("\n".join(rows) + "\n")
     return len(rows) - 1
+
+
+def capture_job_contract(data: Path, work: Path, start: datetime) -> JobContract:
+    """The built-in job's contract for endpoint ``ep``'s captured hour from ``start`` under ``data/capture``,
+    checked against ``data/baseline`` (``write_capture``, ``write_baseline``), its outputs under ``work``."""
+    return JobContract(
+        dataset_source=str(data / "capture"),
+        output_path=str(work / "out"),
+        start_time=start,
+        end_time=start + timedelta(hours=1),
+        dataset_format={"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}},
+        output_message_file=str(work / "message"),
+        cloudwatch_metrics_directory=str(work / "metrics"),
+        endpoint_name="ep",
+        schedule_name="s",
+        baseline_statistics=str(data / "baseline" / "statistics.json"),
+        baseline_constraints=str(data / "baseline" / "constraints.json"),
+    )

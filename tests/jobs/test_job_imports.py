@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from modelmonitor.jobs.contract import JobContract
-from tests.monitoring_data import write_baseline, write_capture
+from tests.monitoring_data import capture_job_contract, write_baseline, write_capture
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -46,19 +45,7 @@ print("LOADED:" + " ".join(name for name in {_NOT_FOR_DATA_QUALITY!r} if name in
 def test_a_data_quality_execution_imports_only_what_it_uses(tmp_path: Path) -> None:
     write_capture(tmp_path / "capture", "ep", T0, hours=1, per_hour=10)
     write_baseline(tmp_path / "baseline")
-    contract = JobContract(
-        dataset_source=str(tmp_path / "capture"),
-        output_path=str(tmp_path / "out"),
-        start_time=T0,
-        end_time=T0 + timedelta(hours=1),
-        dataset_format={"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}},
-        output_message_file=str(tmp_path / "message"),
-        cloudwatch_metrics_directory=str(tmp_path / "metrics"),
-        endpoint_name="ep",
-        schedule_name="s",
-        baseline_statistics=str(tmp_path / "baseline" / "statistics.json"),
-        baseline_constraints=str(tmp_path / "baseline" / "constraints.json"),
-    )
+    contract = capture_job_contract(tmp_path, tmp_path, T0)
     done = subprocess.run(
         [sys.executable, "-c", _RUN],
         env={**os.environ, **contract.to_env()},

@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from modelmonitor.jobs.contract import JobContract
-from tests.monitoring_data import write_baseline, write_capture
+from tests.monitoring_data import capture_job_contract, write_baseline, write_capture
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -44,19 +43,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(data: Path, tmp_path: Path, **extra: str) -> tuple[int, str, Path]:
-    contract = JobContract(
-        dataset_source=str(data / "capture"),
-        output_path=str(tmp_path / "out"),
-        start_time=T0,
-        end_time=T0 + timedelta(hours=1),
-        dataset_format={"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}},
-        output_message_file=str(tmp_path / "message"),
-        cloudwatch_metrics_directory=str(tmp_path / "metrics"),
-        endpoint_name="ep",
-        schedule_name="s",
-        baseline_statistics=str(data / "baseline" / "statistics.json"),
-        baseline_constraints=str(data / "baseline" / "constraints.json"),
-    )
+    contract = capture_job_contract(data, tmp_path, T0)
     env = {**os.environ, **contract.to_env(), **extra}
     done = subprocess.run(
         [sys.executable, "-m", "modelmonitor.jobs.monitoring"],

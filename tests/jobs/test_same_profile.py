@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelmonitor.jobs.contract import JobContract
 from modelmonitor.jobs.monitoring import run
 from modelmonitor.service.baselines import run_baseline, run_check
+from tests.monitoring_data import capture_job_contract
 
 T0 = datetime(2026, 11, 21, 9, tzinfo=UTC)
 NAMES = ["label", "f1", "f2", "f3"]
@@ -57,19 +57,7 @@ def test_baseline_check_and_scheduled_execution_agree(
     hour = root / "capture" / "ep" / "AllTraffic" / "2026" / "11" / "21" / "09"
     hour.mkdir(parents=True)
     (hour / "a.jsonl").write_bytes(b"".join(_capture_line(row, second) for second, row in enumerate(rows)))
-    contract = JobContract(
-        dataset_source=str(root / "capture"),
-        output_path=str(root / "out"),
-        start_time=T0,
-        end_time=T0 + timedelta(hours=1),
-        dataset_format={"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}},
-        output_message_file=str(root / "message"),
-        cloudwatch_metrics_directory=str(root / "metrics"),
-        endpoint_name="ep",
-        schedule_name="s",
-        baseline_statistics=str(root / "baseline" / "statistics.json"),
-        baseline_constraints=str(root / "baseline" / "constraints.json"),
-    )
+    contract = capture_job_contract(root, root, T0)
     scheduled = run(contract, logging.getLogger("same-rows"), 0.1).statistics
 
     expected = baseline.statistics.to_json_text()

@@ -24,11 +24,9 @@ def _service(tmp_path: Path, clock: SteppingClock) -> MonitoringService:
     return service
 
 
-def test_start_returns_at_once_and_the_wait_runs_on_the_services_clock(tmp_path: Path) -> None:
-    write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=1), hours=1, per_hour=10)
+def _hourly_schedule(service: MonitoringService, tmp_path: Path) -> None:
+    """Schedule "hourly" of endpoint ep against a baseline written under ``tmp_path``."""
     statistics, constraints = write_baseline(tmp_path / "baseline")
-    clock = SteppingClock(T0, real_pause_seconds=0.02)
-    service = _service(tmp_path, clock)
     service.create_schedule(
         "hourly",
         "cron(0 * ? * * *)",
@@ -40,6 +38,13 @@ def test_start_returns_at_once_and_the_wait_runs_on_the_services_clock(tmp_path:
             baseline_constraints=str(constraints),
         ),
     )
+
+
+def test_start_returns_at_once_and_the_wait_runs_on_the_services_clock(tmp_path: Path) -> None:
+    write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=1), hours=1, per_hour=10)
+    clock = SteppingClock(T0, real_pause_seconds=0.02)
+    service = _service(tmp_path, clock)
+    _hourly_schedule(service, tmp_path)
     started = service.start_execution("hourly")
     assert started.status == "InProgress"
     assert started.scheduled_time == T0
@@ -77,20 +82,9 @@ def test_outputs_of_an_execution_that_never_started(tmp_path: Path) -> None:
 def test_a_second_run_in_the_same_hour_keeps_the_first_runs_files(tmp_path: Path) -> None:
     write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=1), hours=1, per_hour=10)
     write_capture(tmp_path / "capture", "ep", T0 - timedelta(hours=3), hours=1, per_hour=4)
-    statistics, constraints = write_baseline(tmp_path / "baseline")
     clock = SteppingClock(T0, real_pause_seconds=0.02)
     service = _service(tmp_path, clock)
-    service.create_schedule(
-        "hourly",
-        "cron(0 * ? * * *)",
-        JobDefinition(
-            input_kind="endpoint",
-            endpoint_name="ep",
-            output_uri=str(tmp_path / "out"),
-            baseline_statistics=str(statistics),
-            baseline_constraints=str(constraints),
-        ),
-    )
+    _hourly_schedule(service, tmp_path)
     hour_folder = tmp_path / "out" / "ep" / "hourly" / "2026" / "11" / "21" / "10"
     first = service.run_now("hourly")
     first_uri, first_text = service.read_execution_output(first.id, "statistics.json")
