@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from modelmonitor.api.server import running_api
+from modelmonitor.formats.job_definition import JobDefinition
 from modelmonitor.scheduler.clock import Clock, SteppingClock
 from modelmonitor.service import MonitoringService
 from modelmonitor.service.access import AccessControl, Role
@@ -51,6 +52,23 @@ def with_monitoring_data(tmp_path: Path, service: MonitoringService) -> tuple[Pa
     write_capture(tmp_path / "capture", "ep", hour - timedelta(hours=2), hours=2, per_hour=10)
     service.register_endpoint("ep", str(tmp_path / "capture"))
     return write_baseline(tmp_path / "baseline")
+
+
+def monitored_schedule(api: Api, name: str = "hourly", *, with_constraints: bool = True) -> None:
+    """An hourly schedule ``name`` of endpoint ``ep`` over ``with_monitoring_data``, outputs under ``out``
+    (checked against the baseline's constraints unless ``with_constraints`` is False)."""
+    statistics, constraints = with_monitoring_data(api.tmp, api.service)
+    api.service.create_schedule(
+        name,
+        "cron(0 * ? * * *)",
+        JobDefinition(
+            input_kind="endpoint",
+            endpoint_name="ep",
+            output_uri=str(api.tmp / "out"),
+            baseline_statistics=str(statistics),
+            baseline_constraints=str(constraints) if with_constraints else None,
+        ),
+    )
 
 
 def _api(tmp_path: Path, scheduler: bool, clock: Clock | None = None) -> Iterator[Api]:

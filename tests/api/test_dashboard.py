@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.api.conftest import Api, with_monitoring_data
+from tests.api.conftest import Api, monitored_schedule
 from tests.browser import launch_chromium
 
 
 def _one_monitor_with_violations(api: Api) -> int:
     """Schedule ``hourly`` on ``ep`` with one finished run that found 2 violations."""
-    statistics, constraints = with_monitoring_data(api.tmp, api.service)
-    from modelmonitor.formats.job_definition import JobDefinition
-
-    api.service.create_schedule(
-        "hourly",
-        "cron(0 * ? * * *)",
-        JobDefinition(
-            input_kind="endpoint",
-            endpoint_name="ep",
-            output_uri=str(api.tmp / "out"),
-            baseline_statistics=str(statistics),
-            baseline_constraints=str(constraints),
-        ),
-    )
+    monitored_schedule(api)
     now = api.service.clock.now()
     execution = api.service.catalog.add_execution(
         schedule_name="hourly",

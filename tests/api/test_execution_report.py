@@ -3,24 +3,11 @@ the API's statuses for what has none."""
 
 from __future__ import annotations
 
-from tests.api.conftest import Api, with_monitoring_data
+from tests.api.conftest import Api, monitored_schedule
 
 
 def test_an_executions_report_over_http(api: Api) -> None:
-    statistics, constraints = with_monitoring_data(api.tmp, api.service)
-    from modelmonitor.formats.job_definition import JobDefinition
-
-    api.service.create_schedule(
-        "hourly",
-        "cron(0 * ? * * *)",
-        JobDefinition(
-            input_kind="endpoint",
-            endpoint_name="ep",
-            output_uri=str(api.tmp / "out"),
-            baseline_statistics=str(statistics),
-            baseline_constraints=str(constraints),
-        ),
-    )
+    monitored_schedule(api)
     execution = api.service.run_now("hourly", "-PT3H", "-PT0H")
     assert execution.status == "Completed", execution.failure_reason
     with api.client(None) as anonymous:
@@ -38,19 +25,7 @@ def test_an_executions_report_over_http(api: Api) -> None:
 
 
 def test_an_execution_without_baseline_constraints_has_a_report_without_drift(api: Api) -> None:
-    statistics, _ = with_monitoring_data(api.tmp, api.service)
-    from modelmonitor.formats.job_definition import JobDefinition
-
-    api.service.create_schedule(
-        "stats-only",
-        "cron(0 * ? * * *)",
-        JobDefinition(
-            input_kind="endpoint",
-            endpoint_name="ep",
-            output_uri=str(api.tmp / "out"),
-            baseline_statistics=str(statistics),
-        ),
-    )
+    monitored_schedule(api, "stats-only", with_constraints=False)
     execution = api.service.run_now("stats-only", "-PT3H", "-PT0H")
     assert execution.status == "Completed", execution.failure_reason
     assert execution.output_uri is not None
