@@ -31,7 +31,8 @@ T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 CUSTOM_MONITOR = textwrap.dedent(
     """
     import json, os, pathlib, sys, time
-    slow = os.environ["start_time"] == os.environ.get("SLOW_WINDOW_START")
+    window = os.environ["start_time"]
+    slow = "SLOW_EVERY_WINDOW" in os.environ or window == os.environ.get("SLOW_WINDOW_START")
     if slow:
         time.sleep(float(os.environ.get("SLOW_SECONDS", "120")))
     metrics = pathlib.Path(os.environ["cloudwatch_metrics_directory"])
@@ -164,13 +165,13 @@ def test_max_runtime_and_custom_metrics_scraped_from_the_daemon(
     service: MonitoringService, home: Path, tmp_path: Path
 ) -> None:
     service.register_endpoint("ep", str(tmp_path / "capture"))
-    now = SystemClock().now().replace(microsecond=0)
-    window_start = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     one_time = {"data_analysis_start_time": "-PT1H", "data_analysis_end_time": "-PT0H"}
+    # Slow whatever its window: a NOW schedule's window starts at its creation second, which a start
+    # computed here beforehand could miss by one.
     service.create_schedule(
         "too-slow",
         "NOW",
-        _custom(tmp_path, max_runtime_seconds=2, environment={"SLOW_WINDOW_START": window_start}, **one_time),
+        _custom(tmp_path, max_runtime_seconds=2, environment={"SLOW_EVERY_WINDOW": "1"}, **one_time),
     )
     service.create_schedule("byoc", "NOW", _custom(tmp_path, **one_time))
     port = free_port()
